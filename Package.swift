@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift 6 language mode (tools 6.0 default) with strict concurrency everywhere.
+let package = Package(
+    name: "bookiji-core",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bookiji", targets: ["bookiji"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries through the system, each wrapped by exactly one Swift module.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
+        .target(name: "CSlotEngine", cSettings: [.unsafeFlags(["-O3"])]),
+
+        .target(name: "BookijiCore"),
+        .target(name: "Availability", dependencies: ["BookijiCore", "CSlotEngine"]),
+        .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
+        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "Store"]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Coordinator", "Store", "Postgres", "FastCGI"]),
+        .executableTarget(
+            name: "bookiji",
+            dependencies: [
+                "BookijiCore", "Availability", "ICalendar", "Postgres", "Store", "Coordinator",
+                "FastCGI", "PartnerAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "BookijiCoreTests", dependencies: ["BookijiCore"]),
+        .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine"]),
+        .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore"]),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef BOOKIJI_CFASTCGI_SHIM_H
+#define BOOKIJI_CFASTCGI_SHIM_H
+#include <fcgiapp.h>
+#endif

@@ -1,0 +1,4 @@
+#ifndef BOOKIJI_CLIBICAL_SHIM_H
+#define BOOKIJI_CLIBICAL_SHIM_H
+#include <libical/ical.h>
+#endif

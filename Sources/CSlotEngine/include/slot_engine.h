@@ -1,0 +1,3 @@
+#ifndef BOOKIJI_SLOT_ENGINE_H
+#define BOOKIJI_SLOT_ENGINE_H
+#endif

@@ -1,0 +1,1 @@
+#include "slot_engine.h"
