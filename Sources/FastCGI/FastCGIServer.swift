@@ -1,0 +1,178 @@
+import CFastCGI
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Handles requests on one worker thread. Each worker gets its own instance, so a handler may
+/// keep per-thread state (a database connection, caches) without locks.
+public protocol FastCGIHandler: AnyObject {
+    func handle(_ request: HTTPRequest) -> HTTPResponse
+    /// The answer when `Content-Length` exceeds the limit; the body is never read.
+    func bodyTooLarge(limit: Int, declared: Int) -> HTTPResponse
+}
+
+/// Settings for ``FastCGIServer``.
+public struct FastCGIConfiguration: Sendable {
+    public var socketPath: String
+    /// Permission bits for the socket file, so nginx's worker user can connect.
+    public var socketMode: mode_t
+    public var threads: Int
+    public var maxBodyBytes: Int
+    public var backlog: Int32
+    /// How long shutdown waits for in-flight requests before the process gives up on them.
+    public var shutdownGraceSeconds: Double
+
+    public init(
+        socketPath: String, socketMode: mode_t = 0o666, threads: Int = 4, maxBodyBytes: Int = 1 << 20,
+        backlog: Int32 = 1024, shutdownGraceSeconds: Double = 4.5
+    ) {
+        self.socketPath = socketPath
+        self.socketMode = socketMode
+        self.threads = threads
+        self.maxBodyBytes = maxBodyBytes
+        self.backlog = backlog
+        self.shutdownGraceSeconds = shutdownGraceSeconds
+    }
+}
+
+public struct FastCGIError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// A threaded libfcgi responder on a unix socket.
+///
+/// libfcgi's `FCGX_Accept_r` blocks, so requests are served on dedicated threads (never Swift
+/// tasks), each with its own `FCGX_Request` and handler. This type owns those threads: ``run(_:)``
+/// returns only after SIGTERM/SIGINT (or ``stop()``) and once in-flight requests have finished.
+public final class FastCGIServer: Sendable {
+    public let configuration: FastCGIConfiguration
+    private let listenFD: Int32
+
+    /// Opens the listening socket (replacing a stale socket file) and sets its permissions.
+    public init(configuration: FastCGIConfiguration) throws {
+        self.configuration = configuration
+        guard FCGX_Init() == 0 else { throw FastCGIError(message: "FCGX_Init failed") }
+        let path = configuration.socketPath
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard (status.st_mode & S_IFMT) == S_IFSOCK else {
+                throw FastCGIError(message: "\(path) exists and is not a socket; refusing to replace it")
+            }
+            unlink(path)
+        }
+        let fd = FCGX_OpenSocket(path, configuration.backlog)
+        guard fd >= 0 else {
+            throw FastCGIError(message: "cannot listen on \(path): \(String(cString: strerror(errno)))")
+        }
+        guard chmod(path, configuration.socketMode) == 0 else {
+            close(fd)
+            throw FastCGIError(message: "cannot chmod \(path): \(String(cString: strerror(errno)))")
+        }
+        listenFD = fd
+    }
+
+    /// Serves until a shutdown signal arrives, then lets in-flight requests finish.
+    /// - Parameter makeHandler: called once on each worker thread with the worker's index.
+    public func run(_ makeHandler: @escaping @Sendable (Int) -> any FastCGIHandler) {
+        let signals = SignalPipe.install()
+        let done = DispatchGroup()
+        for index in 0..<configuration.threads {
+            done.enter()
+            let thread = Thread { [self] in
+                serveLoop(handler: makeHandler(index))
+                done.leave()
+            }
+            thread.name = "fcgi-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        signals.wait()
+        stop()
+        if done.wait(timeout: .now() + configuration.shutdownGraceSeconds) == .timedOut {
+            FileHandle.standardError.write(Data("bookiji: shutdown grace period over; exiting with requests still running\n".utf8))
+        }
+        unlink(configuration.socketPath)
+    }
+
+    /// Stops accepting: blocked accepts return, workers finish what they are serving and exit.
+    public func stop() {
+        FCGX_ShutdownPending()
+        shutdown(listenFD, Int32(SHUT_RDWR))
+    }
+
+    private func serveLoop(handler: any FastCGIHandler) {
+        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
+        defer { request.deallocate() }
+        FCGX_InitRequest(request, listenFD, 0)
+        while FCGX_Accept_r(request) >= 0 {
+            serve(request, handler: handler)
+            FCGX_Finish_r(request)
+        }
+    }
+
+    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, handler: any FastCGIHandler) {
+        var method = "GET", uri = "/", query = "", remote = ""
+        var contentLength = 0
+        var headers: [String: String] = [:]
+        var cursor = request.pointee.envp
+        while let entryPointer = cursor?.pointee {
+            let entry = String(cString: entryPointer)
+            cursor = cursor! + 1
+            guard let eq = entry.firstIndex(of: "=") else { continue }
+            let name = entry[..<eq]
+            let value = String(entry[entry.index(after: eq)...])
+            switch name {
+            case "REQUEST_METHOD": method = value
+            case "REQUEST_URI": uri = value
+            case "QUERY_STRING": query = value
+            case "REMOTE_ADDR": remote = value
+            case "CONTENT_LENGTH": contentLength = Int(value) ?? 0
+            case "CONTENT_TYPE": headers["content-type"] = value
+            default:
+                if name.hasPrefix("HTTP_") {
+                    headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
+                }
+            }
+        }
+        let path = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+        let response: HTTPResponse
+        if contentLength > configuration.maxBodyBytes {
+            response = handler.bodyTooLarge(limit: configuration.maxBodyBytes, declared: contentLength)
+        } else {
+            let body = readBody(request.pointee.in, length: contentLength)
+            response = handler.handle(HTTPRequest(
+                method: method, path: path, query: query, headers: headers, body: body, remoteAddress: remote))
+        }
+        write(response, to: request.pointee.out)
+    }
+
+    private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, length: Int) -> [UInt8] {
+        guard length > 0, let stream else { return [] }
+        var body = [UInt8](repeating: 0, count: length)
+        var filled = 0
+        body.withUnsafeMutableBytes { raw in
+            let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+            while filled < length {
+                let n = FCGX_GetStr(base + filled, Int32(length - filled), stream)
+                if n <= 0 { break }
+                filled += Int(n)
+            }
+        }
+        if filled < length { body.removeLast(length - filled) }
+        return body
+    }
+
+    private func write(_ response: HTTPResponse, to stream: UnsafeMutablePointer<FCGX_Stream>?) {
+        guard let stream else { return }
+        var head = response.head()
+        head.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { _ = FCGX_PutStr($0.baseAddress, Int32($0.count), stream) }
+        }
+        response.body.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return }
+            _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), stream)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import BookijiCore
+import Foundation
+
+/// A parsed JSON request body with typed field access whose errors name the field.
+public struct JSONBody {
+    public let object: [String: Any]
+
+    /// Parses `bytes` as a JSON object. The error says what is wrong and where.
+    public init(_ bytes: [UInt8]) throws(BookijiError) {
+        guard !bytes.isEmpty else {
+            throw BookijiError(.malformedJSON, "request body is empty; expected a JSON object")
+        }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+        } catch {
+            let nsError = error as NSError
+            let where_ = (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
+            throw BookijiError(.malformedJSON, "request body is not valid JSON: \(where_)")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw BookijiError(.malformedJSON, "request body must be a JSON object, not \(Self.kind(parsed))")
+        }
+        self.object = object
+    }
+
+    public func string(_ field: String) throws(BookijiError) -> String {
+        guard let value = object[field] else { throw missing(field) }
+        guard let text = value as? String else { throw wrongType(field, "a string", value) }
+        return text
+    }
+
+    public func optionalString(_ field: String) throws(BookijiError) -> String? {
+        guard let value = object[field], !(value is NSNull) else { return nil }
+        guard let text = value as? String else { throw wrongType(field, "a string", value) }
+        return text
+    }
+
+    public func optionalObject(_ field: String) throws(BookijiError) -> [String: Any]? {
+        guard let value = object[field], !(value is NSNull) else { return nil }
+        guard let dict = value as? [String: Any] else { throw wrongType(field, "an object", value) }
+        return dict
+    }
+
+    private func missing(_ field: String) -> BookijiError {
+        BookijiError(.invalidRequest, "missing required field '\(field)'", details: ["field": field])
+    }
+
+    private func wrongType(_ field: String, _ expected: String, _ value: Any) -> BookijiError {
+        BookijiError(.invalidRequest, "field '\(field)' must be \(expected), not \(Self.kind(value))", details: ["field": field])
+    }
+
+    static func kind(_ value: Any) -> String {
+        switch value {
+        case is NSNull: "null"
+        case is String: "a string"
+        case is NSNumber: "a number"
+        case is [Any]: "an array"
+        case is [String: Any]: "an object"
+        default: "an unsupported value"
+        }
+    }
+}

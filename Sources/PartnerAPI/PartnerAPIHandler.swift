@@ -1,0 +1,106 @@
+import BookijiCore
+import FastCGI
+import Postgres
+import Store
+
+/// The partner API on one responder thread: routing, authentication, error mapping, and this
+/// thread's own database connection.
+public final class PartnerAPIHandler: FastCGIHandler {
+    typealias Route = (PartnerAPIHandler, RequestContext) throws -> HTTPResponse
+
+    let settings: APISettings
+    private var connection: PGConnection?
+    private var authCache: [String: (partner: Partner, expires: UInt64)] = [:]
+    private let router: Router<Route>
+
+    public init(settings: APISettings) {
+        self.settings = settings
+        var router = Router<Route>()
+        router.add("GET", "/v1/health", access: .publicRoute) { api, _ in try api.health() }
+        router.add("GET", "/v1/ping") { api, context in api.ping(context) }
+        router.add("GET", "/v1/vendors/{vendorId}") { api, context in try api.vendor(context) }
+        self.router = router
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        do {
+            var response = try route(request)
+            if request.method == "HEAD" { response.body = [] }
+            return response
+        } catch {
+            return ErrorResponse.make(ErrorResponse.classify(error))
+        }
+    }
+
+    public func bodyTooLarge(limit: Int, declared: Int) -> HTTPResponse {
+        ErrorResponse.make(BookijiError(
+            .payloadTooLarge, "request body of \(declared) bytes exceeds the limit of \(limit) bytes",
+            details: ["limit": String(limit)]))
+    }
+
+    private func route(_ request: HTTPRequest) throws -> HTTPResponse {
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            throw BookijiError(.notFound, "no route for \(request.method) \(request.path)")
+        case .methodNotAllowed(let allowed):
+            var response = ErrorResponse.make(BookijiError(
+                .methodNotAllowed, "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: ", "))"))
+            response.addHeader("Allow", allowed.joined(separator: ", "))
+            return response
+        case .found(let handler, let access, let parameters):
+            var context = RequestContext(request: request, pathParameters: parameters, partner: nil)
+            if access == .partner {
+                context.partner = try authenticate(request)
+            }
+            return try handler(self, context)
+        }
+    }
+
+    /// This thread's database connection, (re)connected if needed.
+    func database() throws -> PGConnection {
+        do {
+            if let connection {
+                try connection.ensureConnected()
+                return connection
+            }
+            let fresh = try PGConnection(url: settings.databaseURL)
+            connection = fresh
+            return fresh
+        } catch {
+            Log.error("database: \(error.message)")
+            throw BookijiError(.serviceUnavailable, "the database is unavailable; retry shortly", retryAfter: 1)
+        }
+    }
+
+    private func authenticate(_ request: HTTPRequest) throws -> Partner {
+        guard let header = request.header("authorization") else {
+            throw BookijiError(.unauthorized, "missing Authorization header; send 'Authorization: Bearer <api key>'")
+        }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            throw BookijiError(.unauthorized, "Authorization header must be 'Bearer <api key>'")
+        }
+        let key = String(header.dropFirst(7)).trimmingCharacters(in: " ")
+        let now = Clock.monotonicNanos()
+        if let cached = authCache[key], cached.expires > now {
+            return cached.partner
+        }
+        guard let partner = try PartnerStore(connection: database()).authenticate(apiKey: key) else {
+            authCache[key] = nil
+            throw BookijiError(.unauthorized, "unknown or revoked API key")
+        }
+        if settings.authCacheSeconds > 0 {
+            if authCache.count > 10_000 { authCache.removeAll(keepingCapacity: true) }
+            authCache[key] = (partner, now + UInt64(settings.authCacheSeconds * 1e9))
+        }
+        return partner
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s.removeFirst() }
+        while s.last == set { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,23 @@
+import BookijiCore
+import FastCGI
+import Store
+
+extension PartnerAPIHandler {
+    /// `GET /v1/vendors/{vendorId}`.
+    func vendor(_ context: RequestContext) throws -> HTTPResponse {
+        let id = context.parameter("vendorId")
+        guard let vendor = try VendorStore(connection: database()).find(id: id) else {
+            throw BookijiError(.vendorNotFound, "no vendor with id '\(id)'", details: ["vendorId": id])
+        }
+        var json = JSONWriter()
+        json.objectStart()
+        json.field("vendorId", vendor.id)
+        json.field("name", vendor.name)
+        json.field("timezone", vendor.timeZone)
+        json.field("revision", vendor.revision)
+        json.field("createdAt", vendor.createdAt)
+        json.field("updatedAt", vendor.updatedAt)
+        json.objectEnd()
+        return HTTPResponse(status: 200, json: json.bytes)
+    }
+}

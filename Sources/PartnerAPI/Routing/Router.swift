@@ -1,0 +1,66 @@
+import BookijiCore
+import FastCGI
+
+/// What a route handler sees: the request, its path parameters, and the caller.
+public struct RequestContext {
+    public var request: HTTPRequest
+    public var pathParameters: [String: String]
+    public var partner: Store.Partner?
+
+    public func parameter(_ name: String) -> String { pathParameters[name] ?? "" }
+}
+
+import Store
+
+/// Matches method + path to a handler. Paths are segment patterns such as
+/// `/v1/vendors/{vendorId}`; a path that matches with another method yields 405 with `Allow`.
+public struct Router<Handler> {
+    public enum Access: Sendable { case publicRoute, partner }
+
+    struct Route {
+        var method: String
+        var segments: [Substring]
+        var access: Access
+        var handler: Handler
+    }
+
+    private var routes: [Route] = []
+
+    public init() {}
+
+    public mutating func add(_ method: String, _ pattern: String, access: Access = .partner, _ handler: Handler) {
+        routes.append(Route(method: method, segments: pattern.split(separator: "/"), access: access, handler: handler))
+    }
+
+    public enum Match {
+        case found(Handler, Access, [String: String])
+        case methodNotAllowed(allowed: [String])
+        case notFound
+    }
+
+    public func match(method: String, path: String) -> Match {
+        let parts = path.split(separator: "/")
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Self.bind(route.segments, parts) else { continue }
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return .found(route.handler, route.access, parameters)
+            }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    private static func bind(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {
+        guard pattern.count == parts.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (expected, actual) in zip(pattern, parts) {
+            if expected.first == "{" && expected.last == "}" {
+                parameters[String(expected.dropFirst().dropLast())] = PercentDecoding.decode(actual)
+            } else if expected != actual {
+                return nil
+            }
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,174 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libpq connection, used by one thread at a time (each responder thread owns one).
+///
+/// Statements are prepared once per connection and reused, and every value travels as a
+/// parameter. A broken connection is noticed before the next statement (``ensureConnected()``)
+/// and re-established, so a restarted server or a terminated backend costs at most the request
+/// that was running when it happened.
+public final class PGConnection {
+    private var conn: OpaquePointer?
+    public let url: String
+    private var prepared: [String: String] = [:]
+    private var transactionDepth = 0
+
+    /// Connects to `url` (a libpq connection URI or key/value string).
+    public init(url: String) throws(PGError) {
+        self.url = url
+        try connect()
+    }
+
+    deinit {
+        if let conn { PQfinish(conn) }
+    }
+
+    private func connect() throws(PGError) {
+        if let conn { PQfinish(conn) }
+        prepared.removeAll()
+        transactionDepth = 0
+        let newConn = PQconnectdb(url)
+        conn = newConn
+        guard let newConn, PQstatus(newConn) == CONNECTION_OK else {
+            let message = newConn.map { Self.trimmed(PQerrorMessage($0)) } ?? "out of memory"
+            throw PGError(code: .connectionFailed, message: "cannot connect to PostgreSQL: \(message)")
+        }
+        // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
+        PQsetNoticeProcessor(newConn, { _, _ in }, nil)
+    }
+
+    /// True when the last known state of the connection is healthy.
+    public var isConnected: Bool {
+        guard let conn else { return false }
+        return PQstatus(conn) == CONNECTION_OK
+    }
+
+    /// Makes sure the connection is usable before work starts: reconnects if it is known to be
+    /// broken, or if the server has sent something while we were idle (a terminated backend sends
+    /// a FATAL message and closes, which we would otherwise learn only by failing a statement).
+    public func ensureConnected() throws(PGError) {
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            try connect()
+            return
+        }
+        let fd = PQsocket(conn)
+        guard fd >= 0 else { try connect(); return }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, 0)
+        if ready > 0 {
+            try connect()
+        }
+    }
+
+    /// Runs one statement with parameters and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [(any PGEncodable)?] = []) throws(PGError) -> PGRows {
+        guard let conn else { throw PGError(code: .connectionFailed, message: "not connected to PostgreSQL") }
+        let name = try statementName(for: sql, parameterCount: parameters.count, conn: conn)
+        let texts = parameters.map { $0?.pgText }
+        let result = Self.withCStrings(texts) { values in
+            PQexecPrepared(conn, name, Int32(texts.count), values, nil, nil, 0)
+        }
+        return try check(result, sql: sql)
+    }
+
+    /// Runs SQL text that may hold several statements and takes no parameters (migrations, DDL).
+    public func execute(script sql: String) throws(PGError) {
+        guard let conn else { throw PGError(code: .connectionFailed, message: "not connected to PostgreSQL") }
+        _ = try check(PQexec(conn, sql), sql: sql)
+    }
+
+    /// Runs `body` inside BEGIN/COMMIT; any error thrown rolls the transaction back and is rethrown.
+    public func transaction<T>(
+        isolation: IsolationLevel = .readCommitted,
+        _ body: (PGConnection) throws -> T
+    ) throws -> T {
+        guard transactionDepth == 0 else {
+            throw PGError(code: .misuse, message: "nested transactions are not supported")
+        }
+        try execute(script: isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.sql)")
+        transactionDepth = 1
+        do {
+            let value = try body(self)
+            transactionDepth = 0
+            try execute(script: "COMMIT")
+            return value
+        } catch {
+            transactionDepth = 0
+            if isConnected { try? execute(script: "ROLLBACK") }
+            throw error
+        }
+    }
+
+    public enum IsolationLevel: Sendable {
+        case readCommitted, repeatableRead, serializable
+        var sql: String {
+            switch self {
+            case .readCommitted: "READ COMMITTED"
+            case .repeatableRead: "REPEATABLE READ"
+            case .serializable: "SERIALIZABLE"
+            }
+        }
+    }
+
+    /// The server process id serving this connection (for `pg_terminate_backend` in tests).
+    public var backendPID: Int32 {
+        conn.map { PQbackendPID($0) } ?? 0
+    }
+
+    // MARK: - Internals
+
+    private func statementName(for sql: String, parameterCount: Int, conn: OpaquePointer) throws(PGError) -> String {
+        if let name = prepared[sql] { return name }
+        let name = "s\(prepared.count + 1)"
+        let result = PQprepare(conn, name, sql, Int32(parameterCount), nil)
+        _ = try check(result, sql: sql)
+        prepared[sql] = name
+        return name
+    }
+
+    private func check(_ result: OpaquePointer?, sql: String) throws(PGError) -> PGRows {
+        guard let result else {
+            let message = conn.map { Self.trimmed(PQerrorMessage($0)) } ?? "no connection"
+            throw PGError(code: .connectionFailed, message: message)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return PGRows(result: result)
+        default:
+            let field = { (code: UInt8) -> String? in
+                guard let text = PQresultErrorField(result, Int32(code)) else { return nil }
+                return String(cString: text)
+            }
+            let state = field(UInt8(ascii: "C"))
+            let message = field(UInt8(ascii: "M")) ?? Self.trimmed(PQresultErrorMessage(result))
+            let error = PGError(
+                code: (conn.map { PQstatus($0) != CONNECTION_OK } ?? true) && state == nil ? .connectionFailed : .server,
+                message: message,
+                sqlState: state,
+                detail: field(UInt8(ascii: "D")),
+                constraint: field(UInt8(ascii: "n"))
+            )
+            PQclear(result)
+            // A statement that failed to prepare is not cached; one that broke the connection
+            // leaves the cache to be cleared on reconnect.
+            throw error
+        }
+    }
+
+    private static func trimmed(_ text: UnsafePointer<CChar>?) -> String {
+        guard let text else { return "" }
+        var s = String(cString: text)
+        while s.last == "\n" || s.last == " " { s.removeLast() }
+        return s
+    }
+
+    private static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+        defer { pointers.forEach { free($0) } }
+        let constPointers = pointers.map { UnsafePointer($0) }
+        return constPointers.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}

@@ -1,0 +1,52 @@
+import BookijiCore
+import Postgres
+
+/// A vendor whose time partners query and book.
+public struct Vendor: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var timeZone: String
+    public var revision: Int64
+    public var createdAt: String
+    public var updatedAt: String
+}
+
+/// SQL for vendors.
+public struct VendorStore {
+    let connection: PGConnection
+
+    public init(connection: PGConnection) {
+        self.connection = connection
+    }
+
+    public func create(name: String, timeZone: String) throws -> Vendor {
+        let trimmed = name.trimmingSpaces
+        guard !trimmed.isEmpty, trimmed.count <= 200 else {
+            throw BookijiError(.invalidParameter, "vendor name must be 1 to 200 characters", details: ["field": "name"])
+        }
+        guard IANATimeZone.isKnown(timeZone) else {
+            throw BookijiError(
+                .invalidParameter,
+                "'\(timeZone)' is not an IANA time zone (expected e.g. Europe/Berlin or America/New_York)",
+                details: ["field": "timezone"])
+        }
+        return try Self.vendor(connection.query(
+            "INSERT INTO vendors (name, timezone) VALUES ($1, $2) RETURNING \(Self.columns)",
+            [trimmed, timeZone]).first!)
+    }
+
+    public func find(id: String) throws -> Vendor? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query("SELECT \(Self.columns) FROM vendors WHERE id = $1::uuid", [id]).first.map(Self.vendor)
+    }
+
+    static let columns = """
+        id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at"))
+        """
+
+    static func vendor(_ row: PGRow) throws -> Vendor {
+        Vendor(
+            id: try row.string(0), name: try row.string(1), timeZone: try row.string(2),
+            revision: try row.int64(3), createdAt: try row.string(4), updatedAt: try row.string(5))
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import PartnerAPI
+import Postgres
+
+/// `--database URL`, falling back to `BOOKIJI_DATABASE_URL`.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "libpq connection URL (default: $BOOKIJI_DATABASE_URL).")
+    var database: String?
+
+    func url() throws -> String {
+        if let database, !database.isEmpty { return database }
+        if let env = ProcessInfo.processInfo.environment["BOOKIJI_DATABASE_URL"], !env.isEmpty { return env }
+        throw ValidationError("no database: pass --database URL or set BOOKIJI_DATABASE_URL")
+    }
+
+    func connect() throws -> PGConnection {
+        do {
+            return try PGConnection(url: url())
+        } catch let error as PGError {
+            throw CLIError(error.message)
+        }
+    }
+}
+
+/// An error the CLI prints as one line and exits non-zero with.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints one JSON object built with ``JSONWriter``.
+func printJSON(_ build: (inout JSONWriter) -> Void) {
+    var json = JSONWriter()
+    json.objectStart()
+    build(&json)
+    json.objectEnd()
+    print(String(decoding: json.bytes, as: UTF8.self))
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import FastCGI
+import Foundation
+import PartnerAPI
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the FastCGI responder on a unix socket (put nginx in front of it).")
+
+    @OptionGroup var db: DatabaseOptions
+
+    @Option(help: "Path of the FastCGI unix socket.")
+    var socket: String = "/run/bookiji/bookiji.sock"
+
+    @Option(help: "Permission bits of the socket, octal, so nginx's worker user can connect.")
+    var socketMode: String = "0666"
+
+    @Option(help: "Worker threads; each has its own database connection.")
+    var threads: Int = 4
+
+    @Option(help: "Largest request body accepted, in bytes; larger ones get 413 unread.")
+    var maxBodyBytes: Int = 1_048_576
+
+    @Option(help: "Seconds a verified API key is trusted before asking the database again (0: every request).")
+    var authCacheSeconds: Double = 5
+
+    @Option(help: "Write the process id to this file.")
+    var pidFile: String?
+
+    func validate() throws {
+        guard (1...512).contains(threads) else { throw ValidationError("--threads must be 1...512") }
+        guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
+        guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 0660") }
+        guard authCacheSeconds >= 0 else { throw ValidationError("--auth-cache-seconds must be >= 0") }
+    }
+
+    func run() throws {
+        let settings = APISettings(databaseURL: try db.url(), authCacheSeconds: authCacheSeconds)
+        let server = try FastCGIServer(configuration: FastCGIConfiguration(
+            socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
+            maxBodyBytes: maxBodyBytes))
+        if let pidFile {
+            try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+        }
+        Log.info("serving on \(socket) with \(threads) threads")
+        server.run { _ in PartnerAPIHandler(settings: settings) }
+        if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
+        Log.info("stopped")
+    }
+}
