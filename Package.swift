@@ -37,10 +37,10 @@ let package = Package(
 
         .testTarget(name: "BookijiCoreTests", dependencies: ["BookijiCore"]),
         .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine"]),
-        .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"]),
+        .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"], exclude: ["Fixtures"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres"]),
     ]
 )

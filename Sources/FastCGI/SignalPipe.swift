@@ -25,6 +25,13 @@ struct SignalPipe {
         sigaction(SIGTERM, &action, nil)
         sigaction(SIGINT, &action, nil)
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with these signals blocked (the mask is inherited across
+        // exec); unblock them, or a SIGTERM would stay pending forever.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         return SignalPipe(readFD: fds[0])
     }
 

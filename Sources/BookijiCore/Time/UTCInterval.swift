@@ -15,8 +15,10 @@ public struct UTCInterval: Sendable, Hashable, Comparable, CustomStringConvertib
     public var duration: Int64 { end - start }
     public var isEmpty: Bool { end <= start }
 
+    /// Whether the two spans share at least one second. An empty (or inverted) interval overlaps
+    /// nothing, as with Postgres ranges, so this agrees with the database's exclusion constraint.
     public func overlaps(_ other: UTCInterval) -> Bool {
-        start < other.end && other.start < end
+        start < other.end && other.start < end && start < end && other.start < other.end
     }
 
     public func contains(_ instant: Int64) -> Bool {

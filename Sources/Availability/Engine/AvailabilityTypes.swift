@@ -1,0 +1,99 @@
+import BookijiCore
+
+/// What to compute: a window of instants, a slot length and the "now" that notice and horizon
+/// are measured from. All instants are epoch seconds (UTC).
+public struct AvailabilityQuery: Sendable, Hashable {
+    /// Start of the window; slots start at or after it (rounded up to the granule).
+    public var start: Int64
+    /// End of the window; slots end at or before it (rounded down to the granule).
+    public var end: Int64
+    /// Slot length in minutes; nil uses the rules' `slotMinutes`.
+    public var slotMinutes: Int?
+    /// The instant the answer is for. Only the granule in which `now + notice` and
+    /// `now + horizon` fall matters, and the version hash sees only that.
+    public var now: Int64
+    /// When true, unavailable slots are left out of the result.
+    public var onlyAvailable: Bool
+
+    public init(start: Int64, end: Int64, slotMinutes: Int? = nil, now: Int64, onlyAvailable: Bool = false) {
+        self.start = start
+        self.end = end
+        self.slotMinutes = slotMinutes
+        self.now = now
+        self.onlyAvailable = onlyAvailable
+    }
+}
+
+/// One candidate booking `[start, end)`.
+///
+/// `isAvailable` is true exactly when `reasons` is empty, and then `confidence` is 1.0.
+/// Otherwise every applicable reason is listed, most severe first (``SlotReasonCode`` order),
+/// and `confidence` is the lowest confidence among them ("lowest wins").
+public struct AvailabilitySlot: Sendable, Hashable, CustomStringConvertible {
+    public var start: Int64
+    public var end: Int64
+    public var isAvailable: Bool
+    public var confidence: Double
+    public var reasons: [SlotReason]
+
+    public init(start: Int64, end: Int64, isAvailable: Bool, confidence: Double, reasons: [SlotReason]) {
+        self.start = start
+        self.end = end
+        self.isAvailable = isAvailable
+        self.confidence = confidence
+        self.reasons = reasons
+    }
+
+    public var description: String {
+        let why = reasons.isEmpty ? "available" : reasons.map(\.code).joined(separator: ",")
+        return "\(UTCInterval(start: start, end: end)) \(confidence) \(why)"
+    }
+}
+
+/// The engine's answer.
+public struct AvailabilityResult: Sendable, Hashable {
+    /// Candidate slots in ascending start order (only available ones when the query asked).
+    public var slots: [AvailabilitySlot]
+    /// Lowercase hex SHA-256 over everything the answer depends on; see
+    /// ``AvailabilityEngine/compute(rules:busy:reserved:query:)``.
+    public var computedVersion: String
+    /// The slot length actually used, in minutes.
+    public var slotMinutes: Int
+
+    public init(slots: [AvailabilitySlot], computedVersion: String, slotMinutes: Int) {
+        self.slots = slots
+        self.computedVersion = computedVersion
+        self.slotMinutes = slotMinutes
+    }
+}
+
+/// Why the engine refused to compute. `code` is `invalid_rules` (the stored rules are bad: a
+/// server-side data problem unless the caller just supplied them) or `invalid_query` (the
+/// request's window or slot length; maps to HTTP 400).
+public struct AvailabilityError: Error, Sendable, Hashable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let invalidRules = Code(rawValue: "invalid_rules")
+        public static let invalidQuery = Code(rawValue: "invalid_query")
+    }
+
+    public var code: Code
+    /// The offending field: a rules path (``RuleValidationError/field``) or a query parameter
+    /// name (`start`, `end`, `slotMinutes`).
+    public var field: String
+    public var message: String
+    /// The rules problem when `code` is `invalid_rules`.
+    public var ruleError: RuleValidationError?
+
+    public init(code: Code, field: String, message: String, ruleError: RuleValidationError? = nil) {
+        self.code = code
+        self.field = field
+        self.message = message
+        self.ruleError = ruleError
+    }
+
+    public var description: String { "\(code): \(field): \(message)" }
+}

@@ -1,0 +1,166 @@
+import Foundation
+
+/// Paths of the checkout and the built binaries, found from this file's location and the test
+/// runner's own path (the `bookiji` executable sits beside the test bundle in the build folder).
+enum Paths {
+    static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let bookiji: String = {
+        if let explicit = ProcessInfo.processInfo.environment["BOOKIJI_BIN"] { return explicit }
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        // On Linux the runner is `<bin>/bookiji-corePackageTests.xctest`.
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("bookiji").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return repositoryRoot + "/.build/debug/bookiji"
+    }()
+
+    static func script(_ name: String) -> String { repositoryRoot + "/scripts/" + name }
+
+    /// A fresh folder for one test's clusters, sockets and logs, under `.run/test`.
+    static func scratchDirectory(_ label: String) throws -> String {
+        let path = repositoryRoot + "/.run/test/\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Starts `executable` with stdout and stderr appended to `logPath` and stdin from /dev/null.
+///
+/// posix_spawn and waitpid directly, not Foundation's `Process`: its exit monitoring can stall
+/// inside lazily-initialised globals, and a pipe to a command that starts a daemon (pg_ctl) would
+/// stay open for as long as the daemon lives.
+func spawn(_ executable: String, _ arguments: [String], logPath: String, environment: [String: String] = [:]) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup($0) } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    // Children start with default signal handling and nothing blocked, whatever the test runner uses.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t(), all = sigset_t()
+    sigemptyset(&empty)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var pid: pid_t = 0
+    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+    guard status == 0 else {
+        throw CommandFailure(description: "cannot start \(executable): \(String(cString: strerror(status)))")
+    }
+    return pid
+}
+
+/// Runs a command to completion and returns its output (stdout and stderr together).
+@discardableResult
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    let logPath = NSTemporaryDirectory() + "bookiji-run-" + UUID().uuidString + ".out"
+    defer { try? FileManager.default.removeItem(atPath: logPath) }
+    let pid = try spawn(executable, arguments, logPath: logPath, environment: environment)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    guard exitCode == 0 else {
+        throw CommandFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(exitCode): \(output)")
+    }
+    return output
+}
+
+/// A long-running child process whose output goes to a log file.
+final class Daemon: @unchecked Sendable {  // state guarded by the lock
+    let pid: pid_t
+    let logPath: String
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    init(_ executable: String, _ arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
+        self.logPath = logPath
+        pid = try spawn(executable, arguments, logPath: logPath, environment: environment)
+    }
+
+    /// Reaps the child if it has exited; returns its exit code (128+signal when killed).
+    private func poll() -> Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return exitStatus
+    }
+
+    var isRunning: Bool { poll() == nil }
+
+    func signal(_ signal: Int32) {
+        if isRunning { kill(pid, signal) }
+    }
+
+    /// Waits up to `seconds` for the process to exit; returns its exit code, or nil if still running.
+    func waitForExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let code = poll() { return code }
+            usleep(10_000)
+        }
+        return poll()
+    }
+
+    func stop() {
+        guard isRunning else { return }
+        signal(SIGTERM)
+        if waitForExit(seconds: 6) == nil {
+            signal(SIGKILL)
+            _ = waitForExit(seconds: 2)
+        }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+/// A free loopback TCP port (bound to port 0, then released).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { ptr -> Int32 in
+            _ = bind(fd, ptr, length)
+            return getsockname(fd, ptr, &length)
+        }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass.
+func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}

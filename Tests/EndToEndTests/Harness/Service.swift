@@ -1,0 +1,90 @@
+import Foundation
+import Postgres
+
+/// The whole stack for one test: a fresh database (migrated), the real `bookiji serve`
+/// responder on a unix socket, and a real nginx in front of it on a free loopback port.
+final class Service: @unchecked Sendable {  // owned by one test at a time
+    let cluster: PostgresCluster
+    let database: String
+    let directory: String
+    let port: Int
+    let socketPath: String
+    private(set) var responder: Daemon?
+    private(set) var nginx: Daemon?
+    let responderArguments: [String]
+
+    var databaseURL: String { cluster.url(database: database) }
+
+    init(cluster: PostgresCluster = .shared, responderArguments: [String] = [], nginxArguments: [String] = []) throws {
+        self.cluster = cluster
+        self.responderArguments = responderArguments
+        database = try cluster.createDatabase()
+        directory = try Paths.scratchDirectory("svc")
+        port = freePort()
+        socketPath = directory + "/bookiji.sock"
+        try bookiji(["migrate", "--dir", Paths.repositoryRoot + "/migrations"])
+        try startResponder()
+        try run(Paths.script("nginx-conf"), [
+            "--out", directory + "/nginx", "--listen", "127.0.0.1:\(port)", "--socket", socketPath,
+        ] + nginxArguments)
+        nginx = try Daemon("/usr/sbin/nginx", [
+            "-p", directory + "/nginx", "-c", directory + "/nginx/nginx.conf", "-g", "daemon off;",
+        ], logPath: directory + "/nginx.out")
+        guard eventually(seconds: 10, { (try? get("/v1/health").status) == 200 }) else {
+            throw CommandFailure(description: "service did not become healthy; responder log:\n\(responder?.log ?? "")\nnginx:\n\(nginx?.log ?? "")")
+        }
+    }
+
+    func startResponder(extra: [String] = []) throws {
+        responder = try Daemon(Paths.bookiji, [
+            "serve", "--socket", socketPath, "--database", databaseURL, "--threads", "4",
+        ] + responderArguments + extra, logPath: directory + "/responder.log")
+        guard eventually(seconds: 10, { FileManager.default.fileExists(atPath: socketPath) }) else {
+            throw CommandFailure(description: "responder did not open its socket:\n\(responder?.log ?? "")")
+        }
+    }
+
+    /// Runs the `bookiji` CLI against this service's database.
+    @discardableResult
+    func bookiji(_ arguments: [String]) throws -> String {
+        try run(Paths.bookiji, arguments, environment: ["BOOKIJI_DATABASE_URL": databaseURL])
+    }
+
+    /// Creates a partner through the CLI and returns its id and API key.
+    func createPartner(name: String = "Test Partner") throws -> (id: String, key: String) {
+        let json = try JSONSerialization.jsonObject(with: Data(bookiji(["partner", "create", "--name", name, "--json"]).utf8)) as! [String: Any]
+        return (json["id"] as! String, json["apiKey"] as! String)
+    }
+
+    func createVendor(name: String = "Test Vendor", timezone: String = "Europe/Berlin") throws -> String {
+        let json = try JSONSerialization.jsonObject(with: Data(bookiji([
+            "vendor", "create", "--name", name, "--timezone", timezone, "--json",
+        ]).utf8)) as! [String: Any]
+        return json["id"] as! String
+    }
+
+    func get(_ path: String, key: String? = nil, headers: [String: String] = [:]) throws -> WireResponse {
+        var all = headers
+        if let key { all["Authorization"] = "Bearer \(key)" }
+        return try HTTPClient.send(port: port, path: path, headers: all)
+    }
+
+    func send(_ method: String, _ path: String, key: String? = nil, body: [UInt8]? = nil, headers: [String: String] = [:]) throws -> WireResponse {
+        var all = headers
+        if let key { all["Authorization"] = "Bearer \(key)" }
+        if body != nil && all["Content-Type"] == nil { all["Content-Type"] = "application/json" }
+        return try HTTPClient.send(port: port, method: method, path: path, headers: all, body: body)
+    }
+
+    /// A direct connection to this service's database, for setting up and checking state.
+    func sql() throws -> PGConnection { try PGConnection(url: databaseURL) }
+
+    func stop() {
+        nginx?.stop()
+        responder?.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+        if let admin = try? PGConnection(url: cluster.url(database: "postgres")) {
+            _ = try? admin.execute(script: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+        }
+    }
+}
