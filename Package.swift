@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C libraries through the system, each wrapped by exactly one Swift module.
@@ -22,15 +23,21 @@ let package = Package(
         .target(name: "Availability", dependencies: ["BookijiCore", "CSlotEngine"]),
         .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        // Google and Microsoft free/busy over HTTP; run from the CLI now, from the worker later.
+        // Kept apart so only the executable pays for async-http-client.
+        .target(
+            name: "CalendarConnectors",
+            dependencies: ["BookijiCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
         .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "Store"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
-        .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Coordinator", "Store", "Postgres", "FastCGI"]),
+        .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Availability", "Coordinator", "Store", "Postgres", "FastCGI"]),
         .executableTarget(
             name: "bookiji",
             dependencies: [
                 "BookijiCore", "Availability", "ICalendar", "Postgres", "Store", "Coordinator",
-                "FastCGI", "PartnerAPI",
+                "FastCGI", "PartnerAPI", "CalendarConnectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +45,7 @@ let package = Package(
         .testTarget(name: "BookijiCoreTests", dependencies: ["BookijiCore"]),
         .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore"]),

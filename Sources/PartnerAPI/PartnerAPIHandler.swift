@@ -19,6 +19,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
         router.add("GET", "/v1/health", access: .publicRoute) { api, _ in try api.health() }
         router.add("GET", "/v1/ping") { api, context in api.ping(context) }
         router.add("GET", "/v1/vendors/{vendorId}") { api, context in try api.vendor(context) }
+        router.add("GET", "/v1/vendors/{vendorId}/availability") { api, context in try api.availability(context) }
         self.router = router
     }
 
@@ -79,7 +80,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
         guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw BookijiError(.unauthorized, "Authorization header must be 'Bearer <api key>'")
         }
-        let key = String(header.dropFirst(7)).trimmingCharacters(in: " ")
+        let key = String(header.dropFirst(7)).trimmingCharacters(in: Character(" "))
         let now = Clock.monotonicNanos()
         if let cached = authCache[key], cached.expires > now {
             return cached.partner

@@ -9,6 +9,8 @@ public struct Vendor: Sendable, Hashable {
     public var revision: Int64
     public var createdAt: String
     public var updatedAt: String
+    /// The stored rules document, or nil for the defaults. Decoded by the Coordinator.
+    public var rulesJSON: String?
 }
 
 /// SQL for vendors.
@@ -40,13 +42,36 @@ public struct VendorStore {
         return try connection.query("SELECT \(Self.columns) FROM vendors WHERE id = $1::uuid", [id]).first.map(Self.vendor)
     }
 
+    /// The current revision of a vendor's availability inputs: the one indexed lookup a cached
+    /// availability answer costs.
+    public func revision(id: String) throws -> Int64? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query("SELECT revision FROM vendors WHERE id = $1::uuid", [id]).first?.int64(0)
+    }
+
+    /// Stores a validated rules document and the zone it names, bumping the revision.
+    public func setRules(id: String, rulesJSON: String, timeZone: String) throws -> Vendor? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query("""
+            UPDATE vendors SET rules = $2::jsonb, timezone = $3, revision = revision + 1, updated_at = now()
+            WHERE id = $1::uuid RETURNING \(Self.columns)
+            """, [id, rulesJSON, timeZone]).first.map(Self.vendor)
+    }
+
+    /// Marks a change to an input of the vendor's availability (calendar intervals, reservations).
+    /// Call it inside the transaction that makes the change.
+    public func bumpRevision(id: String) throws {
+        try connection.query("UPDATE vendors SET revision = revision + 1, updated_at = now() WHERE id = $1::uuid", [id])
+    }
+
     static let columns = """
-        id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at"))
+        id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")), rules::text
         """
 
     static func vendor(_ row: PGRow) throws -> Vendor {
         Vendor(
             id: try row.string(0), name: try row.string(1), timeZone: try row.string(2),
-            revision: try row.int64(3), createdAt: try row.string(4), updatedAt: try row.string(5))
+            revision: try row.int64(3), createdAt: try row.string(4), updatedAt: try row.string(5),
+            rulesJSON: try row.optional(String.self, 6))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Coordinator
 import FastCGI
 import Foundation
 import PartnerAPI
@@ -24,6 +25,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a verified API key is trusted before asking the database again (0: every request).")
     var authCacheSeconds: Double = 5
 
+    @Option(help: "Seconds an availability answer is cached in the responder (0 disables the cache).")
+    var availabilityCacheSeconds: Int = 300
+
     @Option(help: "Write the process id to this file.")
     var pidFile: String?
 
@@ -32,10 +36,13 @@ struct Serve: ParsableCommand {
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
         guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 0660") }
         guard authCacheSeconds >= 0 else { throw ValidationError("--auth-cache-seconds must be >= 0") }
+        guard availabilityCacheSeconds >= 0 else { throw ValidationError("--availability-cache-seconds must be >= 0") }
     }
 
     func run() throws {
-        let settings = APISettings(databaseURL: try db.url(), authCacheSeconds: authCacheSeconds)
+        let settings = APISettings(
+            databaseURL: try db.url(), authCacheSeconds: authCacheSeconds,
+            availabilityCache: AvailabilityCache(timeToLiveSeconds: Int64(availabilityCacheSeconds)))
         let server = try FastCGIServer(configuration: FastCGIConfiguration(
             socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
             maxBodyBytes: maxBodyBytes))

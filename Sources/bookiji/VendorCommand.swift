@@ -1,9 +1,11 @@
 import ArgumentParser
+import Coordinator
+import Foundation
 import Store
 
 struct VendorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self])
+        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a vendor.")
@@ -32,6 +34,59 @@ struct VendorCommand: ParsableCommand {
                 throw CLIError("no vendor with id '\(id)'")
             }
             print("id:       \(vendor.id)\nname:     \(vendor.name)\ntimezone: \(vendor.timeZone)\nrevision: \(vendor.revision)")
+        }
+    }
+
+    struct Rules: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or set a vendor's availability rules (JSON).",
+            discussion: """
+                The document: {"timeZone":"Europe/Berlin","weeklyHours":{"monday":[{"start":"09:00","end":"17:00"}]},
+                "dateOverrides":[{"date":"2026-12-24","hours":[]}],"slotMinutes":30,"bufferBeforeMinutes":0,
+                "bufferAfterMinutes":10,"minimumNoticeMinutes":120,"bookingHorizonDays":60,"granuleMinutes":5}
+                timeZone, weeklyHours and slotMinutes are required. Without rules a vendor works
+                Monday to Friday 09:00-17:00 in its zone with 60-minute slots.
+                """,
+            subcommands: [Show.self, Set.self])
+
+        struct Show: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Print the vendor's rules as JSON.")
+            @OptionGroup var db: DatabaseOptions
+            @Argument(help: "Vendor id.") var id: String
+
+            func run() throws {
+                guard let vendor = try cliErrors({ try VendorStore(connection: db.connect()).find(id: id) }) else {
+                    throw CLIError("no vendor with id '\(id)'")
+                }
+                print(try cliErrors { VendorRulesDocument.encode(try VendorRulesDocument.rules(of: vendor)) })
+            }
+        }
+
+        struct Set: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Replace the vendor's rules with a JSON document.")
+            @OptionGroup var db: DatabaseOptions
+            @Argument(help: "Vendor id.") var id: String
+            @Option(help: "File holding the rules JSON ('-' for standard input).") var file: String
+
+            func run() throws {
+                let data: Data
+                if file == "-" {
+                    data = FileHandle.standardInput.readDataToEndOfFile()
+                } else {
+                    guard let contents = FileManager.default.contents(atPath: file) else {
+                        throw CLIError("cannot read '\(file)'")
+                    }
+                    data = contents
+                }
+                let vendor = try cliErrors { () throws -> Vendor in
+                    let rules = try VendorRulesDocument.decode(Array(data))
+                    guard let updated = try VendorStore(connection: db.connect()).setRules(
+                        id: id, rulesJSON: VendorRulesDocument.encode(rules), timeZone: rules.timeZone)
+                    else { throw CLIError("no vendor with id '\(id)'") }
+                    return updated
+                }
+                print("rules set for vendor \(vendor.id) (revision \(vendor.revision))")
+            }
         }
     }
 }

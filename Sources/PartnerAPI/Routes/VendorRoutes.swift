@@ -1,4 +1,5 @@
 import BookijiCore
+import Coordinator
 import FastCGI
 import Store
 
@@ -15,6 +16,8 @@ extension PartnerAPIHandler {
         json.field("name", vendor.name)
         json.field("timezone", vendor.timeZone)
         json.field("revision", vendor.revision)
+        json.key("rules")
+        json.raw(Array(VendorRulesDocument.encode(try VendorRulesDocument.rules(of: vendor)).utf8))
         json.field("createdAt", vendor.createdAt)
         json.field("updatedAt", vendor.updatedAt)
         json.objectEnd()

@@ -1,0 +1,167 @@
+import Availability
+import BookijiCore
+import Coordinator
+import FastCGI
+import Store
+
+extension PartnerAPIHandler {
+    /// Longest window one request may ask for.
+    static let maximumAvailabilityWindowDays: Int64 = 62
+
+    /// `GET /v1/vendors/{vendorId}/availability?startTime&endTime[&slotDuration][&includeConfidence][&onlyAvailable]`
+    ///
+    /// A cached answer costs one indexed lookup (the vendor's revision). The ETag is the
+    /// computed version (plus the representation), so `If-None-Match` answers 304 without a body.
+    func availability(_ context: RequestContext) throws -> HTTPResponse {
+        let vendorID = context.parameter("vendorId")
+        let query = try AvailabilityRequest(context.request.queryParameters)
+        let now = Clock.epochSeconds()
+        let cache = settings.availabilityCache
+        let db = try database()
+
+        guard let revision = try VendorStore(connection: db).revision(id: vendorID) else {
+            throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
+        }
+        func key(_ revision: Int64) -> AvailabilityCache.Key {
+            AvailabilityCache.Key(
+                vendorID: vendorID, revision: revision, start: query.start, end: query.end,
+                slotMinutes: query.slotMinutes, includeConfidence: query.includeConfidence,
+                onlyAvailable: query.onlyAvailable, now: now)
+        }
+        if let hit = cache.lookup(key(revision), now: now) {
+            return respond(body: hit.body, etag: hit.etag, request: context.request)
+        }
+
+        let computed = try AvailabilityService(connection: db).compute(
+            vendorID: vendorID,
+            query: AvailabilityQuery(
+                start: query.start, end: query.end, slotMinutes: query.slotMinutes, now: now,
+                onlyAvailable: query.onlyAvailable))
+        let etag = "\"\(computed.result.computedVersion)-\(query.includeConfidence ? "c" : "n")\""
+        let body = AvailabilityJSON.render(computed, request: query)
+        cache.store(key(computed.revision), body: body, etag: etag, now: now, validUntil: computed.validUntil)
+        return respond(body: body, etag: etag, request: context.request)
+    }
+
+    private func respond(body: [UInt8], etag: String, request: HTTPRequest) -> HTTPResponse {
+        let headers = [("ETag", etag), ("Cache-Control", "private, no-cache")]
+        if let match = request.header("if-none-match"), Self.etagMatches(match, etag) {
+            return HTTPResponse(status: 304, headers: headers)
+        }
+        return HTTPResponse(status: 200, json: body, headers: headers)
+    }
+
+    /// RFC 9110 weak comparison over a list of entity tags (or `*`).
+    static func etagMatches(_ header: String, _ etag: String) -> Bool {
+        let strong = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
+        for candidate in header.split(separator: ",") {
+            var tag = String(candidate).trimmingCharacters(in: Character(" "))
+            if tag == "*" { return true }
+            if tag.hasPrefix("W/") { tag = String(tag.dropFirst(2)) }
+            if tag == strong { return true }
+        }
+        return false
+    }
+}
+
+/// The query parameters of an availability request, validated with errors naming the parameter.
+struct AvailabilityRequest {
+    var start: Int64
+    var end: Int64
+    var slotMinutes: Int
+    var includeConfidence: Bool
+    var onlyAvailable: Bool
+
+    init(_ parameters: [String: String]) throws {
+        func instant(_ name: String) throws -> Int64 {
+            guard let text = parameters[name], !text.isEmpty else {
+                throw BookijiError(.invalidParameter, "query parameter '\(name)' is required (an RFC 3339 instant)", details: ["parameter": name])
+            }
+            do {
+                return try RFC3339.parse(text)
+            } catch {
+                throw BookijiError(.invalidParameter, "\(name): \(error.message)", details: ["parameter": name])
+            }
+        }
+        func flag(_ name: String) throws -> Bool {
+            switch parameters[name]?.lowercased() {
+            case nil, "", "false", "0": return false
+            case "true", "1": return true
+            default:
+                throw BookijiError(.invalidParameter, "query parameter '\(name)' must be true or false", details: ["parameter": name])
+            }
+        }
+        start = try instant("startTime")
+        end = try instant("endTime")
+        guard end > start else {
+            throw BookijiError(.invalidParameter, "endTime must be after startTime", details: ["parameter": "endTime"])
+        }
+        let maxSeconds = PartnerAPIHandler.maximumAvailabilityWindowDays * 86_400
+        guard end - start <= maxSeconds else {
+            throw BookijiError(
+                .invalidParameter,
+                "the window from startTime to endTime is longer than the maximum of \(PartnerAPIHandler.maximumAvailabilityWindowDays) days; split it into several requests",
+                details: ["parameter": "endTime", "maximumDays": String(PartnerAPIHandler.maximumAvailabilityWindowDays)])
+        }
+        if let text = parameters["slotDuration"], !text.isEmpty {
+            guard let minutes = Int(text), (1...1440).contains(minutes) else {
+                throw BookijiError(.invalidParameter, "slotDuration must be a whole number of minutes from 1 to 1440", details: ["parameter": "slotDuration"])
+            }
+            slotMinutes = minutes
+        } else {
+            slotMinutes = 60
+        }
+        includeConfidence = try flag("includeConfidence")
+        onlyAvailable = try flag("onlyAvailable")
+    }
+}
+
+/// The availability response of the spec's contract.
+enum AvailabilityJSON {
+    static func render(_ computed: VendorAvailability, request: AvailabilityRequest) -> [UInt8] {
+        let result = computed.result
+        let version = result.computedVersion
+        var json = JSONWriter(capacity: 256 + result.slots.count * 220)
+        json.objectStart()
+        json.field("vendorId", computed.vendorID)
+        json.key("startTime"); json.instant(request.start)
+        json.key("endTime"); json.instant(request.end)
+        json.key("computedAt"); json.instant(computed.computedAt)
+        json.field("computedVersion", version)
+        json.field("slotDuration", result.slotMinutes)
+        var catalog: [String: String] = [:]
+        json.key("slots")
+        json.arrayStart()
+        for slot in result.slots {
+            json.objectStart()
+            json.key("startTime"); json.instant(slot.start)
+            json.key("endTime"); json.instant(slot.end)
+            json.field("isAvailable", slot.isAvailable)
+            if request.includeConfidence { json.field("confidence", slot.confidence) }
+            json.key("reasons")
+            json.arrayStart()
+            for reason in slot.reasons {
+                json.string(reason.code)
+                catalog[reason.code] = reason.message
+            }
+            json.arrayEnd()
+            json.key("computedAt"); json.instant(computed.computedAt)
+            json.field("computedVersion", version)
+            json.objectEnd()
+        }
+        json.arrayEnd()
+        // Each reason code once with its human text, instead of repeating the text per slot.
+        json.key("reasonDescriptions")
+        json.objectStart()
+        for (code, message) in catalog.sorted(by: { $0.key < $1.key }) { json.field(code, message) }
+        json.objectEnd()
+        json.key("metadata")
+        json.objectStart()
+        json.field("confidenceThreshold", 1.0)
+        json.field("computationTimeMs", Double(computed.computationNanos / 1000) / 1000)
+        json.field("revision", computed.revision)
+        json.objectEnd()
+        json.objectEnd()
+        return json.bytes
+    }
+}

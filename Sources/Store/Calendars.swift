@@ -1,0 +1,148 @@
+import BookijiCore
+import Postgres
+
+/// A named source of a vendor's busy time.
+public struct CalendarSource: Sendable, Hashable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case icsFile = "ics_file", icsURL = "ics_url", google, outlook
+    }
+
+    public var id: String
+    public var vendorID: String
+    public var name: String
+    public var kind: Kind
+    public var configJSON: String
+    public var covered: UTCInterval?
+    public var contentDigest: String?
+    public var status: String
+    public var lastSyncedAt: String?
+    public var lastError: String?
+}
+
+/// SQL for calendar sources and their busy intervals.
+public struct CalendarStore {
+    let connection: PGConnection
+
+    public init(connection: PGConnection) {
+        self.connection = connection
+    }
+
+    /// Busy and tentative intervals of all the vendor's sources that overlap `window`.
+    public func intervals(vendorID: String, overlapping window: UTCInterval) throws -> [BusyInterval] {
+        let rows = try connection.query("""
+            SELECT extract(epoch FROM lower(period))::bigint, extract(epoch FROM upper(period))::bigint, status, uid
+            FROM calendar_intervals
+            WHERE vendor_id = $1::uuid AND period && tstzrange(to_timestamp($2), to_timestamp($3), '[)')
+            """, [vendorID, window.start, window.end])
+        var result: [BusyInterval] = []
+        result.reserveCapacity(rows.count)
+        for row in rows {
+            result.append(BusyInterval(
+                start: try row.int64(0), end: try row.int64(1),
+                status: try row.string(2) == "tentative" ? .tentative : .busy,
+                uid: try row.optional(String.self, 3)))
+        }
+        return result
+    }
+
+    public func sources(vendorID: String) throws -> [CalendarSource] {
+        try connection.query("SELECT \(Self.columns) FROM calendar_sources WHERE vendor_id = $1::uuid ORDER BY name", [vendorID])
+            .map(Self.source)
+    }
+
+    public func source(vendorID: String, name: String) throws -> CalendarSource? {
+        try connection.query(
+            "SELECT \(Self.columns) FROM calendar_sources WHERE vendor_id = $1::uuid AND name = $2", [vendorID, name]
+        ).first.map(Self.source)
+    }
+
+    /// The source named `name`, created with `kind` if the vendor has none by that name.
+    /// An existing source of another kind is an error rather than a silent change of meaning.
+    public func findOrCreateSource(vendorID: String, name: String, kind: CalendarSource.Kind) throws -> CalendarSource {
+        if let existing = try source(vendorID: vendorID, name: name) {
+            guard existing.kind == kind else {
+                throw BookijiError(.invalidParameter, "calendar source '\(name)' is a \(existing.kind.rawValue) source, not \(kind.rawValue)")
+            }
+            return existing
+        }
+        return try Self.source(connection.query("""
+            INSERT INTO calendar_sources (vendor_id, name, kind) VALUES ($1::uuid, $2, $3)
+            ON CONFLICT (vendor_id, name) DO UPDATE SET name = EXCLUDED.name
+            RETURNING \(Self.columns)
+            """, [vendorID, name, kind.rawValue]).first!)
+    }
+
+    /// Replaces the source's intervals inside `covered` with `intervals`, records the sync, and
+    /// bumps the vendor's revision. Call inside a transaction so a failure changes nothing.
+    /// Intervals are clipped to `covered`: outside it the new content says nothing.
+    public func replaceIntervals(
+        source: CalendarSource, covered: UTCInterval, intervals: [BusyInterval], contentDigest: String?
+    ) throws {
+        try connection.query("""
+            DELETE FROM calendar_intervals
+            WHERE source_id = $1::uuid AND period && tstzrange(to_timestamp($2), to_timestamp($3), '[)')
+            """, [source.id, covered.start, covered.end])
+        // Intervals straddling the edge of the new window keep their part outside it.
+        let clipped = intervals.compactMap { interval -> BusyInterval? in
+            var copy = interval
+            copy.interval.start = max(interval.interval.start, covered.start)
+            copy.interval.end = min(interval.interval.end, covered.end)
+            return copy.interval.isEmpty ? nil : copy
+        }
+        // One statement per batch of rows: unnest of parallel arrays keeps values as parameters.
+        for batch in stride(from: 0, to: clipped.count, by: 5_000) {
+            let slice = clipped[batch..<min(batch + 5_000, clipped.count)]
+            try connection.query("""
+                INSERT INTO calendar_intervals (source_id, vendor_id, period, status, uid)
+                SELECT $1::uuid, $2::uuid, tstzrange(to_timestamp(s), to_timestamp(e), '[)'), st, nullif(u, '')
+                FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[]) AS t(s, e, st, u)
+                """, [
+                    source.id, source.vendorID,
+                    PGArray(slice.map { String($0.interval.start) }),
+                    PGArray(slice.map { String($0.interval.end) }),
+                    PGArray(slice.map { $0.status.rawValue }),
+                    PGArray(slice.map { $0.uid ?? "" }),
+                ])
+        }
+        let newCovered = source.covered.map {
+            UTCInterval(start: min($0.start, covered.start), end: max($0.end, covered.end))
+        } ?? covered
+        try connection.query("""
+            UPDATE calendar_sources
+            SET covered = tstzrange(to_timestamp($2), to_timestamp($3), '[)'), content_digest = $4,
+                status = 'ok', last_synced_at = now(), last_error = NULL
+            WHERE id = $1::uuid
+            """, [source.id, newCovered.start, newCovered.end, contentDigest])
+        try VendorStore(connection: connection).bumpRevision(id: source.vendorID)
+    }
+
+    /// Records a failed sync without touching the intervals.
+    public func recordFailure(source: CalendarSource, error: String) throws {
+        try connection.query(
+            "UPDATE calendar_sources SET status = 'error', last_error = $2, last_synced_at = now() WHERE id = $1::uuid",
+            [source.id, error])
+    }
+
+    /// Records a sync that found the content unchanged.
+    public func recordUnchanged(source: CalendarSource) throws {
+        try connection.query(
+            "UPDATE calendar_sources SET status = 'ok', last_error = NULL, last_synced_at = now() WHERE id = $1::uuid",
+            [source.id])
+    }
+
+    static let columns = """
+        id::text, vendor_id::text, name, kind, config::text,
+        extract(epoch FROM lower(covered))::bigint, extract(epoch FROM upper(covered))::bigint,
+        content_digest, status, \(SQLTime.rfc3339("last_synced_at")), last_error
+        """
+
+    static func source(_ row: PGRow) throws -> CalendarSource {
+        let start = try row.optional(Int64.self, 5), end = try row.optional(Int64.self, 6)
+        return CalendarSource(
+            id: try row.string(0), vendorID: try row.string(1), name: try row.string(2),
+            kind: CalendarSource.Kind(rawValue: try row.string(3)) ?? .icsFile, configJSON: try row.string(4),
+            covered: start.flatMap { s in end.map { UTCInterval(start: s, end: $0) } },
+            contentDigest: try row.optional(String.self, 7), status: try row.string(8),
+            lastSyncedAt: try row.optional(String.self, 9), lastError: try row.optional(String.self, 10))
+    }
+}
