@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres", "Store"]),
     ]
 )

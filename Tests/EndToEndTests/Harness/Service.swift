@@ -76,6 +76,9 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
         return try HTTPClient.send(port: port, method: method, path: path, headers: all, body: body)
     }
 
+    /// A path inside this test's scratch folder.
+    func directoryPath(_ name: String) -> String { directory + "/" + name }
+
     /// A direct connection to this service's database, for setting up and checking state.
     func sql() throws -> PGConnection { try PGConnection(url: databaseURL) }
 

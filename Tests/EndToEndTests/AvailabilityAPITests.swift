@@ -1,0 +1,208 @@
+import BookijiCore
+import Foundation
+import Postgres
+import Store
+import Testing
+
+/// `GET /v1/vendors/{id}/availability` through nginx, with rules set by the CLI and busy time
+/// written by the calendar store.
+@Suite(.serialized)
+struct AvailabilityAPITests {
+    /// Monday 2026-11-30 in Berlin (UTC+1): 09:00-12:00 local is 08:00-11:00Z.
+    static let mondayRules = """
+        {"timeZone":"Europe/Berlin","weeklyHours":{"monday":[{"start":"09:00","end":"12:00"}]},"slotMinutes":30}
+        """
+    static let window = "startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T12:00:00Z&slotDuration=30"
+
+    func setUp(_ service: Service, rules: String = mondayRules) throws -> (key: String, vendor: String) {
+        let key = try service.createPartner().key
+        let vendor = try service.createVendor()
+        let file = service.directoryPath("rules.json")
+        try rules.write(toFile: file, atomically: true, encoding: .utf8)
+        try service.bookiji(["vendor", "rules", "set", vendor, "--file", file])
+        return (key, vendor)
+    }
+
+    func slots(_ response: WireResponse) -> [[String: Any]] {
+        response.json["slots"] as? [[String: Any]] ?? []
+    }
+
+    @Test func workingHoursDecideAvailabilityWithReasonsAndConfidence() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let (key, vendor) = try setUp(service)
+        let response = try service.get("/v1/vendors/\(vendor)/availability?\(Self.window)&includeConfidence=true", key: key)
+        #expect(response.status == 200)
+        let slots = slots(response)
+        try #require(slots.count == 8)
+        #expect(slots.map { $0["isAvailable"] as? Bool } == [true, true, true, true, true, true, false, false])
+        #expect(slots.first?["startTime"] as? String == "2026-11-30T08:00:00Z")
+        #expect(slots.last?["endTime"] as? String == "2026-11-30T12:00:00Z")
+        #expect(slots[0]["confidence"] as? Double == 1.0)
+        #expect(slots[7]["confidence"] as? Double == 0.4)
+        #expect(slots[7]["reasons"] as? [String] == ["outside_working_hours"])
+        let descriptions = response.json["reasonDescriptions"] as? [String: String]
+        #expect(descriptions?["outside_working_hours"]?.isEmpty == false)
+        let version = response.json["computedVersion"] as? String
+        #expect(version?.count == 64)
+        #expect(slots.allSatisfy { $0["computedVersion"] as? String == version })
+        let metadata = response.json["metadata"] as? [String: Any]
+        #expect((metadata?["computationTimeMs"] as? Double ?? -1) >= 0)
+        #expect(response.header("etag")?.contains(version ?? "-") == true)
+        #expect(response.header("cache-control") == "private, no-cache")
+
+        let plain = try service.get("/v1/vendors/\(vendor)/availability?\(Self.window)", key: key)
+        #expect(self.slots(plain).allSatisfy { $0["confidence"] == nil }, "includeConfidence defaults to false")
+        let only = try service.get("/v1/vendors/\(vendor)/availability?\(Self.window)&onlyAvailable=true", key: key)
+        #expect(self.slots(only).count == 6)
+    }
+
+    @Test func busyAndTentativeCalendarTimeBlockSlotsAndChangeTheVersion() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let (key, vendor) = try setUp(service)
+        let path = "/v1/vendors/\(vendor)/availability?\(Self.window)&includeConfidence=true"
+        let before = try service.get(path, key: key)
+        let etag = try #require(before.header("etag"))
+
+        let db = try service.sql()
+        let calendars = CalendarStore(connection: db)
+        try db.transaction { conn in
+            let source = try CalendarStore(connection: conn).findOrCreateSource(vendorID: vendor, name: "work", kind: .icsFile)
+            try CalendarStore(connection: conn).replaceIntervals(
+                source: source,
+                covered: UTCInterval(start: try RFC3339.parse("2026-11-30T00:00:00Z"), end: try RFC3339.parse("2026-12-01T00:00:00Z")),
+                intervals: [
+                    BusyInterval(start: try RFC3339.parse("2026-11-30T08:00:00Z"), end: try RFC3339.parse("2026-11-30T08:30:00Z"), status: .busy),
+                    BusyInterval(start: try RFC3339.parse("2026-11-30T09:00:00Z"), end: try RFC3339.parse("2026-11-30T09:30:00Z"), status: .tentative),
+                ], contentDigest: nil)
+        }
+        #expect(try calendars.sources(vendorID: vendor).first?.status == "ok")
+
+        let cached = try service.get(path, key: key, headers: ["If-None-Match": etag])
+        #expect(cached.status == 200, "a new revision must not answer 304 for the old version")
+        let slots = slots(cached)
+        try #require(slots.count == 8)
+        #expect(slots[0]["reasons"] as? [String] == ["calendar_busy"])
+        #expect(slots[0]["confidence"] as? Double == 0.0)
+        #expect(slots[2]["reasons"] as? [String] == ["calendar_tentative"])
+        #expect(slots[2]["confidence"] as? Double == 0.2)
+        #expect(slots[1]["isAvailable"] as? Bool == true)
+        #expect(cached.json["computedVersion"] as? String != before.json["computedVersion"] as? String)
+    }
+
+    @Test func ifNoneMatchAnswers304WithoutABodyAndChangedRulesAnswer200() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let (key, vendor) = try setUp(service)
+        let path = "/v1/vendors/\(vendor)/availability?\(Self.window)"
+        let first = try service.get(path, key: key)
+        let etag = try #require(first.header("etag"))
+        let again = try service.get(path, key: key, headers: ["If-None-Match": etag])
+        #expect(again.status == 304)
+        #expect(again.body.isEmpty)
+        #expect(again.header("etag") == etag)
+
+        let file = service.directoryPath("rules2.json")
+        try Self.mondayRules.replacingOccurrences(of: "12:00", with: "11:00").write(toFile: file, atomically: true, encoding: .utf8)
+        try service.bookiji(["vendor", "rules", "set", vendor, "--file", file])
+        let changed = try service.get(path, key: key, headers: ["If-None-Match": etag])
+        #expect(changed.status == 200)
+        #expect(slots(changed).filter { $0["isAvailable"] as? Bool == true }.count == 4)
+    }
+
+    @Test func sameInputsGiveTheSameBytesApartFromTimestamps() throws {
+        let service = try Service(responderArguments: ["--availability-cache-seconds", "0"])
+        defer { service.stop() }
+        let (key, vendor) = try setUp(service)
+        let path = "/v1/vendors/\(vendor)/availability?\(Self.window)&includeConfidence=true"
+        func normalised(_ response: WireResponse) -> String {
+            response.text
+                .replacingOccurrences(of: #""computedAt":"[^"]*""#, with: "", options: .regularExpression)
+                .replacingOccurrences(of: #""computationTimeMs":[0-9.e-]+"#, with: "", options: .regularExpression)
+        }
+        let a = try service.get(path, key: key)
+        let b = try service.get(path, key: key)
+        #expect(a.status == 200)
+        #expect(normalised(a) == normalised(b))
+        #expect(a.header("etag") == b.header("etag"))
+    }
+
+    @Test func aCachedAnswerCostsOneIndexedLookupOfTheVendor() throws {
+        let service = try Service(responderArguments: ["--threads", "1"])
+        defer { service.stop() }
+        let (key, vendor) = try setUp(service)
+        let path = "/v1/vendors/\(vendor)/availability?\(Self.window)"
+        // Log every statement of this database; the responder's reconnected session picks it up.
+        let admin = try service.sql()
+        try admin.execute(script: "ALTER DATABASE \(service.database) SET log_statement = 'all'")
+        try admin.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        #expect(eventually(seconds: 5) {
+            (try? admin.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").first!.int(0)) == 0
+        })
+        // The cache key holds the minute of "now": stay clear of a minute boundary.
+        while Int(Date().timeIntervalSince1970) % 60 > 45 { usleep(500_000) }
+        #expect(try service.get(path, key: key).status == 200)  // computes, caches, caches the key
+        let marker = "marker_\(UUID().uuidString.prefix(8))"
+        let logAdmin = try service.sql()
+        try logAdmin.query("SELECT $1::text", ["\(marker)_begin"])
+        for _ in 0..<5 { #expect(try service.get(path, key: key).status == 200) }
+        try logAdmin.query("SELECT $1::text", ["\(marker)_end"])
+
+        let log = try String(contentsOfFile: service.cluster.directory + "/postgres.log", encoding: .utf8)
+        let between = log.components(separatedBy: "\(marker)_begin").last?.components(separatedBy: "\(marker)_end").first ?? ""
+        let statements = between.split(separator: "\n")
+            .filter { ($0.contains("LOG:  execute") || $0.contains("LOG:  statement")) && !$0.contains("SELECT $1::text") }
+        #expect(statements.count == 5, "one statement per cached request:\n\(statements.joined(separator: "\n"))")
+        #expect(statements.allSatisfy { $0.contains("SELECT revision FROM vendors WHERE id = $1::uuid") })
+    }
+
+    @Test(arguments: [
+        ("endTime=2026-11-30T12:00:00Z", "startTime"),
+        ("startTime=2026-11-30&endTime=2026-11-30T12:00:00Z", "startTime"),
+        ("startTime=2026-11-30T12:00:00Z&endTime=2026-11-30T08:00:00Z", "endTime"),
+        ("startTime=2026-11-30T12:00:00Z&endTime=2026-11-30T12:00:00Z", "endTime"),
+        ("startTime=2026-11-30T00:00:00Z&endTime=2027-02-01T00:00:01Z", "endTime"),
+        ("startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T12:00:00Z&slotDuration=0", "slotDuration"),
+        ("startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T12:00:00Z&slotDuration=abc", "slotDuration"),
+        ("startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T12:00:00Z&includeConfidence=maybe", "includeConfidence"),
+    ])
+    func badQueriesAre400NamingTheParameter(query: String, parameter: String) throws {
+        let service = try Service()
+        defer { service.stop() }
+        let (key, vendor) = try setUp(service)
+        let response = try service.get("/v1/vendors/\(vendor)/availability?\(query)", key: key)
+        #expect(response.status == 400)
+        #expect(response.errorCode == "invalid_parameter")
+        #expect((response.error?["details"] as? [String: Any])?["parameter"] as? String == parameter)
+        #expect(response.error?["retryable"] as? Bool == false)
+    }
+
+    @Test func windowLimitIsStatedAndUnknownVendorIs404() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let (key, _) = try setUp(service)
+        let tooLong = try service.get(
+            "/v1/vendors/\(try service.createVendor())/availability?startTime=2026-11-01T00:00:00Z&endTime=2027-01-15T00:00:00Z", key: key)
+        #expect(tooLong.status == 400)
+        #expect((tooLong.error?["message"] as? String)?.contains("62 days") == true)
+        let missing = try service.get("/v1/vendors/00000000-0000-0000-0000-000000000000/availability?\(Self.window)", key: key)
+        #expect(missing.status == 404)
+        #expect(missing.errorCode == "vendor_not_found")
+    }
+
+    @Test func invalidRulesAreRefusedNamingTheField() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let vendor = try service.createVendor()
+        let file = service.directoryPath("bad.json")
+        try """
+            {"timeZone":"Europe/Berlin","weeklyHours":{"monday":[{"start":"09:00","end":"12:00"},{"start":"11:00","end":"13:00"}]},"slotMinutes":30}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect {
+            try service.bookiji(["vendor", "rules", "set", vendor, "--file", file])
+        } throws: { error in
+            "\(error)".contains("weeklyHours.monday")
+        }
+    }
+}
