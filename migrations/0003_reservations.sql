@@ -10,6 +10,19 @@ RETURN state IN ('INTENT_CREATED', 'HELD', 'AWAITING_VENDOR_CONFIRMATION', 'CONF
                  'AWAITING_VENDOR_AUTH', 'VENDOR_AUTHORIZED', 'AWAITING_REQUESTER_AUTH',
                  'AUTHORIZED_BOTH', 'COMMIT_IN_PROGRESS', 'COMMITTED');
 
+-- Takes transaction-level advisory locks in the order given (the caller sorts the keys), so two
+-- transactions wanting overlapping sets queue instead of deadlocking.
+CREATE FUNCTION lock_slot_granules(keys bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    k bigint;
+BEGIN
+    FOREACH k IN ARRAY keys LOOP
+        PERFORM pg_advisory_xact_lock(k);
+    END LOOP;
+END;
+$$;
+
 CREATE TABLE reservations (
     id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     partner_id              uuid NOT NULL REFERENCES partners (id),

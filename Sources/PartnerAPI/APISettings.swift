@@ -10,9 +10,17 @@ public struct APISettings: Sendable {
     /// Rendered availability answers, shared by all threads of the process.
     public var availabilityCache: AvailabilityCache
 
-    public init(databaseURL: String, authCacheSeconds: Double = 5, availabilityCache: AvailabilityCache = AvailabilityCache()) {
+    /// Advisory slot locks when placing holds. Only tests turn them off, to show the database
+    /// constraint alone keeps capacity 1.
+    public var advisoryLocks: Bool
+
+    public init(
+        databaseURL: String, authCacheSeconds: Double = 5, availabilityCache: AvailabilityCache = AvailabilityCache(),
+        advisoryLocks: Bool = true
+    ) {
         self.databaseURL = databaseURL
         self.authCacheSeconds = authCacheSeconds
         self.availabilityCache = availabilityCache
+        self.advisoryLocks = advisoryLocks
     }
 }

@@ -20,6 +20,17 @@ public final class PartnerAPIHandler: FastCGIHandler {
         router.add("GET", "/v1/ping") { api, context in api.ping(context) }
         router.add("GET", "/v1/vendors/{vendorId}") { api, context in try api.vendor(context) }
         router.add("GET", "/v1/vendors/{vendorId}/availability") { api, context in try api.availability(context) }
+        router.add("POST", "/v1/reservations") { api, context in try api.createReservation(context) }
+        router.add("GET", "/v1/reservations") { api, context in try api.listReservations(context) }
+        router.add("GET", "/v1/reservations/{reservationId}") { api, context in try api.reservation(context) }
+        router.add("POST", "/v1/reservations/{reservationId}/cancel") { api, context in try api.cancelReservation(context) }
+        router.add("POST", "/v1/vendor/reservations/{reservationId}/confirm", access: .vendor) { api, context in
+            try api.vendorDecision(context, confirm: true)
+        }
+        router.add("POST", "/v1/vendor/reservations/{reservationId}/decline", access: .vendor) { api, context in
+            try api.vendorDecision(context, confirm: false)
+        }
+        router.add("GET", "/v1/partner/stats") { api, context in try api.partnerStats(context) }
         self.router = router
     }
 
@@ -50,8 +61,10 @@ public final class PartnerAPIHandler: FastCGIHandler {
             return response
         case .found(let handler, let access, let parameters):
             var context = RequestContext(request: request, pathParameters: parameters, partner: nil)
-            if access == .partner {
-                context.partner = try authenticate(request)
+            switch access {
+            case .partner: context.partner = try authenticate(request)
+            case .vendor: context.vendorID = try authenticateVendor(request)
+            case .publicRoute: break
             }
             return try handler(self, context)
         }
@@ -73,14 +86,26 @@ public final class PartnerAPIHandler: FastCGIHandler {
         }
     }
 
-    private func authenticate(_ request: HTTPRequest) throws -> Partner {
+    private func bearerKey(_ request: HTTPRequest) throws -> String {
         guard let header = request.header("authorization") else {
             throw BookijiError(.unauthorized, "missing Authorization header; send 'Authorization: Bearer <api key>'")
         }
         guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw BookijiError(.unauthorized, "Authorization header must be 'Bearer <api key>'")
         }
-        let key = String(header.dropFirst(7)).trimmingCharacters(in: Character(" "))
+        return String(header.dropFirst(7)).trimmingCharacters(in: Character(" "))
+    }
+
+    private func authenticateVendor(_ request: HTTPRequest) throws -> String {
+        let key = try bearerKey(request)
+        guard let vendorID = try VendorKeyStore(connection: database()).authenticate(apiKey: key) else {
+            throw BookijiError(.unauthorized, "unknown or revoked vendor key")
+        }
+        return vendorID
+    }
+
+    private func authenticate(_ request: HTTPRequest) throws -> Partner {
+        let key = try bearerKey(request)
         let now = Clock.monotonicNanos()
         if let cached = authCache[key], cached.expires > now {
             return cached.partner

@@ -28,6 +28,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds an availability answer is cached in the responder (0 disables the cache).")
     var availabilityCacheSeconds: Int = 300
 
+    @Flag(help: ArgumentHelp("Test only: place holds without advisory slot locks (the exclusion constraint still holds).", visibility: .hidden))
+    var unsafeDisableAdvisoryLocks = false
+
     @Option(help: "Write the process id to this file.")
     var pidFile: String?
 
@@ -42,7 +45,8 @@ struct Serve: ParsableCommand {
     func run() throws {
         let settings = APISettings(
             databaseURL: try db.url(), authCacheSeconds: authCacheSeconds,
-            availabilityCache: AvailabilityCache(timeToLiveSeconds: Int64(availabilityCacheSeconds)))
+            availabilityCache: AvailabilityCache(timeToLiveSeconds: Int64(availabilityCacheSeconds)),
+            advisoryLocks: !unsafeDisableAdvisoryLocks)
         let server = try FastCGIServer(configuration: FastCGIConfiguration(
             socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
             maxBodyBytes: maxBodyBytes))

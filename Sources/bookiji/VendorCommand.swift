@@ -5,7 +5,7 @@ import Store
 
 struct VendorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self])
+        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self, Key.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a vendor.")
@@ -34,6 +34,29 @@ struct VendorCommand: ParsableCommand {
                 throw CLIError("no vendor with id '\(id)'")
             }
             print("id:       \(vendor.id)\nname:     \(vendor.name)\ntimezone: \(vendor.timeZone)\nrevision: \(vendor.revision)")
+        }
+    }
+
+    struct Key: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Manage the keys a vendor uses to confirm or decline reservations.", subcommands: [Create.self])
+
+        struct Create: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Create a vendor key and print it (shown once).")
+            @OptionGroup var db: DatabaseOptions
+            @Argument(help: "Vendor id.") var vendorID: String
+            @Flag(help: "Print one JSON object.") var json = false
+
+            func run() throws {
+                guard let (id, key) = try cliErrors({ try VendorKeyStore(connection: db.connect()).create(vendorID: vendorID) }) else {
+                    throw CLIError("no vendor with id '\(vendorID)'")
+                }
+                if json {
+                    printJSON { $0.field("id", id); $0.field("vendorId", vendorID); $0.field("apiKey", key) }
+                } else {
+                    print("vendor key \(id) for vendor \(vendorID)\nAPI key (shown once, store it now): \(key)")
+                }
+            }
         }
     }
 

@@ -53,6 +53,39 @@ public struct AvailabilityService {
             validUntil: inputs.holds.compactMap(\.deadline).min())
     }
 
+    /// Why a requested slot cannot be held, or nil when it can: the slot must be one the engine
+    /// offers (on the vendor's grid) and available, counting every blocking reservation except
+    /// `excluding` (the reservation being revalidated). Runs on the caller's transaction.
+    public func unavailability(
+        of slot: UTCInterval, vendor: Vendor, excluding reservationID: String? = nil, now: Int64
+    ) throws -> [SlotReason]? {
+        let rules = try VendorRulesDocument.rules(of: vendor)
+        let margin = Int64(max(rules.bufferBeforeMinutes, rules.bufferAfterMinutes) + rules.granuleMinutes) * 60
+        let window = UTCInterval(start: slot.start - margin, end: slot.end + margin)
+        let busy = try CalendarStore(connection: connection).intervals(vendorID: vendor.id, overlapping: window)
+        let holds = try ReservationStore(connection: connection)
+            .blockingIntervals(vendorID: vendor.id, overlapping: window, now: now)
+            .filter { $0.id != reservationID }
+        let minutes = Int(slot.duration / 60)
+        guard slot.duration % 60 == 0, minutes > 0 else {
+            return [SlotReason(code: "not_offered", message: "The slot must be a whole number of minutes long.")]
+        }
+        let result: AvailabilityResult
+        do {
+            result = try engine.compute(
+                rules: rules, busy: busy, reserved: holds.map(\.interval),
+                query: AvailabilityQuery(start: slot.start, end: slot.end, slotMinutes: minutes, now: now))
+        } catch {
+            return [SlotReason(code: "not_offered", message: error.message)]
+        }
+        guard let offered = result.slots.first(where: { $0.start == slot.start && $0.end == slot.end }) else {
+            return [SlotReason(
+                code: "not_offered",
+                message: "The vendor does not offer a \(minutes)-minute slot starting at \(RFC3339.format(slot.start)); pick one from the availability endpoint.")]
+        }
+        return offered.isAvailable ? nil : offered.reasons
+    }
+
     struct Inputs {
         var vendor: Vendor
         var rules: VendorRules

@@ -6,6 +6,8 @@ public struct RequestContext {
     public var request: HTTPRequest
     public var pathParameters: [String: String]
     public var partner: Store.Partner?
+    /// The vendor whose key authenticated a vendor route.
+    public var vendorID: String?
 
     public func parameter(_ name: String) -> String { pathParameters[name] ?? "" }
 }
@@ -15,7 +17,7 @@ import Store
 /// Matches method + path to a handler. Paths are segment patterns such as
 /// `/v1/vendors/{vendorId}`; a path that matches with another method yields 405 with `Allow`.
 public struct Router<Handler> {
-    public enum Access: Sendable { case publicRoute, partner }
+    public enum Access: Sendable { case publicRoute, partner, vendor }
 
     struct Route {
         var method: String

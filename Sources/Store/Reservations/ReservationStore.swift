@@ -1,11 +1,239 @@
 import BookijiCore
 import Postgres
 
-/// SQL for reservations, their transition log and the outbox.
+/// A reservation row as stored.
+public struct ReservationRecord: Sendable, Hashable {
+    public var id: String
+    public var partnerID: String
+    public var vendorID: String
+    public var requesterID: String
+    public var slot: UTCInterval
+    public var state: ReservationState
+    public var deadline: Int64?
+    public var metadataJSON: String
+    public var idempotencyKey: String?
+    public var failureReason: String?
+    public var bookingID: String?
+    public var createdAt: Int64
+    public var createdAtText: String
+    public var updatedAtText: String
+    public var vendorConfirmedAt: Int64?
+    public var vendorAuthorizedAt: Int64?
+    public var requesterAuthorizedAt: Int64?
+
+    public var timeline: ReservationTimeline {
+        ReservationTimeline(
+            createdAt: createdAt, vendorConfirmedAt: vendorConfirmedAt,
+            vendorAuthorizedAt: vendorAuthorizedAt, requesterAuthorizedAt: requesterAuthorizedAt)
+    }
+}
+
+/// One row of the append-only transition log (the spec's StateTransitionLog).
+public struct TransitionRecord: Sendable, Hashable {
+    public var id: Int64
+    public var reservationID: String
+    public var from: String
+    public var to: String
+    public var triggeredBy: String
+    public var reason: String?
+    public var metadataJSON: String?
+    public var idempotencyKey: String?
+    public var occurredAt: String
+}
+
+/// SQL for reservations and their transition log. Every state change goes through
+/// ``move(_:to:trigger:reason:now:)`` or the bulk expiry, which write the log row in the same
+/// statement or transaction as the change.
 public struct ReservationStore {
     let connection: PGConnection
 
     public init(connection: PGConnection) {
         self.connection = connection
+    }
+
+    public struct NewReservation: Sendable {
+        public var partnerID: String
+        public var vendorID: String
+        public var requesterID: String
+        public var slot: UTCInterval
+        public var metadataJSON: String
+        public var idempotencyKey: String?
+
+        public init(partnerID: String, vendorID: String, requesterID: String, slot: UTCInterval, metadataJSON: String, idempotencyKey: String?) {
+            self.partnerID = partnerID
+            self.vendorID = vendorID
+            self.requesterID = requesterID
+            self.slot = slot
+            self.metadataJSON = metadataJSON
+            self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    /// Inserts a reservation in `HELD` with the initial-hold deadline and logs
+    /// INTENT_CREATED → HELD. An overlap with a slot-blocking reservation violates the
+    /// exclusion constraint (SQLSTATE 23P01).
+    public func insertHeld(_ new: NewReservation, now: Int64) throws -> ReservationRecord {
+        let deadline = now + ReservationTTL.initialHold
+        let row = try connection.query("""
+            INSERT INTO reservations (partner_id, vendor_id, requester_id, slot, state, deadline, metadata, idempotency_key, created_at, updated_at)
+            VALUES ($1::uuid, $2::uuid, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), 'HELD',
+                    to_timestamp($6), $7::jsonb, $8, to_timestamp($9), to_timestamp($9))
+            RETURNING \(Self.columns)
+            """, [new.partnerID, new.vendorID, new.requesterID, new.slot.start, new.slot.end, deadline,
+                  new.metadataJSON, new.idempotencyKey, now]).first!
+        let record = try Self.record(row)
+        try log(record.id, from: .intentCreated, to: .held, trigger: .partner, reason: "hold placed", idempotencyKey: new.idempotencyKey)
+        return record
+    }
+
+    /// Moves a reservation (locked by the caller with ``lock(id:)``) to `state`, setting the
+    /// new deadline and stage timestamps, and logs the transition. Refuses moves the state
+    /// machine does not allow.
+    @discardableResult
+    public func move(
+        _ record: ReservationRecord, to state: ReservationState, trigger: TransitionTrigger, reason: String?,
+        now: Int64, failureReason: String? = nil
+    ) throws -> ReservationRecord {
+        do {
+            try record.state.transition(to: state)
+        } catch {
+            throw BookijiError(
+                .invalidTransition, error.message,
+                details: ["currentState": record.state.rawValue, "requestedState": state.rawValue])
+        }
+        var timeline = record.timeline
+        switch state {
+        case .confirmedByVendor: timeline.vendorConfirmedAt = now
+        case .vendorAuthorized: timeline.vendorAuthorizedAt = now
+        case .authorizedBoth: timeline.requesterAuthorizedAt = now
+        default: break
+        }
+        let deadline = ReservationTTL.deadline(for: state, timeline: timeline)
+        let result = try connection.query("""
+            UPDATE reservations SET state = $2, deadline = to_timestamp($3), updated_at = to_timestamp($4),
+                vendor_confirmed_at = coalesce(to_timestamp($5), vendor_confirmed_at),
+                vendor_authorized_at = coalesce(to_timestamp($6), vendor_authorized_at),
+                requester_authorized_at = coalesce(to_timestamp($7), requester_authorized_at),
+                failure_reason = coalesce($8, failure_reason)
+            WHERE id = $1::uuid AND state = $9
+            RETURNING \(Self.columns)
+            """, [record.id, state.rawValue, deadline, now, timeline.vendorConfirmedAt, timeline.vendorAuthorizedAt,
+                  timeline.requesterAuthorizedAt, failureReason, record.state.rawValue])
+        guard let row = result.first else {
+            throw BookijiError(.internalError, "reservation \(record.id) changed state concurrently; retry", retryAfter: 1)
+        }
+        let updated = try Self.record(row)
+        try log(record.id, from: record.state, to: state, trigger: trigger, reason: reason, idempotencyKey: nil)
+        return updated
+    }
+
+    /// The reservation, locked for update until the transaction ends.
+    public func lock(id: String) throws -> ReservationRecord? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query("SELECT \(Self.columns) FROM reservations WHERE id = $1::uuid FOR UPDATE", [id])
+            .first.map(Self.record)
+    }
+
+    public func find(id: String) throws -> ReservationRecord? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query("SELECT \(Self.columns) FROM reservations WHERE id = $1::uuid", [id]).first.map(Self.record)
+    }
+
+    public func history(id: String) throws -> [TransitionRecord] {
+        try connection.query("""
+            SELECT id, reservation_id::text, from_state, to_state, triggered_by, reason, metadata::text, idempotency_key,
+                   \(SQLTime.rfc3339("occurred_at"))
+            FROM reservation_transitions WHERE reservation_id = $1::uuid ORDER BY id
+            """, [id]).map { row in
+            TransitionRecord(
+                id: try row.int64(0), reservationID: try row.string(1), from: try row.string(2), to: try row.string(3),
+                triggeredBy: try row.string(4), reason: try row.optional(String.self, 5),
+                metadataJSON: try row.optional(String.self, 6), idempotencyKey: try row.optional(String.self, 7),
+                occurredAt: try row.string(8))
+        }
+    }
+
+    /// A page of a partner's reservations, newest first, after the cursor `(createdAt, id)`.
+    public func list(
+        partnerID: String, vendorID: String?, state: ReservationState?, after cursor: (createdAt: String, id: String)?, limit: Int
+    ) throws -> [ReservationRecord] {
+        try connection.query("""
+            SELECT \(Self.columns) FROM reservations
+            WHERE partner_id = $1::uuid
+              AND ($2::uuid IS NULL OR vendor_id = $2::uuid)
+              AND ($3::text IS NULL OR state = $3)
+              AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
+            ORDER BY created_at DESC, id DESC
+            LIMIT $6
+            """, [partnerID, vendorID, state?.rawValue, cursor?.createdAt, cursor?.id, limit]).map(Self.record)
+    }
+
+    /// Expires active reservations whose deadline has passed — all of them, or those of one
+    /// vendor overlapping a slot, or those of one partner — logging each as a `timeout`
+    /// transition in the same statement. Rows another transaction holds are skipped (it will
+    /// decide them), so two sweepers on two machines never expire the same row twice.
+    @discardableResult
+    public func expireStale(now: Int64, vendorID: String? = nil, overlapping slot: UTCInterval? = nil, partnerID: String? = nil, limit: Int = 1000) throws -> [String] {
+        try connection.query("""
+            WITH stale AS (
+                SELECT id, state FROM reservations
+                WHERE deadline IS NOT NULL AND deadline <= to_timestamp($1)
+                  AND ($2::uuid IS NULL OR vendor_id = $2::uuid)
+                  AND ($3::bigint IS NULL OR slot && tstzrange(to_timestamp($3), to_timestamp($4), '[)'))
+                  AND ($5::uuid IS NULL OR partner_id = $5::uuid)
+                ORDER BY deadline
+                LIMIT $6
+                FOR UPDATE SKIP LOCKED
+            ), expired AS (
+                UPDATE reservations r
+                SET state = 'EXPIRED', deadline = NULL, updated_at = to_timestamp($1),
+                    failure_reason = coalesce(r.failure_reason, 'deadline of ' || stale.state || ' passed')
+                FROM stale WHERE r.id = stale.id
+                RETURNING r.id, stale.state AS from_state
+            )
+            INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason)
+            SELECT id, from_state, 'EXPIRED', 'timeout', 'deadline passed' FROM expired
+            RETURNING reservation_id::text
+            """, [now, vendorID, slot?.start, slot?.end, partnerID, limit]).map { try $0.string(0) }
+    }
+
+    /// Queues a message for the worker in the same transaction as the change that caused it.
+    public func enqueue(topic: String, reservationID: String, payloadJSON: String) throws {
+        try connection.query(
+            "INSERT INTO outbox (topic, reservation_id, payload) VALUES ($1, $2::uuid, $3::jsonb)",
+            [topic, reservationID, payloadJSON])
+    }
+
+    private func log(
+        _ id: String, from: ReservationState, to: ReservationState, trigger: TransitionTrigger, reason: String?,
+        idempotencyKey: String?
+    ) throws {
+        try connection.query("""
+            INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, idempotency_key)
+            VALUES ($1::uuid, $2, $3, $4, $5, $6)
+            """, [id, from.rawValue, to.rawValue, trigger.rawValue, reason, idempotencyKey])
+    }
+
+    static let columns = """
+        id::text, partner_id::text, vendor_id::text, requester_id,
+        extract(epoch FROM lower(slot))::bigint, extract(epoch FROM upper(slot))::bigint, state,
+        extract(epoch FROM deadline)::bigint, metadata::text, idempotency_key, failure_reason, booking_id::text,
+        extract(epoch FROM created_at)::bigint, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")),
+        extract(epoch FROM vendor_confirmed_at)::bigint, extract(epoch FROM vendor_authorized_at)::bigint,
+        extract(epoch FROM requester_authorized_at)::bigint
+        """
+
+    static func record(_ row: PGRow) throws -> ReservationRecord {
+        guard let state = ReservationState(rawValue: try row.string(6)) else {
+            throw StoreError(.invalidData, "unknown reservation state '\(try row.string(6))'")
+        }
+        return ReservationRecord(
+            id: try row.string(0), partnerID: try row.string(1), vendorID: try row.string(2), requesterID: try row.string(3),
+            slot: UTCInterval(start: try row.int64(4), end: try row.int64(5)), state: state,
+            deadline: try row.optional(Int64.self, 7), metadataJSON: try row.string(8),
+            idempotencyKey: try row.optional(String.self, 9), failureReason: try row.optional(String.self, 10),
+            bookingID: try row.optional(String.self, 11), createdAt: try row.int64(12), createdAtText: try row.string(13),
+            updatedAtText: try row.string(14), vendorConfirmedAt: try row.optional(Int64.self, 15),
+            vendorAuthorizedAt: try row.optional(Int64.self, 16), requesterAuthorizedAt: try row.optional(Int64.self, 17))
     }
 }

@@ -1,0 +1,243 @@
+import Availability
+import BookijiCore
+import Postgres
+import Store
+
+/// What a partner asks for when it places a hold.
+public struct HoldRequest: Sendable {
+    public var vendorID: String
+    public var slot: UTCInterval
+    public var requesterID: String
+    public var metadataJSON: String
+    public var idempotencyKey: String?
+
+    public init(vendorID: String, slot: UTCInterval, requesterID: String, metadataJSON: String = "{}", idempotencyKey: String? = nil) {
+        self.vendorID = vendorID
+        self.slot = slot
+        self.requesterID = requesterID
+        self.metadataJSON = metadataJSON
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+/// The reservation use cases: hold, read, list, cancel, vendor confirm/decline, expire.
+///
+/// Each runs in one transaction on the caller's connection. Expiry is lazy as well as swept:
+/// any use case that touches a reservation past its deadline first records it as EXPIRED, so a
+/// hold stops counting at its deadline whether or not `bookiji expire` has run.
+public struct ReservationCoordinator {
+    let connection: PGConnection
+    /// Off only in tests that prove the exclusion constraint holds by itself.
+    let advisoryLocks: Bool
+
+    public init(connection: PGConnection, advisoryLocks: Bool = true) {
+        self.connection = connection
+        self.advisoryLocks = advisoryLocks
+    }
+
+    /// The longest slot one reservation may cover.
+    public static let maximumSlotSeconds: Int64 = 24 * 3600
+
+    /// Places a hold: checks the partner's limits, locks the slot's granules, expires stale
+    /// overlapping holds, revalidates the slot against current availability, inserts it HELD,
+    /// queues the vendor notification and moves it to AWAITING_VENDOR_CONFIRMATION.
+    /// `beforeCommit` runs last inside the transaction (the API stores its idempotent response there).
+    public func hold(
+        partnerID: String, _ request: HoldRequest, now: Int64,
+        beforeCommit: (PGConnection, ReservationRecord) throws -> Void = { _, _ in }
+    ) throws -> ReservationRecord {
+        guard request.slot.end > request.slot.start else {
+            throw BookijiError(.invalidParameter, "slotEndTime must be after slotStartTime", details: ["field": "slotEndTime"])
+        }
+        guard request.slot.duration <= Self.maximumSlotSeconds else {
+            throw BookijiError(.invalidParameter, "a reservation may cover at most 24 hours", details: ["field": "slotEndTime"])
+        }
+        do {
+            return try connection.transaction { conn in
+                try checkLimits(partnerID: partnerID, now: now, conn: conn)
+                guard let vendor = try VendorStore(connection: conn).find(id: request.vendorID) else {
+                    throw BookijiError(.vendorNotFound, "no vendor with id '\(request.vendorID)'", details: ["vendorId": request.vendorID])
+                }
+                if advisoryLocks {
+                    try SlotLocks.acquire(vendorID: vendor.id, slot: request.slot, on: conn)
+                }
+                let reservations = ReservationStore(connection: conn)
+                try reservations.expireStale(now: now, vendorID: vendor.id, overlapping: request.slot)
+                if let reasons = try AvailabilityService(connection: conn).unavailability(of: request.slot, vendor: vendor, now: now) {
+                    throw Self.slotUnavailable(reasons)
+                }
+                let held = try reservations.insertHeld(ReservationStore.NewReservation(
+                    partnerID: partnerID, vendorID: vendor.id, requesterID: request.requesterID, slot: request.slot,
+                    metadataJSON: request.metadataJSON, idempotencyKey: request.idempotencyKey), now: now)
+                try reservations.enqueue(
+                    topic: "vendor.confirmation_requested", reservationID: held.id,
+                    payloadJSON: #"{"reservationId":"\#(held.id)","vendorId":"\#(vendor.id)"}"#)
+                let awaiting = try reservations.move(
+                    held, to: .awaitingVendorConfirmation, trigger: .system, reason: "vendor notification queued", now: now)
+                try VendorStore(connection: conn).bumpRevision(id: vendor.id)
+                try beforeCommit(conn, awaiting)
+                return awaiting
+            }
+        } catch let error as PGError where error.isExclusionViolation {
+            // A path without the locks raced us; the constraint kept capacity 1.
+            throw Self.slotUnavailable([SlotReason(code: "reserved", message: "Already held or booked through Bookiji.")])
+        }
+    }
+
+    static func slotUnavailable(_ reasons: [SlotReason]) -> BookijiError {
+        BookijiError(
+            .slotUnavailable,
+            "the slot is not available: " + reasons.map { "\($0.code) (\($0.message))" }.joined(separator: "; "),
+            details: ["reasons": reasons.map(\.code).joined(separator: ",")])
+    }
+
+    private func checkLimits(partnerID: String, now: Int64, conn: PGConnection) throws {
+        let partners = PartnerStore(connection: conn)
+        guard let limits = try partners.limits(id: partnerID) else {
+            throw BookijiError(.unauthorized, "unknown partner")
+        }
+        let usage = try partners.usage(id: partnerID, now: now)
+        if usage.createdLastHour >= limits.reservationsPerHour {
+            let retryAfter = max(1, Int((usage.oldestInHour ?? now) + 3600 - now))
+            throw BookijiError(
+                .rateLimited,
+                "this partner may create \(limits.reservationsPerHour) reservations per hour; retry after \(retryAfter) s",
+                details: ["limit": String(limits.reservationsPerHour)], retryAfter: retryAfter)
+        }
+        if usage.activeHolds >= limits.maxActiveHolds {
+            throw BookijiError(
+                .holdCapReached,
+                "this partner already has \(usage.activeHolds) active holds, the maximum is \(limits.maxActiveHolds); let some complete, expire or cancel them",
+                details: ["limit": String(limits.maxActiveHolds)], retryAfter: 60)
+        }
+    }
+
+    /// A reservation with its transition history, as the partner that made it sees it.
+    public func find(id: String, partnerID: String, now: Int64) throws -> (ReservationRecord, [TransitionRecord]) {
+        let store = ReservationStore(connection: connection)
+        guard var record = try store.find(id: id), record.partnerID == partnerID else { throw Self.notFound(id) }
+        if record.state.isActive, let deadline = record.deadline, deadline <= now {
+            record = try connection.transaction { conn in
+                try lockAndExpire(id: id, now: now, conn: conn) ?? record
+            }
+        }
+        return (record, try store.history(id: id))
+    }
+
+    /// A page of the partner's reservations (newest first) after lazily expiring its stale ones.
+    public func list(
+        partnerID: String, vendorID: String?, state: ReservationState?, after cursor: (createdAt: String, id: String)?,
+        limit: Int, now: Int64
+    ) throws -> [ReservationRecord] {
+        let store = ReservationStore(connection: connection)
+        try store.expireStale(now: now, partnerID: partnerID)
+        return try store.list(partnerID: partnerID, vendorID: vendorID, state: state, after: cursor, limit: limit)
+    }
+
+    /// The partner cancels its reservation.
+    public func cancel(id: String, partnerID: String, now: Int64) throws -> ReservationRecord {
+        try change(id: id, now: now, requested: .cancelled, owner: { $0.partnerID == partnerID }) { record, conn in
+            let cancelled = try ReservationStore(connection: conn).move(
+                record, to: .cancelled, trigger: .partner, reason: "cancelled by partner", now: now, failureReason: "cancelled by partner")
+            try VendorStore(connection: conn).bumpRevision(id: record.vendorID)
+            return .done(cancelled)
+        }
+    }
+
+    /// The vendor confirms: the slot is revalidated (ignoring this reservation's own hold) and
+    /// the deadline extended by 30 minutes. If the slot is gone, the reservation is cancelled.
+    public func confirmByVendor(id: String, vendorID: String, now: Int64) throws -> ReservationRecord {
+        try change(id: id, now: now, requested: .confirmedByVendor, owner: { $0.vendorID == vendorID }) { record, conn in
+            guard record.state.canTransition(to: .confirmedByVendor) else {
+                throw Self.invalidTransition(record.state, .confirmedByVendor)
+            }
+            guard let vendor = try VendorStore(connection: conn).find(id: vendorID) else { throw Self.notFound(id) }
+            if let reasons = try AvailabilityService(connection: conn).unavailability(
+                of: record.slot, vendor: vendor, excluding: record.id, now: now) {
+                let reason = "slot no longer available: " + reasons.map(\.code).joined(separator: ",")
+                try ReservationStore(connection: conn).move(
+                    record, to: .cancelled, trigger: .system, reason: reason, now: now, failureReason: reason)
+                try VendorStore(connection: conn).bumpRevision(id: vendorID)
+                return .fail(Self.slotUnavailable(reasons))
+            }
+            return .done(try ReservationStore(connection: conn).move(
+                record, to: .confirmedByVendor, trigger: .vendor, reason: "confirmed by vendor", now: now))
+        }
+    }
+
+    /// The vendor declines: the reservation fails (CANCELLED by the vendor) and frees the slot.
+    public func declineByVendor(id: String, vendorID: String, now: Int64) throws -> ReservationRecord {
+        try change(id: id, now: now, requested: .cancelled, owner: { $0.vendorID == vendorID }) { record, conn in
+            guard record.state == .awaitingVendorConfirmation || record.state == .held else {
+                throw Self.invalidTransition(record.state, .cancelled)
+            }
+            let declined = try ReservationStore(connection: conn).move(
+                record, to: .cancelled, trigger: .vendor, reason: "declined by vendor", now: now, failureReason: "declined by vendor")
+            try VendorStore(connection: conn).bumpRevision(id: vendorID)
+            return .done(declined)
+        }
+    }
+
+    /// One sweep: expires every active reservation past its deadline. Idempotent, and safe to
+    /// run on several machines at once (rows are claimed with SKIP LOCKED).
+    public func expireAll(now: Int64, batch: Int = 1000) throws -> Int {
+        var total = 0
+        while true {
+            let expired = try connection.transaction { conn in
+                try ReservationStore(connection: conn).expireStale(now: now, limit: batch)
+            }
+            total += expired.count
+            if expired.count < batch { return total }
+        }
+    }
+
+    enum Outcome {
+        case done(ReservationRecord)
+        /// Commit what was written, then report this error.
+        case fail(BookijiError)
+    }
+
+    /// Locks the reservation, lazily expires it, checks ownership (another owner's id is
+    /// "not found", like an unknown one), applies `body`, and commits before reporting.
+    private func change(
+        id: String, now: Int64, requested: ReservationState, owner: (ReservationRecord) -> Bool,
+        _ body: (ReservationRecord, PGConnection) throws -> Outcome
+    ) throws -> ReservationRecord {
+        let outcome = try connection.transaction { conn -> Outcome in
+            guard let locked = try ReservationStore(connection: conn).lock(id: id), owner(locked) else { throw Self.notFound(id) }
+            var record = locked
+            if record.state.isActive, let deadline = record.deadline, deadline <= now {
+                record = try ReservationStore(connection: conn).move(
+                    record, to: .expired, trigger: .timeout, reason: "deadline passed", now: now,
+                    failureReason: "deadline of \(record.state.rawValue) passed")
+            }
+            if record.state.isTerminal {
+                return .fail(Self.invalidTransition(record.state, requested))
+            }
+            return try body(record, conn)
+        }
+        switch outcome {
+        case .done(let record): return record
+        case .fail(let error): throw error
+        }
+    }
+
+    private func lockAndExpire(id: String, now: Int64, conn: PGConnection) throws -> ReservationRecord? {
+        guard let record = try ReservationStore(connection: conn).lock(id: id) else { return nil }
+        guard record.state.isActive, let deadline = record.deadline, deadline <= now else { return record }
+        return try ReservationStore(connection: conn).move(
+            record, to: .expired, trigger: .timeout, reason: "deadline passed", now: now,
+            failureReason: "deadline of \(record.state.rawValue) passed")
+    }
+
+    static func notFound(_ id: String) -> BookijiError {
+        BookijiError(.reservationNotFound, "no reservation with id '\(id)'", details: ["reservationId": id])
+    }
+
+    static func invalidTransition(_ from: ReservationState, _ to: ReservationState) -> BookijiError {
+        BookijiError(
+            .invalidTransition,
+            "the reservation is \(from.rawValue)\(from.isTerminal ? ", which is final" : ""); it cannot move to \(to.rawValue)",
+            details: ["currentState": from.rawValue, "requestedState": to.rawValue])
+    }
+}

@@ -1,0 +1,235 @@
+import BookijiCore
+import Coordinator
+import FastCGI
+import Foundation
+import Postgres
+import Store
+
+extension PartnerAPIHandler {
+    /// `POST /v1/reservations`: place a hold. With an `Idempotency-Key` header (or the body's
+    /// `idempotencyKey`), the first response is stored and replayed for 24 hours.
+    func createReservation(_ context: RequestContext) throws -> HTTPResponse {
+        let partnerID = context.partner!.id
+        let body = try JSONBody(context.request.body)
+        let request = try Self.holdRequest(body)
+        let headerKey = context.request.header("idempotency-key")
+        let bodyKey = try body.optionalString("idempotencyKey")
+        if let headerKey, let bodyKey, headerKey != bodyKey {
+            throw BookijiError(.invalidRequest, "the Idempotency-Key header and the body's idempotencyKey differ; send one key")
+        }
+        let coordinator = ReservationCoordinator(connection: try database(), advisoryLocks: settings.advisoryLocks)
+        guard let key = headerKey ?? bodyKey else {
+            let record = try coordinator.hold(partnerID: partnerID, request, now: Clock.epochSeconds())
+            return HTTPResponse(status: 201, json: ReservationJSON.created(record))
+        }
+        guard (1...255).contains(key.utf8.count) else {
+            throw BookijiError(.invalidRequest, "an idempotency key must be 1 to 255 bytes")
+        }
+        var withKey = request
+        withKey.idempotencyKey = key
+        return try idempotent(partnerID: partnerID, key: key, request: context.request) { db in
+            let record = try ReservationCoordinator(connection: db, advisoryLocks: settings.advisoryLocks)
+                .hold(partnerID: partnerID, withKey, now: Clock.epochSeconds()) { conn, record in
+                    try IdempotencyStore(connection: conn).complete(
+                        partnerID: partnerID, key: key, status: 201,
+                        body: String(decoding: ReservationJSON.created(record), as: UTF8.self))
+                }
+            return HTTPResponse(status: 201, json: ReservationJSON.created(record))
+        }
+    }
+
+    /// Runs `operation` at most once per (partner, key): replays a completed response, refuses a
+    /// key reused for another request, and answers "in progress" to a concurrent duplicate.
+    /// A definite refusal (4xx) is stored like a success; a failure a retry may cure is not.
+    func idempotent(
+        partnerID: String, key: String, request: HTTPRequest, _ operation: (PGConnection) throws -> HTTPResponse
+    ) throws -> HTTPResponse {
+        let db = try database()
+        let store = IdempotencyStore(connection: db)
+        switch try store.claim(partnerID: partnerID, key: key, requestHash: Self.requestHash(request)) {
+        case .completed(let status, let body):
+            return HTTPResponse(status: status, json: Array(body.utf8), headers: [("Idempotent-Replayed", "true")])
+        case .mismatch:
+            throw BookijiError(
+                .idempotencyKeyReused,
+                "idempotency key '\(key)' was already used for a different request; use a new key for a new request")
+        case .inProgress:
+            throw BookijiError(
+                .idempotencyKeyInProgress, "a request with idempotency key '\(key)' is still being processed; retry shortly",
+                retryAfter: 1)
+        case .claimed:
+            do {
+                return try operation(db)
+            } catch {
+                let failure = ErrorResponse.classify(error)
+                if failure.code.isRetryable {
+                    try? store.release(partnerID: partnerID, key: key)
+                } else {
+                    let response = ErrorResponse.make(failure)
+                    try? store.complete(
+                        partnerID: partnerID, key: key, status: response.status,
+                        body: String(decoding: response.body, as: UTF8.self))
+                }
+                throw failure
+            }
+        }
+    }
+
+    /// SHA-256 over method, path and the body's canonical JSON (keys sorted), so a retry with
+    /// the fields in another order is the same request.
+    static func requestHash(_ request: HTTPRequest) -> String {
+        var canonical = Array("\(request.method) \(request.path)\n".utf8)
+        if let object = try? JSONSerialization.jsonObject(with: Data(request.body)),
+           let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            canonical += data
+        } else {
+            canonical += request.body
+        }
+        return SHA256.hash(canonical).hexString
+    }
+
+    static func holdRequest(_ body: JSONBody) throws -> HoldRequest {
+        func instant(_ field: String) throws -> Int64 {
+            do {
+                return try RFC3339.parse(try body.string(field))
+            } catch let error as RFC3339.ParseError {
+                throw BookijiError(.invalidRequest, "\(field): \(error.message)", details: ["field": field])
+            }
+        }
+        let vendorID = try body.string("vendorId")
+        let requesterID = try body.string("requesterId")
+        guard (1...200).contains(requesterID.count) else {
+            throw BookijiError(.invalidRequest, "requesterId must be 1 to 200 characters", details: ["field": "requesterId"])
+        }
+        guard UUIDText.isValid(vendorID) else {
+            throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
+        }
+        var metadata = "{}"
+        if let object = try body.optionalObject("metadata") {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            guard data.count <= 16_384 else {
+                throw BookijiError(.invalidRequest, "metadata may be at most 16 KiB of JSON", details: ["field": "metadata"])
+            }
+            metadata = String(decoding: data, as: UTF8.self)
+        }
+        return HoldRequest(
+            vendorID: vendorID, slot: UTCInterval(start: try instant("slotStartTime"), end: try instant("slotEndTime")),
+            requesterID: requesterID, metadataJSON: metadata)
+    }
+
+    /// `GET /v1/reservations/{reservationId}` with its state history. Another partner's
+    /// reservation is "not found", exactly like an unknown id.
+    func reservation(_ context: RequestContext) throws -> HTTPResponse {
+        let (record, history) = try ReservationCoordinator(connection: database())
+            .find(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: Clock.epochSeconds())
+        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: history))
+    }
+
+    /// `GET /v1/reservations?vendorId=&state=&cursor=&limit=`, newest first.
+    func listReservations(_ context: RequestContext) throws -> HTTPResponse {
+        let parameters = context.request.queryParameters
+        var state: ReservationState?
+        if let text = parameters["state"], !text.isEmpty {
+            guard let parsed = ReservationState(rawValue: text) else {
+                throw BookijiError(.invalidParameter, "state must be one of \(ReservationState.allCases.map(\.rawValue).joined(separator: ", "))", details: ["parameter": "state"])
+            }
+            state = parsed
+        }
+        var vendorID: String?
+        if let text = parameters["vendorId"], !text.isEmpty {
+            guard UUIDText.isValid(text) else {
+                throw BookijiError(.invalidParameter, "vendorId must be a vendor id (UUID)", details: ["parameter": "vendorId"])
+            }
+            vendorID = text
+        }
+        var limit = 50
+        if let text = parameters["limit"], !text.isEmpty {
+            guard let value = Int(text), (1...200).contains(value) else {
+                throw BookijiError(.invalidParameter, "limit must be 1 to 200", details: ["parameter": "limit"])
+            }
+            limit = value
+        }
+        var cursor: (createdAt: String, id: String)?
+        if let text = parameters["cursor"], !text.isEmpty {
+            guard let decoded = ReservationCursor.decode(text) else {
+                throw BookijiError(.invalidParameter, "cursor is not one this API returned", details: ["parameter": "cursor"])
+            }
+            cursor = decoded
+        }
+        let records = try ReservationCoordinator(connection: database()).list(
+            partnerID: context.partner!.id, vendorID: vendorID, state: state, after: cursor, limit: limit + 1,
+            now: Clock.epochSeconds())
+        let page = Array(records.prefix(limit))
+        let next = records.count > limit ? page.last.map { ReservationCursor.encode(createdAt: $0.createdAtText, id: $0.id) } : nil
+        var json = JSONWriter(capacity: 512 * page.count + 64)
+        json.objectStart()
+        json.key("reservations")
+        json.arrayStart()
+        for record in page { json.raw(ReservationJSON.detail(record, history: nil)) }
+        json.arrayEnd()
+        json.field("nextCursor", next)
+        json.objectEnd()
+        return HTTPResponse(status: 200, json: json.bytes)
+    }
+
+    /// `POST /v1/reservations/{reservationId}/cancel`.
+    func cancelReservation(_ context: RequestContext) throws -> HTTPResponse {
+        let record = try ReservationCoordinator(connection: database())
+            .cancel(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: Clock.epochSeconds())
+        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil))
+    }
+
+    /// `POST /v1/vendor/reservations/{id}/confirm|decline` with a vendor key.
+    func vendorDecision(_ context: RequestContext, confirm: Bool) throws -> HTTPResponse {
+        let coordinator = ReservationCoordinator(connection: try database())
+        let id = context.parameter("reservationId"), vendorID = context.vendorID!, now = Clock.epochSeconds()
+        let record = confirm
+            ? try coordinator.confirmByVendor(id: id, vendorID: vendorID, now: now)
+            : try coordinator.declineByVendor(id: id, vendorID: vendorID, now: now)
+        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil))
+    }
+
+    /// `GET /v1/partner/stats`: limits, current usage and the 7-day hold-to-commit reputation.
+    func partnerStats(_ context: RequestContext) throws -> HTTPResponse {
+        let partners = PartnerStore(connection: try database())
+        let id = context.partner!.id, now = Clock.epochSeconds()
+        guard let limits = try partners.limits(id: id) else { throw BookijiError(.unauthorized, "unknown partner") }
+        let usage = try partners.usage(id: id, now: now)
+        let reputation = try partners.reputation(id: id, now: now)
+        var json = JSONWriter()
+        json.objectStart()
+        json.field("partnerId", id)
+        json.key("limits")
+        json.objectStart()
+        json.field("reservationsPerHour", limits.reservationsPerHour)
+        json.field("maxActiveHolds", limits.maxActiveHolds)
+        json.objectEnd()
+        json.key("usage")
+        json.objectStart()
+        json.field("createdLastHour", usage.createdLastHour)
+        json.field("activeHolds", usage.activeHolds)
+        json.objectEnd()
+        json.key("reputation")
+        ReservationJSON.reputation(reputation, into: &json)
+        json.objectEnd()
+        return HTTPResponse(status: 200, json: json.bytes)
+    }
+}
+
+/// Opaque list cursors: base64url of `createdAt|id` of the last row returned.
+enum ReservationCursor {
+    static func encode(createdAt: String, id: String) -> String {
+        Data("\(createdAt)|\(id)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: String) -> (createdAt: String, id: String)? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
+        guard parts.count == 2, UUIDText.isValid(String(parts[1])), (try? RFC3339.parse(String(parts[0]))) != nil else { return nil }
+        return (String(parts[0]), String(parts[1]))
+    }
+}
