@@ -30,7 +30,7 @@ let package = Package(
             dependencies: ["BookijiCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
-        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "Store"]),
+        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Availability", "Coordinator", "Store", "Postgres", "FastCGI"]),
         .executableTarget(

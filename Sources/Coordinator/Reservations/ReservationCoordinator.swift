@@ -52,6 +52,23 @@ public struct ReservationCoordinator {
         guard request.slot.duration <= Self.maximumSlotSeconds else {
             throw BookijiError(.invalidParameter, "a reservation may cover at most 24 hours", details: ["field": "slotEndTime"])
         }
+        // Two inserts that conflict through the exclusion constraint can deadlock when they race
+        // without the advisory locks; the database aborts one. Running it again gives the loser
+        // its real answer (usually 409, now that the winner is visible).
+        var attempt = 1
+        while true {
+            do {
+                return try holdOnce(partnerID: partnerID, request, now: now, beforeCommit: beforeCommit)
+            } catch let error as PGError where (error.sqlState == "40P01" || error.sqlState == "40001") && attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    private func holdOnce(
+        partnerID: String, _ request: HoldRequest, now: Int64,
+        beforeCommit: (PGConnection, ReservationRecord) throws -> Void
+    ) throws -> ReservationRecord {
         do {
             return try connection.transaction { conn in
                 try checkLimits(partnerID: partnerID, now: now, conn: conn)

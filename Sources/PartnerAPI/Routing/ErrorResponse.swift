@@ -36,6 +36,7 @@ public enum ErrorResponse {
         case let error as BookijiError:
             return error
         case let error as PGError where error.isTransient:
+            Log.error("transient database error: \(error)")
             return BookijiError(.serviceUnavailable, "the database is unavailable; retry shortly", retryAfter: 1)
         case let error as StoreError where error.underlying?.isTransient == true:
             return BookijiError(.serviceUnavailable, "the database is unavailable; retry shortly", retryAfter: 1)

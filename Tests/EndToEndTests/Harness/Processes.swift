@@ -24,9 +24,12 @@ enum Paths {
 
     static func script(_ name: String) -> String { repositoryRoot + "/scripts/" + name }
 
-    /// A fresh folder for one test's clusters, sockets and logs, under `.run/test`.
+    /// A fresh folder for one test's clusters, sockets and logs: under `$BOOKIJI_TEST_SCRATCH`
+    /// (scripts/test makes one in /tmp that the postgres and nginx users can enter), else
+    /// under `.run/test` in the checkout.
     static func scratchDirectory(_ label: String) throws -> String {
-        let path = repositoryRoot + "/.run/test/\(label)-\(UUID().uuidString.prefix(8).lowercased())"
+        let base = ProcessInfo.processInfo.environment["BOOKIJI_TEST_SCRATCH"] ?? repositoryRoot + "/.run/test"
+        let path = base + "/\(label)-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

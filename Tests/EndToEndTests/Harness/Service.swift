@@ -85,7 +85,10 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
     func stop() {
         nginx?.stop()
         responder?.stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        // BOOKIJI_TEST_KEEP=1 keeps logs and configs for a post-mortem.
+        if ProcessInfo.processInfo.environment["BOOKIJI_TEST_KEEP"] == nil {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
         if let admin = try? PGConnection(url: cluster.url(database: "postgres")) {
             _ = try? admin.execute(script: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
         }

@@ -1,0 +1,14 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Benchmark build of `ics expand`: its source targets are symlinks to ../../Sources, so the
+// benchmark measures exactly the ICalendar module the product ships.
+let package = Package(
+    name: "ics-benchmark",
+    targets: [
+        .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
+        .target(name: "BookijiCore"),
+        .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
+        .executableTarget(name: "ics-expand", dependencies: ["ICalendar"]),
+    ]
+)

@@ -1,0 +1,88 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP exchange, small enough to hold in memory: free/busy and token bodies are kilobytes.
+public struct ConnectorHTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    /// How long the whole exchange may take, including reading the body.
+    public var timeout: Duration
+
+    public init(
+        method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        timeout: Duration = .seconds(30)
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// A response with its whole body read.
+public struct ConnectorHTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first header with this name, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        let wanted = name.lowercased()
+        return headers.first { $0.name.lowercased() == wanted }?.value
+    }
+
+    /// The body as UTF-8 text (invalid bytes replaced), for error messages.
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Sends requests; the connectors' only way out to the network, so tests and the future worker
+/// can substitute their own.
+public protocol HTTPTransport: Sendable {
+    /// Sends one request and reads the whole response. Throws only when no response arrived
+    /// (connection refused, timeout, TLS failure); HTTP error statuses are returned, not thrown.
+    func send(_ request: ConnectorHTTPRequest) async throws -> ConnectorHTTPResponse
+}
+
+/// ``HTTPTransport`` over async-http-client.
+public struct AsyncHTTPClientTransport: HTTPTransport {
+    public let client: HTTPClient
+    /// Responses larger than this are refused rather than buffered.
+    public var maxResponseBytes: Int
+
+    /// - Parameter client: defaults to the process-wide `HTTPClient.shared`, which needs no shutdown.
+    public init(client: HTTPClient = .shared, maxResponseBytes: Int = 16 << 20) {
+        self.client = client
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    public func send(_ request: ConnectorHTTPRequest) async throws -> ConnectorHTTPResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for header in request.headers {
+            outgoing.headers.add(name: header.name, value: header.value)
+        }
+        if let body = request.body {
+            outgoing.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let timeout = TimeAmount.nanoseconds(Int64(request.timeout.components.seconds) * 1_000_000_000
+            + request.timeout.components.attoseconds / 1_000_000_000)
+        let response = try await client.execute(outgoing, timeout: timeout)
+        var buffer = try await response.body.collect(upTo: maxResponseBytes)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        return ConnectorHTTPResponse(
+            status: Int(response.status.code),
+            headers: response.headers.map { (name: $0.name, value: $0.value) },
+            body: bytes
+        )
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+// Copied from EndToEndTests/Harness/Processes.swift (test targets cannot share sources) and
+// trimmed to what the fake server needs.
+
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Starts `executable` with stdout and stderr appended to `logPath` and stdin from /dev/null.
+///
+/// posix_spawn and waitpid directly, not Foundation's `Process`, whose exit monitoring can stall
+/// inside lazily-initialised globals.
+func spawn(_ executable: String, _ arguments: [String], logPath: String) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let env = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup($0) } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    // Children start with default signal handling and nothing blocked, whatever the test runner uses.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t(), all = sigset_t()
+    sigemptyset(&empty)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var pid: pid_t = 0
+    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+    guard status == 0 else {
+        throw CommandFailure(description: "cannot start \(executable): \(String(cString: strerror(status)))")
+    }
+    return pid
+}
+
+/// A long-running child process whose output goes to a log file.
+final class Daemon: @unchecked Sendable {  // state guarded by the lock
+    let pid: pid_t
+    let logPath: String
+    private let lock = NSLock()
+    private var exitStatus: Int32?
+
+    init(_ executable: String, _ arguments: [String], logPath: String) throws {
+        self.logPath = logPath
+        pid = try spawn(executable, arguments, logPath: logPath)
+    }
+
+    /// Reaps the child if it has exited; returns its exit code (128+signal when killed).
+    private func poll() -> Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let exitStatus { return exitStatus }
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return exitStatus
+    }
+
+    var isRunning: Bool { poll() == nil }
+
+    /// Waits up to `seconds` for the process to exit; returns its exit code, or nil if still running.
+    func waitForExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let code = poll() { return code }
+            usleep(10_000)
+        }
+        return poll()
+    }
+
+    func stop() {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        if waitForExit(seconds: 5) == nil {
+            kill(pid, SIGKILL)
+            _ = waitForExit(seconds: 2)
+        }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+/// A loopback TCP port nothing listens on (bound to port 0, then released).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { ptr -> Int32 in
+            _ = bind(fd, ptr, length)
+            return getsockname(fd, ptr, &length)
+        }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

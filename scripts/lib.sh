@@ -1,0 +1,200 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in this directory. Source it; do not run it.
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#
+# Everything here is prefixed `bk_` so that sourcing it cannot clash with a caller's names.
+
+# Absolute path of the repository that holds this file (scripts/..), whatever the caller's cwd.
+BK_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+BK_SCRIPTS="$BK_REPO_ROOT/scripts"
+
+# nginx and runuser live in /usr/sbin, which a non-root user's PATH often lacks.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
+
+# Debian packages the project needs at build, test and run time. nginx is checked by command
+# because operators may have nginx-light/-full/-extras or nginx.org's package instead.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+BK_PACKAGES=(libfcgi-dev libpq-dev libical-dev nginx postgresql postgresql-contrib tzdata pkg-config curl)
+
+bk_log() { printf '%s: %s\n' "${BK_PROG:-${0##*/}}" "$*" >&2; }
+bk_die() { bk_log "error: $*"; exit 1; }
+
+bk_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# bk_missing_packages PKG... — prints the packages of the list that are not installed.
+bk_missing_packages() {
+    local pkg status
+    for pkg in "$@"; do
+        if [ "$pkg" = nginx ]; then
+            command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || echo nginx
+            continue
+        fi
+        status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+        case "$status" in
+            *" installed") ;;
+            *) echo "$pkg" ;;
+        esac
+    done
+}
+
+# bk_ensure_packages PKG... — installs whatever of the list is missing, with one `apt-get update`.
+# As root directly, otherwise through passwordless sudo; fails with the exact command otherwise.
+bk_ensure_packages() {
+    command -v dpkg-query >/dev/null 2>&1 || {
+        bk_log "not a Debian system: cannot check packages; make sure these are installed: $*"
+        return 0
+    }
+    local missing
+    mapfile -t missing < <(bk_missing_packages "$@")
+    [ "${#missing[@]}" -eq 0 ] && return 0
+
+    local -a sudo=()
+    if ! bk_is_root; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            sudo=(sudo -n)
+        else
+            bk_die "missing packages: ${missing[*]}. Install them as root:
+    apt-get update && apt-get install -y ${missing[*]}"
+        fi
+    fi
+    bk_log "installing missing packages: ${missing[*]}"
+    # No stdin in CI: never let apt or debconf ask anything.
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2 \
+        || bk_die "apt-get update failed"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${missing[@]}" </dev/null >&2 || bk_die "apt-get install ${missing[*]} failed"
+}
+
+# bk_require_swift — Swift cannot come from apt; find it or explain.
+bk_require_swift() {
+    if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+        PATH="/opt/swift/usr/bin:$PATH"
+        export PATH
+    fi
+    command -v swift >/dev/null 2>&1 || bk_die "the Swift toolchain (6.0 or newer) is not on PATH.
+It does not come from apt: install the Linux toolchain from swift.org (for example under
+/opt/swift) and put its usr/bin on PATH, then run this again."
+}
+
+# bk_build_release — builds the release product and prints the path of the bookiji binary.
+# BOOKIJI_BIN=/path/to/bookiji skips the build and uses that binary instead.
+bk_build_release() {
+    if [ -n "${BOOKIJI_BIN:-}" ]; then
+        [ -x "$BOOKIJI_BIN" ] || bk_die "BOOKIJI_BIN=$BOOKIJI_BIN is not an executable"
+        bk_log "using BOOKIJI_BIN=$BOOKIJI_BIN (no build)"
+        printf '%s\n' "$BOOKIJI_BIN"
+        return 0
+    fi
+    bk_require_swift
+    bk_log "swift build -c release (this takes a while the first time)"
+    (cd "$BK_REPO_ROOT" && swift build -c release >&2) || bk_die "swift build -c release failed"
+    local bin
+    bin="$(cd "$BK_REPO_ROOT" && swift build -c release --show-bin-path)/bookiji"
+    [ -x "$bin" ] || bk_die "build succeeded but $bin is missing"
+    printf '%s\n' "$bin"
+}
+
+# bk_as_user USER CMD... — runs CMD as USER: directly when we already are USER, through runuser
+# when we are root. Runs from / so that a child never fails to chdir back into a private cwd.
+bk_as_user() {
+    local user=$1; shift
+    if [ "$user" = "$(id -un)" ]; then
+        "$@"
+    else
+        (cd / && runuser -u "$user" -- "$@")
+    fi
+}
+
+# bk_check_traversable USER PATH WHAT — fails with the first directory USER cannot search.
+bk_check_traversable() {
+    local user=$1 path=$2 what=$3
+    bk_as_user "$user" test -x "$path" && return 0
+    local prefix="" part
+    local -a parts
+    IFS=/ read -r -a parts <<<"${path#/}"
+    for part in "${parts[@]}"; do
+        prefix="$prefix/$part"
+        if ! bk_as_user "$user" test -x "$prefix"; then
+            bk_die "user '$user' cannot enter $prefix ($(stat -c '%A %U:%G' "$prefix")), so it cannot reach $what $path.
+Use a directory it can reach (for example under /tmp), or: chmod o+x $prefix"
+        fi
+    done
+    bk_die "user '$user' cannot reach $what $path"
+}
+
+# bk_port_in_use HOST PORT — true when something accepts TCP connections there.
+bk_port_in_use() {
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# bk_free_port HOST FIRST — prints the first port from FIRST on that nothing listens on.
+bk_free_port() {
+    local host=$1 port=$2
+    while bk_port_in_use "$host" "$port"; do
+        port=$((port + 1))
+        [ "$port" -lt 65535 ] || bk_die "no free port on $host"
+    done
+    printf '%s\n' "$port"
+}
+
+# bk_pid_alive PIDFILE — true when PIDFILE names a running process.
+bk_pid_alive() {
+    local pid
+    [ -s "$1" ] || return 1
+    pid=$(head -n1 "$1")
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# bk_stop_pidfile PIDFILE NAME [SECONDS] — SIGTERM, wait up to SECONDS (default 20), then SIGKILL.
+bk_stop_pidfile() {
+    local pidfile=$1 name=$2 wait=${3:-20} pid i
+    if ! bk_pid_alive "$pidfile"; then
+        rm -f "$pidfile"
+        return 0
+    fi
+    pid=$(head -n1 "$pidfile")
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < wait * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+        sleep 0.1
+    done
+    bk_log "$name (pid $pid) did not stop within ${wait}s after SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+}
+
+# bk_wait_for_http URL SECONDS [CURL-ARGS...] — waits until URL answers 200.
+bk_wait_for_http() {
+    local url=$1 wait=$2 i; shift 2
+    for ((i = 0; i < wait * 5; i++)); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "$@" "$url" 2>/dev/null)" = 200 ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# bk_wait_for_socket PATH SECONDS [PID] — waits for a unix socket to appear; gives up early when
+# the process that should create it has exited.
+bk_wait_for_socket() {
+    local path=$1 wait=$2 pid=${3:-} i
+    for ((i = 0; i < wait * 10; i++)); do
+        [ -S "$path" ] && return 0
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# bk_json_field JSON NAME — the string value of a top-level "NAME":"value" pair (flat JSON only;
+# enough for the CLI's one-line --json outputs without depending on jq).
+bk_json_field() {
+    local re="\"$2\"[[:space:]]*:[[:space:]]*\"([^\"]*)\""
+    [[ "$1" =~ $re ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# bk_nginx_worker_user — whom nginx workers run as when the master is root.
+bk_nginx_worker_user() {
+    if getent passwd www-data >/dev/null 2>&1; then echo www-data; else echo nobody; fi
+}
