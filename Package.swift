@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore"]),
+        .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres", "Store"]),
     ]
 )

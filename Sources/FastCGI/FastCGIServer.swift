@@ -49,6 +49,8 @@ public struct FastCGIError: Error, CustomStringConvertible {
 public final class FastCGIServer: Sendable {
     public let configuration: FastCGIConfiguration
     private let listenFD: Int32
+    /// Written by ``stop()`` to wake ``run(_:)``, which otherwise waits only for a signal.
+    private let stopPipe: (read: Int32, write: Int32)
 
     /// Opens the listening socket (replacing a stale socket file) and sets its permissions.
     public init(configuration: FastCGIConfiguration) throws {
@@ -62,21 +64,60 @@ public final class FastCGIServer: Sendable {
             }
             unlink(path)
         }
-        let fd = FCGX_OpenSocket(path, configuration.backlog)
-        guard fd >= 0 else {
-            throw FastCGIError(message: "cannot listen on \(path): \(String(cString: strerror(errno)))")
-        }
+        let fd = try Self.listen(unixPath: path, backlog: configuration.backlog)
         guard chmod(path, configuration.socketMode) == 0 else {
             close(fd)
             throw FastCGIError(message: "cannot chmod \(path): \(String(cString: strerror(errno)))")
         }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            close(fd)
+            throw FastCGIError(message: "pipe() failed: \(String(cString: strerror(errno)))")
+        }
         listenFD = fd
+        stopPipe = (fds[0], fds[1])
+    }
+
+    deinit {
+        // Worker threads hold `self`, so no accept can still be using the listening socket.
+        close(listenFD)
+        close(stopPipe.read)
+        close(stopPipe.write)
+    }
+
+    /// Binds and listens on a unix socket. Not `FCGX_OpenSocket`: on a bind or listen failure it
+    /// calls `exit()` (a bad `--socket` path would end the process with only "bind/listen: …"),
+    /// and it takes any path containing ':' for a TCP `host:port`.
+    private static func listen(unixPath path: String, backlog: Int32) throws -> Int32 {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw FastCGIError(message: "socket path '\(path)' must be 1 to \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else {
+            throw FastCGIError(message: "cannot create a unix socket: \(String(cString: strerror(errno)))")
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw FastCGIError(message: "cannot listen on \(path): \(reason)")
+        }
+        return fd
     }
 
     /// Serves until a shutdown signal arrives, then lets in-flight requests finish.
     /// - Parameter makeHandler: called once on each worker thread with the worker's index.
     public func run(_ makeHandler: @escaping @Sendable (Int) -> any FastCGIHandler) {
-        let signals = SignalPipe.install()
+        let signals = SignalPipe.shared
         let done = DispatchGroup()
         for index in 0..<configuration.threads {
             done.enter()
@@ -88,7 +129,7 @@ public final class FastCGIServer: Sendable {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        signals.wait()
+        signals.wait(orReadable: stopPipe.read)
         stop()
         if done.wait(timeout: .now() + configuration.shutdownGraceSeconds) == .timedOut {
             FileHandle.standardError.write(Data("bookiji: shutdown grace period over; exiting with requests still running\n".utf8))
@@ -96,10 +137,17 @@ public final class FastCGIServer: Sendable {
         unlink(configuration.socketPath)
     }
 
-    /// Stops accepting: blocked accepts return, workers finish what they are serving and exit.
+    /// Stops accepting: blocked accepts return, workers finish what they are serving and exit,
+    /// and ``run(_:)`` returns once they have.
+    ///
+    /// Deliberately not `FCGX_ShutdownPending()`: it sets a process-wide flag that libfcgi never
+    /// clears, after which every `FCGX_Accept_r` in the process fails at once, so no server
+    /// started later in the same process (tests start many) could serve. Shutting the listening
+    /// socket down is what wakes blocked accepts, and makes later ones fail (EINVAL) too.
     public func stop() {
-        FCGX_ShutdownPending()
         shutdown(listenFD, Int32(SHUT_RDWR))
+        var byte: UInt8 = 1
+        _ = Glibc.write(stopPipe.write, &byte, 1)
     }
 
     private func serveLoop(handler: any FastCGIHandler) {

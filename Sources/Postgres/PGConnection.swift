@@ -68,6 +68,13 @@ public final class PGConnection {
         guard let conn else { throw PGError(code: .connectionFailed, message: "not connected to PostgreSQL") }
         let name = try statementName(for: sql, parameterCount: parameters.count, conn: conn)
         let texts = parameters.map { $0?.pgText }
+        // libpq reads parameters as C strings, so a NUL would silently cut the value short.
+        // PostgreSQL text cannot hold NUL anyway; refuse it as the server would (22021).
+        if let index = texts.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PGError(
+                code: .misuse, message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold",
+                sqlState: "22021")
+        }
         let result = Self.withCStrings(texts) { values in
             PQexecPrepared(conn, name, Int32(texts.count), values, nil, nil, 0)
         }

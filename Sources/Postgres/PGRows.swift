@@ -27,8 +27,10 @@ public final class PGRows {
         return PGRow(rows: self, index: index)
     }
 
+    /// The column's name; `?` for a column the result does not have (libpq returns NULL then).
     public func columnName(_ column: Int) -> String {
-        String(cString: PQfname(result, Int32(column)))
+        guard let name = PQfname(result, Int32(column)) else { return "?" }
+        return String(cString: name)
     }
 
     func isNull(row: Int, column: Int) -> Bool {
@@ -62,6 +64,9 @@ public struct PGRow {
 
     /// The column's value, or `nil` if it is SQL NULL.
     public func optional<T: PGDecodable>(_ type: T.Type, _ column: Int) throws(PGError) -> T? {
+        guard column >= 0 && column < rows.columnCount else {
+            throw PGError(code: .decoding, message: "column \(column) does not exist; the result has \(rows.columnCount) columns")
+        }
         guard let text = rows.text(row: index, column: column) else { return nil }
         guard let value = T(pgText: text) else {
             throw PGError(code: .decoding, message: "column \(column) (\(rows.columnName(column))) is not a \(T.self)")

@@ -31,7 +31,8 @@ public struct Migration: Sendable, Hashable {
             guard fileName.hasSuffix(".sql") else { continue }
             let stem = fileName.dropLast(4)
             let parts = stem.split(separator: "_", maxSplits: 1)
-            guard parts.count == 2, parts[0].count == 4, let version = Int(parts[0]), !parts[1].isEmpty else {
+            guard parts.count == 2, parts[0].count == 4, parts[0].allSatisfy(\.isASCIIDigit),
+                  let version = Int(parts[0]), !parts[1].isEmpty else {
                 throw StoreError(.migration, "migration file '\(fileName)' does not match NNNN_name.sql")
             }
             let path = directory + "/" + fileName
@@ -64,4 +65,8 @@ public struct Migration: Sendable, Hashable {
 func zeroPadded(_ value: Int, width: Int) -> String {
     let digits = "\(value)"
     return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

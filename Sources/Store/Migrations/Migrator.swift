@@ -20,6 +20,9 @@ public struct Migrator {
     }
 
     public func migrate(_ migrations: [Migration]) throws -> Report {
+        // Lock first: two first-time runs creating the bookkeeping table at once would collide.
+        try connection.query("SELECT pg_advisory_lock($1)", [Self.lockKey])
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
         try connection.execute(script: """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version    integer PRIMARY KEY,
@@ -28,8 +31,6 @@ public struct Migrator {
                 applied_at timestamptz NOT NULL DEFAULT now()
             )
             """)
-        try connection.query("SELECT pg_advisory_lock($1)", [Self.lockKey])
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [Self.lockKey]) }
 
         var recorded: [Int: (name: String, checksum: String)] = [:]
         for row in try connection.query("SELECT version, name, checksum FROM schema_migrations") {
