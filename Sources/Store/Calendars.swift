@@ -78,11 +78,21 @@ public struct CalendarStore {
     public func replaceIntervals(
         source: CalendarSource, covered: UTCInterval, intervals: [BusyInterval], contentDigest: String?
     ) throws {
+        // Remove the source's time inside the window; intervals straddling its edges keep the
+        // parts outside it (the new content says nothing about those).
         try connection.query("""
-            DELETE FROM calendar_intervals
-            WHERE source_id = $1::uuid AND period && tstzrange(to_timestamp($2), to_timestamp($3), '[)')
+            WITH gone AS (
+                DELETE FROM calendar_intervals
+                WHERE source_id = $1::uuid AND period && tstzrange(to_timestamp($2), to_timestamp($3), '[)')
+                RETURNING source_id, vendor_id, period, status, uid
+            )
+            INSERT INTO calendar_intervals (source_id, vendor_id, period, status, uid)
+            SELECT source_id, vendor_id, part, status, uid
+            FROM gone, LATERAL (VALUES
+                (period * tstzrange(NULL, to_timestamp($2), '[)')),
+                (period * tstzrange(to_timestamp($3), NULL, '[)'))) AS p(part)
+            WHERE NOT isempty(part)
             """, [source.id, covered.start, covered.end])
-        // Intervals straddling the edge of the new window keep their part outside it.
         let clipped = intervals.compactMap { interval -> BusyInterval? in
             var copy = interval
             copy.interval.start = max(interval.interval.start, covered.start)

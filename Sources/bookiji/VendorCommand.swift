@@ -5,7 +5,7 @@ import Store
 
 struct VendorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self, Key.self])
+        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self, Key.self, Sources.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a vendor.")

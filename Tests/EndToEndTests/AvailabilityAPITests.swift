@@ -205,4 +205,27 @@ struct AvailabilityAPITests {
             "\(error)".contains("weeklyHours.monday")
         }
     }
+
+    @Test func reimportingAWindowKeepsThePartsOfStraddlingIntervalsOutsideIt() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let vendor = try service.createVendor()
+        let db = try service.sql()
+        let jan1 = try RFC3339.parse("2027-01-01T00:00:00Z"), feb1 = try RFC3339.parse("2027-02-01T00:00:00Z")
+        let mar1 = try RFC3339.parse("2027-03-01T00:00:00Z"), apr1 = try RFC3339.parse("2027-04-01T00:00:00Z")
+        try db.transaction { conn in
+            let store = CalendarStore(connection: conn)
+            let source = try store.findOrCreateSource(vendorID: vendor, name: "feed", kind: .icsFile)
+            try store.replaceIntervals(
+                source: source, covered: UTCInterval(start: jan1, end: mar1),
+                intervals: [BusyInterval(start: jan1, end: mar1, status: .busy, uid: "long")], contentDigest: "a")
+        }
+        try db.transaction { conn in
+            let store = CalendarStore(connection: conn)
+            let source = try store.findOrCreateSource(vendorID: vendor, name: "feed", kind: .icsFile)
+            try store.replaceIntervals(source: source, covered: UTCInterval(start: feb1, end: apr1), intervals: [], contentDigest: "b")
+        }
+        let left = try CalendarStore(connection: db).intervals(vendorID: vendor, overlapping: UTCInterval(start: jan1, end: apr1))
+        #expect(left == [BusyInterval(start: jan1, end: feb1, status: .busy, uid: "long")])
+    }
 }

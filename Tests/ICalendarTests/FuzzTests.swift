@@ -142,7 +142,8 @@ struct FuzzTests {
                     #expect(line >= 1 && line <= lineCount, "round \(round): line \(line) of \(lineCount)")
                 }
             }
-            #expect(clock.now - started < .seconds(3), "round \(round) took too long")
+            // Generous: the point is "never hangs"; CI runs this beside heavy end-to-end tests.
+            #expect(clock.now - started < .seconds(20), "round \(round) took too long")
         }
         // The mutations must exercise both outcomes, or the test proves little.
         #expect(failures > 50)

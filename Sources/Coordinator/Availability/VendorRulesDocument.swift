@@ -2,6 +2,11 @@ import Availability
 import BookijiCore
 import Foundation
 import Store
+import Synchronization
+
+/// Decoded rules by their stored JSON text. Decoding and validating a document costs far more
+/// than computing a week of availability, and a vendor's rules change rarely.
+private let decodedRules = Mutex<[String: VendorRules]>([:])
 
 /// Reading and writing a vendor's rules document (JSON) with errors that name the field.
 public enum VendorRulesDocument {
@@ -17,7 +22,18 @@ public enum VendorRulesDocument {
     /// The vendor's rules: the stored document, or the defaults for its zone.
     public static func rules(of vendor: Vendor) throws -> VendorRules {
         guard let json = vendor.rulesJSON else { return defaults(timeZone: vendor.timeZone) }
-        return try decode(Array(json.utf8))
+        if let known = decodedRules.withLock({ $0[json] }) { return known }
+        let rules = try decode(Array(json.utf8))
+        decodedRules.withLock { cache in
+            if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
+            cache[json] = rules
+        }
+        return rules
+    }
+
+    /// The rules document as stored (canonical JSON), or the defaults' JSON.
+    public static func json(of vendor: Vendor) -> String {
+        vendor.rulesJSON ?? encode(defaults(timeZone: vendor.timeZone))
     }
 
     /// Decodes and validates a rules document. Errors are `invalid_parameter` naming the field.

@@ -39,8 +39,9 @@ public struct ReservationCoordinator {
     public static let maximumSlotSeconds: Int64 = 24 * 3600
 
     /// Places a hold: checks the partner's limits, locks the slot's granules, expires stale
-    /// overlapping holds, revalidates the slot against current availability, inserts it HELD,
-    /// queues the vendor notification and moves it to AWAITING_VENDOR_CONFIRMATION.
+    /// overlapping holds, revalidates the slot against current availability, then in the same
+    /// transaction writes it HELD → AWAITING_VENDOR_CONFIRMATION (both transitions logged) with
+    /// the vendor notification queued in the outbox.
     /// `beforeCommit` runs last inside the transaction (the API stores its idempotent response there).
     public func hold(
         partnerID: String, _ request: HoldRequest, now: Int64,
@@ -83,14 +84,14 @@ public struct ReservationCoordinator {
                 if let reasons = try AvailabilityService(connection: conn).unavailability(of: request.slot, vendor: vendor, now: now) {
                     throw Self.slotUnavailable(reasons)
                 }
-                let held = try reservations.insertHeld(ReservationStore.NewReservation(
+                let awaiting = try reservations.insertAwaitingConfirmation(ReservationStore.NewReservation(
                     partnerID: partnerID, vendorID: vendor.id, requesterID: request.requesterID, slot: request.slot,
-                    metadataJSON: request.metadataJSON, idempotencyKey: request.idempotencyKey), now: now)
+                    metadataJSON: request.metadataJSON, idempotencyKey: request.idempotencyKey),
+                    now: now, notificationReason: "vendor notification queued")
+                // The notification row commits with the hold; the worker sends it.
                 try reservations.enqueue(
-                    topic: "vendor.confirmation_requested", reservationID: held.id,
-                    payloadJSON: #"{"reservationId":"\#(held.id)","vendorId":"\#(vendor.id)"}"#)
-                let awaiting = try reservations.move(
-                    held, to: .awaitingVendorConfirmation, trigger: .system, reason: "vendor notification queued", now: now)
+                    topic: "vendor.confirmation_requested", reservationID: awaiting.id,
+                    payloadJSON: #"{"reservationId":"\#(awaiting.id)","vendorId":"\#(vendor.id)"}"#)
                 try VendorStore(connection: conn).bumpRevision(id: vendor.id)
                 try beforeCommit(conn, awaiting)
                 return awaiting

@@ -17,7 +17,7 @@ extension PartnerAPIHandler {
         json.field("timezone", vendor.timeZone)
         json.field("revision", vendor.revision)
         json.key("rules")
-        json.raw(Array(VendorRulesDocument.encode(try VendorRulesDocument.rules(of: vendor)).utf8))
+        json.raw(Array(VendorRulesDocument.json(of: vendor).utf8))
         json.field("createdAt", vendor.createdAt)
         json.field("updatedAt", vendor.updatedAt)
         json.objectEnd()

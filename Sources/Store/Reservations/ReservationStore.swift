@@ -69,20 +69,27 @@ public struct ReservationStore {
         }
     }
 
-    /// Inserts a reservation in `HELD` with the initial-hold deadline and logs
-    /// INTENT_CREATED → HELD. An overlap with a slot-blocking reservation violates the
-    /// exclusion constraint (SQLSTATE 23P01).
-    public func insertHeld(_ new: NewReservation, now: Int64) throws -> ReservationRecord {
-        let deadline = now + ReservationTTL.initialHold
+    /// Inserts a new hold whose vendor notification is already queued: the row is written in
+    /// `AWAITING_VENDOR_CONFIRMATION` with the initial-hold deadline, and both transitions of
+    /// that step are logged (INTENT_CREATED → HELD by the partner, HELD →
+    /// AWAITING_VENDOR_CONFIRMATION by the system). Writing the final state at once, rather than
+    /// inserting HELD and updating it, keeps the exclusion constraint to one check per hold: an
+    /// update would check the new row version again and could deadlock against a racing insert.
+    /// An overlap with a slot-blocking reservation violates the constraint (SQLSTATE 23P01).
+    public func insertAwaitingConfirmation(_ new: NewReservation, now: Int64, notificationReason: String) throws -> ReservationRecord {
+        let state = ReservationState.awaitingVendorConfirmation
+        precondition(ReservationState.intentCreated.canTransition(to: .held) && ReservationState.held.canTransition(to: state))
+        let deadline = ReservationTTL.deadline(for: state, timeline: ReservationTimeline(createdAt: now))
         let row = try connection.query("""
             INSERT INTO reservations (partner_id, vendor_id, requester_id, slot, state, deadline, metadata, idempotency_key, created_at, updated_at)
-            VALUES ($1::uuid, $2::uuid, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), 'HELD',
-                    to_timestamp($6), $7::jsonb, $8, to_timestamp($9), to_timestamp($9))
+            VALUES ($1::uuid, $2::uuid, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), $6,
+                    to_timestamp($7), $8::jsonb, $9, to_timestamp($10), to_timestamp($10))
             RETURNING \(Self.columns)
-            """, [new.partnerID, new.vendorID, new.requesterID, new.slot.start, new.slot.end, deadline,
+            """, [new.partnerID, new.vendorID, new.requesterID, new.slot.start, new.slot.end, state.rawValue, deadline,
                   new.metadataJSON, new.idempotencyKey, now]).first!
         let record = try Self.record(row)
         try log(record.id, from: .intentCreated, to: .held, trigger: .partner, reason: "hold placed", idempotencyKey: new.idempotencyKey)
+        try log(record.id, from: .held, to: state, trigger: .system, reason: notificationReason, idempotencyKey: nil)
         return record
     }
 
