@@ -30,7 +30,7 @@ let package = Package(
             dependencies: ["BookijiCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
-        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store"]),
+        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store", "CalendarConnectors"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Availability", "Coordinator", "Store", "Postgres", "FastCGI"]),
         .executableTarget(
@@ -42,13 +42,15 @@ let package = Package(
             ]
         ),
 
+        // Helpers to start and stop processes (PostgreSQL, nginx, the responder, fakes) in tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BookijiCoreTests", dependencies: ["BookijiCore"]),
         .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore"]),
+        .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres", "Store"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres", "Store", "TestSupport"]),
     ]
 )

@@ -1,24 +1,29 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-// Copied from EndToEndTests/Harness/Processes.swift (test targets cannot share sources) and
-// trimmed to what the fake server needs.
+// Process and port helpers shared by the test targets that start real servers (PostgreSQL,
+// nginx, the responder, the fake calendar APIs).
 
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Starts `executable` with stdout and stderr appended to `logPath` and stdin from /dev/null.
 ///
-/// posix_spawn and waitpid directly, not Foundation's `Process`, whose exit monitoring can stall
-/// inside lazily-initialised globals.
-func spawn(_ executable: String, _ arguments: [String], logPath: String) throws -> pid_t {
+/// posix_spawn and waitpid directly, not Foundation's `Process`: its exit monitoring can stall
+/// inside lazily-initialised globals, and a pipe to a command that starts a daemon (pg_ctl) would
+/// stay open for as long as the daemon lives.
+public func spawn(_ executable: String, _ arguments: [String], logPath: String, environment: [String: String] = [:]) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    let env = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+    let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = env.map { strdup($0) } + [nil]
     defer { (argv + envp).forEach { free($0) } }
@@ -40,16 +45,32 @@ func spawn(_ executable: String, _ arguments: [String], logPath: String) throws 
     return pid
 }
 
+/// Runs a command to completion and returns its output (stdout and stderr together).
+@discardableResult
+public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    let logPath = NSTemporaryDirectory() + "bookiji-run-" + UUID().uuidString + ".out"
+    defer { try? FileManager.default.removeItem(atPath: logPath) }
+    let pid = try spawn(executable, arguments, logPath: logPath, environment: environment)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    guard exitCode == 0 else {
+        throw CommandFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(exitCode): \(output)")
+    }
+    return output
+}
+
 /// A long-running child process whose output goes to a log file.
-final class Daemon: @unchecked Sendable {  // state guarded by the lock
-    let pid: pid_t
-    let logPath: String
+public final class Daemon: @unchecked Sendable {  // state guarded by the lock
+    public let pid: pid_t
+    public let logPath: String
     private let lock = NSLock()
     private var exitStatus: Int32?
 
-    init(_ executable: String, _ arguments: [String], logPath: String) throws {
+    public init(_ executable: String, _ arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
         self.logPath = logPath
-        pid = try spawn(executable, arguments, logPath: logPath)
+        pid = try spawn(executable, arguments, logPath: logPath, environment: environment)
     }
 
     /// Reaps the child if it has exited; returns its exit code (128+signal when killed).
@@ -63,10 +84,14 @@ final class Daemon: @unchecked Sendable {  // state guarded by the lock
         return exitStatus
     }
 
-    var isRunning: Bool { poll() == nil }
+    public var isRunning: Bool { poll() == nil }
+
+    public func signal(_ signal: Int32) {
+        if isRunning { kill(pid, signal) }
+    }
 
     /// Waits up to `seconds` for the process to exit; returns its exit code, or nil if still running.
-    func waitForExit(seconds: Double) -> Int32? {
+    public func waitForExit(seconds: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let code = poll() { return code }
@@ -75,20 +100,20 @@ final class Daemon: @unchecked Sendable {  // state guarded by the lock
         return poll()
     }
 
-    func stop() {
+    public func stop() {
         guard isRunning else { return }
-        kill(pid, SIGTERM)
-        if waitForExit(seconds: 5) == nil {
-            kill(pid, SIGKILL)
+        signal(SIGTERM)
+        if waitForExit(seconds: 6) == nil {
+            signal(SIGKILL)
             _ = waitForExit(seconds: 2)
         }
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 }
 
-/// A loopback TCP port nothing listens on (bound to port 0, then released).
-func freePort() -> Int {
+/// A free loopback TCP port (bound to port 0, then released).
+public func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -103,4 +128,14 @@ func freePort() -> Int {
         }
     }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass.
+public func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
 }
