@@ -1,88 +1,95 @@
 import Synchronization
 
-/// Rendered availability answers shared by the responder's threads, keyed by everything that
-/// decides the answer: vendor, its revision, the query, and the minute of "now".
+/// Rendered availability answers shared by the responder's threads.
 ///
-/// The revision changes in the same transaction as any input, so a stale revision is never
-/// served. The answer also depends on time itself: minimum notice and horizon move with "now"
-/// (they are rounded to the rules' granule, at least a minute, so the minute is in the key), and
-/// a counted hold stops blocking at its deadline, so an entry lives until the earliest of its
-/// time-to-live (5 minutes, the spec's) and that deadline.
+/// One entry per (vendor, query). An entry is served only while it is still the answer: it
+/// records the vendor revision it was computed at (the revision changes in the same transaction
+/// as any input, so a stale revision is never served) and the minute of "now" it was computed
+/// in (minimum notice and horizon move with time; the engine rounds them to the rules' granule,
+/// at least a minute). It also lives no longer than its time-to-live (5 minutes, the spec's)
+/// and the earliest deadline of a hold it counts (a hold stops blocking at its deadline).
+/// A newer answer replaces the entry in place, so old revisions and minutes do not pile up;
+/// the total body bytes are capped as well.
 public final class AvailabilityCache: Sendable {
     public struct Key: Hashable, Sendable {
         public var vendorID: String
-        public var revision: Int64
         public var start: Int64
         public var end: Int64
         public var slotMinutes: Int
         public var includeConfidence: Bool
         public var onlyAvailable: Bool
-        public var minute: Int64
 
-        public init(
-            vendorID: String, revision: Int64, start: Int64, end: Int64, slotMinutes: Int,
-            includeConfidence: Bool, onlyAvailable: Bool, now: Int64
-        ) {
+        public init(vendorID: String, start: Int64, end: Int64, slotMinutes: Int, includeConfidence: Bool, onlyAvailable: Bool) {
             self.vendorID = vendorID
-            self.revision = revision
             self.start = start
             self.end = end
             self.slotMinutes = slotMinutes
             self.includeConfidence = includeConfidence
             self.onlyAvailable = onlyAvailable
-            // ceil(now / 60): the engine rounds notice and horizon boundaries up to the granule.
-            self.minute = (now + 59) / 60
         }
     }
 
     public struct Entry: Sendable {
         public var body: [UInt8]
         public var etag: String
+        public var revision: Int64
+        public var minute: Int64
         public var expiresAt: Int64
     }
 
+    /// ceil(now / 60): the engine rounds notice and horizon boundaries up to the granule.
+    public static func minute(of now: Int64) -> Int64 { (now + 59) / 60 }
+
     public let timeToLiveSeconds: Int64
-    public let capacity: Int
-    private let storage = Mutex<[Key: Entry]>([:])
+    public let maximumBytes: Int
+    private let storage = Mutex<(entries: [Key: Entry], bytes: Int)>(([:], 0))
 
     /// - Parameters:
     ///   - timeToLiveSeconds: 0 disables the cache.
-    ///   - capacity: entries kept at most; expired entries go first when it is reached.
-    public init(timeToLiveSeconds: Int64 = 300, capacity: Int = 50_000) {
+    ///   - maximumBytes: body bytes kept at most; expired entries go first when it is reached.
+    public init(timeToLiveSeconds: Int64 = 300, maximumBytes: Int = 256 << 20) {
         self.timeToLiveSeconds = timeToLiveSeconds
-        self.capacity = capacity
+        self.maximumBytes = maximumBytes
     }
 
     public var isEnabled: Bool { timeToLiveSeconds > 0 }
 
-    public func lookup(_ key: Key, now: Int64) -> Entry? {
+    /// The cached answer for `key` if it is still the answer at `revision` and `now`.
+    public func lookup(_ key: Key, revision: Int64, now: Int64) -> Entry? {
         guard isEnabled else { return nil }
-        return storage.withLock { entries in
-            guard let entry = entries[key] else { return nil }
-            if entry.expiresAt <= now {
-                entries[key] = nil
-                return nil
-            }
+        return storage.withLock { state in
+            guard let entry = state.entries[key] else { return nil }
+            guard entry.revision == revision, entry.minute == Self.minute(of: now), entry.expiresAt > now else { return nil }
             return entry
         }
     }
 
-    /// Stores an answer computed at `now`; `validUntil` is when it stops being true by itself.
-    public func store(_ key: Key, body: [UInt8], etag: String, now: Int64, validUntil: Int64?) {
-        guard isEnabled else { return }
+    /// Stores an answer computed at `now` from inputs at `revision`; `validUntil` is when it
+    /// stops being true by itself.
+    public func store(_ key: Key, body: [UInt8], etag: String, revision: Int64, now: Int64, validUntil: Int64?) {
+        guard isEnabled, body.count <= maximumBytes / 4 else { return }
         let expiresAt = min(now + timeToLiveSeconds, validUntil ?? Int64.max)
         guard expiresAt > now else { return }
-        storage.withLock { entries in
-            if entries.count >= capacity {
-                entries = entries.filter { $0.value.expiresAt > now }
-                if entries.count >= capacity {
-                    // Still full of live entries: drop an arbitrary tenth rather than grow.
-                    for key in entries.keys.prefix(capacity / 10 + 1) { entries[key] = nil }
+        let entry = Entry(body: body, etag: etag, revision: revision, minute: Self.minute(of: now), expiresAt: expiresAt)
+        storage.withLock { state in
+            if let old = state.entries[key] {
+                // A concurrent thread may have stored a newer revision meanwhile; keep the newer.
+                if old.revision > revision { return }
+                state.bytes -= old.body.count
+            }
+            if state.bytes + body.count > maximumBytes {
+                state.entries = state.entries.filter { $0.value.expiresAt > now && $0.value.minute == entry.minute }
+                state.bytes = state.entries.values.reduce(0) { $0 + $1.body.count }
+                while state.bytes + body.count > maximumBytes, let victim = state.entries.first {
+                    state.bytes -= victim.value.body.count
+                    state.entries[victim.key] = nil
                 }
             }
-            entries[key] = Entry(body: body, etag: etag, expiresAt: expiresAt)
+            state.entries[key] = entry
+            state.bytes += body.count
         }
     }
 
-    public var count: Int { storage.withLock { $0.count } }
+    public var count: Int { storage.withLock { $0.entries.count } }
+    public var bytes: Int { storage.withLock { $0.bytes } }
 }

@@ -114,7 +114,7 @@ public struct ReservationCoordinator {
         guard let limits = try partners.limits(id: partnerID) else {
             throw BookijiError(.unauthorized, "unknown partner")
         }
-        let usage = try partners.usage(id: partnerID, now: now)
+        let usage = try partners.usage(id: partnerID, now: now, countingUpTo: limits)
         if usage.createdLastHour >= limits.reservationsPerHour {
             let retryAfter = max(1, Int((usage.oldestInHour ?? now) + 3600 - now))
             throw BookijiError(

@@ -58,6 +58,13 @@ public struct JSONWriter {
     /// Inserts already-encoded JSON (e.g. a stored response body) as one value.
     public mutating func raw(_ json: [UInt8]) { valuePrefix(); bytes.append(contentsOf: json) }
 
+    /// Writes one value by appending its encoded bytes directly (hot loops that build many
+    /// small objects of a fixed shape). The closure must append exactly one valid JSON value.
+    public mutating func rawValue(_ write: (inout [UInt8]) -> Void) {
+        valuePrefix()
+        write(&bytes)
+    }
+
     public mutating func field(_ name: String, _ value: String) { key(name); string(value) }
     public mutating func field(_ name: String, _ value: String?) { key(name); if let value { string(value) } else { null() } }
     public mutating func field(_ name: String, _ value: Int64) { key(name); int(value) }
@@ -73,6 +80,12 @@ public struct JSONWriter {
 
     private mutating func writeString(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (ids, codes, instants) need no escaping: copy them whole.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])

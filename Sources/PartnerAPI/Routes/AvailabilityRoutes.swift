@@ -22,13 +22,10 @@ extension PartnerAPIHandler {
         guard let revision = try VendorStore(connection: db).revision(id: vendorID) else {
             throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
         }
-        func key(_ revision: Int64) -> AvailabilityCache.Key {
-            AvailabilityCache.Key(
-                vendorID: vendorID, revision: revision, start: query.start, end: query.end,
-                slotMinutes: query.slotMinutes, includeConfidence: query.includeConfidence,
-                onlyAvailable: query.onlyAvailable, now: now)
-        }
-        if let hit = cache.lookup(key(revision), now: now) {
+        let key = AvailabilityCache.Key(
+            vendorID: vendorID, start: query.start, end: query.end, slotMinutes: query.slotMinutes,
+            includeConfidence: query.includeConfidence, onlyAvailable: query.onlyAvailable)
+        if let hit = cache.lookup(key, revision: revision, now: now) {
             return respond(body: hit.body, etag: hit.etag, request: context.request)
         }
 
@@ -39,7 +36,7 @@ extension PartnerAPIHandler {
                 onlyAvailable: query.onlyAvailable))
         let etag = "\"\(computed.result.computedVersion)-\(query.includeConfidence ? "c" : "n")\""
         let body = AvailabilityJSON.render(computed, request: query)
-        cache.store(key(computed.revision), body: body, etag: etag, now: now, validUntil: computed.validUntil)
+        cache.store(key, body: body, etag: etag, revision: computed.revision, now: now, validUntil: computed.validUntil)
         return respond(body: body, etag: etag, request: context.request)
     }
 
@@ -118,6 +115,17 @@ struct AvailabilityRequest {
 
 /// The availability response of the spec's contract.
 enum AvailabilityJSON {
+    /// The confidence levels of the spec's table, pre-encoded; anything else is formatted.
+    static func confidenceBytes(_ value: Double) -> [UInt8] {
+        if let known = encodedConfidences[value] { return known }
+        return Array("\(value)".utf8)
+    }
+
+    private static let encodedConfidences: [Double: [UInt8]] = [
+        1.0: Array("1.0".utf8), 0.8: Array("0.8".utf8), 0.6: Array("0.6".utf8),
+        0.4: Array("0.4".utf8), 0.2: Array("0.2".utf8), 0.0: Array("0.0".utf8),
+    ]
+
     static func render(_ computed: VendorAvailability, request: AvailabilityRequest) -> [UInt8] {
         let result = computed.result
         let version = result.computedVersion
@@ -130,24 +138,43 @@ enum AvailabilityJSON {
         json.field("computedVersion", version)
         json.field("slotDuration", result.slotMinutes)
         var catalog: [String: String] = [:]
+        // Every slot repeats the answer's computedAt and computedVersion (the spec's slot
+        // shape): encode that tail once and copy it.
+        var stamp = Array(#","computedAt":""#.utf8)
+        stamp += repeatElement(0, count: 20)
+        RFC3339.write(computed.computedAt, into: &stamp, at: stamp.count - 20)
+        stamp += Array(#"","computedVersion":""#.utf8) + Array(version.utf8) + Array(#""}"#.utf8)
+        let startKey = Array(#"{"startTime":""#.utf8), endKey = Array(#"","endTime":""#.utf8)
+        let availableTrue = Array(#"","isAvailable":true"#.utf8), availableFalse = Array(#"","isAvailable":false"#.utf8)
+        let confidenceKey = Array(#","confidence":"#.utf8), reasonsKey = Array(#","reasons":["#.utf8)
         json.key("slots")
         json.arrayStart()
         for slot in result.slots {
-            json.objectStart()
-            json.key("startTime"); json.instant(slot.start)
-            json.key("endTime"); json.instant(slot.end)
-            json.field("isAvailable", slot.isAvailable)
-            if request.includeConfidence { json.field("confidence", slot.confidence) }
-            json.key("reasons")
-            json.arrayStart()
-            for reason in slot.reasons {
-                json.string(reason.code)
-                catalog[reason.code] = reason.message
+            json.rawValue { out in
+                out += startKey
+                var at = out.count
+                out += repeatElement(0, count: 20)
+                RFC3339.write(slot.start, into: &out, at: at)
+                out += endKey
+                at = out.count
+                out += repeatElement(0, count: 20)
+                RFC3339.write(slot.end, into: &out, at: at)
+                out += slot.isAvailable ? availableTrue : availableFalse
+                if request.includeConfidence {
+                    out += confidenceKey
+                    out += Self.confidenceBytes(slot.confidence)
+                }
+                out += reasonsKey
+                for (index, reason) in slot.reasons.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    out.append(UInt8(ascii: "\""))
+                    out += reason.code.utf8  // stable snake_case codes: nothing to escape
+                    out.append(UInt8(ascii: "\""))
+                    if catalog[reason.code] == nil { catalog[reason.code] = reason.message }
+                }
+                out.append(UInt8(ascii: "]"))
+                out += stamp
             }
-            json.arrayEnd()
-            json.key("computedAt"); json.instant(computed.computedAt)
-            json.field("computedVersion", version)
-            json.objectEnd()
         }
         json.arrayEnd()
         // Each reason code once with its human text, instead of repeating the text per slot.

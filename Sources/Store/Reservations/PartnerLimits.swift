@@ -50,6 +50,30 @@ extension PartnerStore {
         }
     }
 
+    /// Usage counted only as far as the limits: each count stops at its limit, so checking a
+    /// partner costs at most `limit` index entries however many reservations it has made.
+    /// (The check is not serialised per partner: concurrent holds may overshoot a limit by the
+    /// number in flight, which keeps one partner's holds from queueing behind each other.)
+    public func usage(id: String, now: Int64, countingUpTo limits: PartnerLimits) throws -> PartnerUsage {
+        let row = try connection.query("""
+            SELECT
+              (SELECT count(*) FROM (SELECT 1 FROM reservations
+                 WHERE partner_id = $1::uuid AND created_at > to_timestamp($2) - interval '1 hour' LIMIT $3) recent),
+              (SELECT count(*) FROM (SELECT 1 FROM reservations
+                 WHERE partner_id = $1::uuid AND deadline IS NOT NULL AND deadline > to_timestamp($2) LIMIT $4) active)
+            """, [id, now, limits.reservationsPerHour, limits.maxActiveHolds]).first!
+        var usage = PartnerUsage(createdLastHour: try row.int(0), oldestInHour: nil, activeHolds: try row.int(1))
+        if usage.createdLastHour >= limits.reservationsPerHour {
+            // Only a refused partner needs to know when the window frees up.
+            usage.oldestInHour = try connection.query("""
+                SELECT extract(epoch FROM created_at)::bigint FROM reservations
+                WHERE partner_id = $1::uuid AND created_at > to_timestamp($2) - interval '1 hour'
+                ORDER BY created_at LIMIT 1
+                """, [id, now]).first?.int64(0)
+        }
+        return usage
+    }
+
     /// Usage counted from the reservations themselves (no counters to drift).
     public func usage(id: String, now: Int64) throws -> PartnerUsage {
         let row = try connection.query("""
