@@ -153,6 +153,6 @@ public struct CalendarStore {
             kind: CalendarSource.Kind(rawValue: try row.string(3)) ?? .icsFile, configJSON: try row.string(4),
             covered: start.flatMap { s in end.map { UTCInterval(start: s, end: $0) } },
             contentDigest: try row.optional(String.self, 7), status: try row.string(8),
-            lastSyncedAt: try row.optional(String.self, 9), lastError: try row.optional(String.self, 10))
+            lastSyncedAt: try SQLTime.optionalText(row, 9), lastError: try row.optional(String.self, 10))
     }
 }

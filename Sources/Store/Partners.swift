@@ -69,7 +69,7 @@ public struct PartnerStore {
     static func partner(_ row: PGRow) throws -> Partner {
         Partner(
             id: try row.string(0), name: try row.string(1), keyPrefix: try row.string(2),
-            createdAt: try row.string(3), revokedAt: try row.optional(String.self, 4))
+            createdAt: try SQLTime.text(row, 3), revokedAt: try SQLTime.optionalText(row, 4))
     }
 }
 

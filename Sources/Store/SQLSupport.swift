@@ -1,8 +1,31 @@
+import BookijiCore
+import Postgres
+
 /// Small SQL fragments shared by the stores.
 enum SQLTime {
-    /// A timestamptz column rendered as an RFC 3339 UTC string with millisecond precision.
+    /// A timestamptz column as epoch milliseconds; ``text(_:_:)`` renders it as RFC 3339 UTC
+    /// with milliseconds. Formatting in Swift is several times cheaper than `to_char` on the
+    /// server, which showed on the hottest read (`GET /v1/vendors/{id}`).
     static func rfc3339(_ column: String) -> String {
-        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        "(extract(epoch FROM \(column)) * 1000)::bigint"
+    }
+
+    /// The column written by ``rfc3339(_:)`` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    static func text(_ row: PGRow, _ column: Int) throws -> String {
+        format(millis: try row.int64(column))
+    }
+
+    static func optionalText(_ row: PGRow, _ column: Int) throws -> String? {
+        try row.optional(Int64.self, column).map { format(millis: $0) }
+    }
+
+    static func format(millis: Int64) -> String {
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let fraction = Int(millis - seconds * 1000)
+        var text = RFC3339.format(seconds)
+        text.removeLast()  // "Z"
+        let digits = String(fraction)
+        return text + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 }
 

@@ -71,7 +71,7 @@ public struct VendorStore {
     static func vendor(_ row: PGRow) throws -> Vendor {
         Vendor(
             id: try row.string(0), name: try row.string(1), timeZone: try row.string(2),
-            revision: try row.int64(3), createdAt: try row.string(4), updatedAt: try row.string(5),
+            revision: try row.int64(3), createdAt: try SQLTime.text(row, 4), updatedAt: try SQLTime.text(row, 5),
             rulesJSON: try row.optional(String.self, 6))
     }
 }

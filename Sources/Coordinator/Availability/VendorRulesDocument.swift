@@ -8,6 +8,9 @@ import Synchronization
 /// than computing a week of availability, and a vendor's rules change rarely.
 private let decodedRules = Mutex<[String: VendorRules]>([:])
 
+/// The default rules' JSON by zone: vendors without rules of their own share it.
+private let defaultRulesJSON = Mutex<[String: String]>([:])
+
 /// Reading and writing a vendor's rules document (JSON) with errors that name the field.
 public enum VendorRulesDocument {
     /// The rules a vendor has before any are set: Monday to Friday 09:00-17:00 in its zone,
@@ -33,7 +36,11 @@ public enum VendorRulesDocument {
 
     /// The rules document as stored (canonical JSON), or the defaults' JSON.
     public static func json(of vendor: Vendor) -> String {
-        vendor.rulesJSON ?? encode(defaults(timeZone: vendor.timeZone))
+        if let json = vendor.rulesJSON { return json }
+        if let known = defaultRulesJSON.withLock({ $0[vendor.timeZone] }) { return known }
+        let json = encode(defaults(timeZone: vendor.timeZone))
+        defaultRulesJSON.withLock { $0[vendor.timeZone] = json }
+        return json
     }
 
     /// Decodes and validates a rules document. Errors are `invalid_parameter` naming the field.

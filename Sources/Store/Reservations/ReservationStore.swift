@@ -156,7 +156,7 @@ public struct ReservationStore {
                 id: try row.int64(0), reservationID: try row.string(1), from: try row.string(2), to: try row.string(3),
                 triggeredBy: try row.string(4), reason: try row.optional(String.self, 5),
                 metadataJSON: try row.optional(String.self, 6), idempotencyKey: try row.optional(String.self, 7),
-                occurredAt: try row.string(8))
+                occurredAt: try SQLTime.text(row, 8))
         }
     }
 
@@ -239,8 +239,8 @@ public struct ReservationStore {
             slot: UTCInterval(start: try row.int64(4), end: try row.int64(5)), state: state,
             deadline: try row.optional(Int64.self, 7), metadataJSON: try row.string(8),
             idempotencyKey: try row.optional(String.self, 9), failureReason: try row.optional(String.self, 10),
-            bookingID: try row.optional(String.self, 11), createdAt: try row.int64(12), createdAtText: try row.string(13),
-            updatedAtText: try row.string(14), vendorConfirmedAt: try row.optional(Int64.self, 15),
+            bookingID: try row.optional(String.self, 11), createdAt: try row.int64(12), createdAtText: try SQLTime.text(row, 13),
+            updatedAtText: try SQLTime.text(row, 14), vendorConfirmedAt: try row.optional(Int64.self, 15),
             vendorAuthorizedAt: try row.optional(Int64.self, 16), requesterAuthorizedAt: try row.optional(Int64.self, 17))
     }
 }
