@@ -106,7 +106,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
 
     private func authenticate(_ request: HTTPRequest) throws -> Partner {
         let key = try bearerKey(request)
-        let now = Clock.monotonicNanos()
+        let now = SystemTime.monotonicNanos()
         if let cached = authCache[key], cached.expires > now {
             return cached.partner
         }

@@ -389,13 +389,7 @@ struct CalendarImportTests {
 // MARK: - Support
 
 extension CalendarImportTests {
-    /// What a command printed and how it ended, stdout and stderr apart.
-    struct CLIResult {
-        var exitCode: Int32
-        var stdout: String
-        var stderr: String
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
-    }
+    typealias CLIResult = CommandOutput
 
     /// Runs the `bookiji` binary, whatever its exit status (the harness's `run` throws on failure).
     func runCLI(_ arguments: [String], databaseURL: String?) throws -> CLIResult {
@@ -403,26 +397,7 @@ extension CalendarImportTests {
     }
 
     func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> CLIResult {
-        let base = NSTemporaryDirectory() + "bookiji-cli-" + UUID().uuidString
-        defer { for suffix in [".out", ".err"] { try? FileManager.default.removeItem(atPath: base + suffix) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard status == 0 else { throw CommandFailure(description: "cannot start \(executable): \(String(cString: strerror(status)))") }
-        var wait: Int32 = 0
-        while waitpid(pid, &wait, 0) < 0 && errno == EINTR {}
-        let code = (wait & 0x7f) == 0 ? (wait >> 8) & 0xff : 128 + (wait & 0x7f)
-        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        return CLIResult(exitCode: code, stdout: read(base + ".out"), stderr: read(base + ".err"))
+        try capture(executable, arguments, environment: environment)
     }
 
     /// `Tests/Fakes/ics_server.py` serving one file, for feed imports.
@@ -431,20 +406,9 @@ extension CalendarImportTests {
         let port: Int
 
         init(file: String, service: Service) throws {
-            let log = service.directoryPath("ics-server.log")
-            daemon = try Daemon("/usr/bin/env", [
+            (daemon, port) = try startReportingPort("/usr/bin/env", [
                 "python3", Paths.repositoryRoot + "/Tests/Fakes/ics_server.py", file, "--parent-pid", String(getpid()),
-            ], logPath: log)
-            var port: Int?
-            _ = eventually(seconds: 10) {
-                port = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").first.flatMap { Int($0) }
-                return port != nil
-            }
-            guard let port else {
-                daemon.stop()
-                throw CommandFailure(description: "ics_server.py did not start:\n\(daemon.log)")
-            }
-            self.port = port
+            ], logPath: service.directoryPath("ics-server.log"))
         }
 
         /// Every request the server saw, oldest first.

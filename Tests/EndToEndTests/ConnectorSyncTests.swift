@@ -70,41 +70,20 @@ struct ConnectorSyncTests {
 
     // MARK: - Helpers
 
-    struct CLIResult {
-        var exitCode: Int32
-        var stdout: String
-        var stderr: String
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
-    }
+    typealias CLIResult = CommandOutput
 
     /// Runs `bookiji` with the service's database, the token key (unless `withKey` is false: then
     /// BOOKIJI_TOKEN_KEY is removed from the environment) and the two secret variables.
     func cli(_ service: Service, _ arguments: [String], withKey: Bool = true, extra: [String: String] = [:]) throws -> CLIResult {
-        var environment = ProcessInfo.processInfo.environment
-        environment["BOOKIJI_TOKEN_KEY"] = withKey ? tokenKey : nil
-        environment["BOOKIJI_DATABASE_URL"] = service.databaseURL
-        environment["TEST_CLIENT_SECRET"] = Self.secret
-        environment["TEST_REFRESH_TOKEN"] = Self.refresh
+        var environment = [
+            "BOOKIJI_DATABASE_URL": service.databaseURL,
+            "TEST_CLIENT_SECRET": Self.secret,
+            "TEST_REFRESH_TOKEN": Self.refresh,
+        ]
+        if withKey { environment["BOOKIJI_TOKEN_KEY"] = tokenKey }
         environment.merge(extra) { $1 }
-        let base = NSTemporaryDirectory() + "bookiji-sync-" + UUID().uuidString
-        defer { for suffix in [".out", ".err"] { try? FileManager.default.removeItem(atPath: base + suffix) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([Paths.bookiji] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, Paths.bookiji, &actions, nil, argv, envp)
-        guard status == 0 else { throw CommandFailure(description: "cannot start bookiji: \(String(cString: strerror(status)))") }
-        var wait: Int32 = 0
-        while waitpid(pid, &wait, 0) < 0 && errno == EINTR {}
-        let code = (wait & 0x7f) == 0 ? (wait >> 8) & 0xff : 128 + (wait & 0x7f)
-        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        return CLIResult(exitCode: code, stdout: read(base + ".out"), stderr: read(base + ".err"))
+        let inherited = environment["BOOKIJI_TOKEN_KEY"] == nil ? ["BOOKIJI_TOKEN_KEY"] : []
+        return try capture(Paths.bookiji, arguments, environment: environment, removing: inherited)
     }
 
     func connect(_ service: Service, _ fake: FakeAPIs, vendor: String, source: String, google: Bool, calendars: [String]) throws -> CLIResult {
@@ -361,20 +340,9 @@ struct ConnectorSyncTests {
         let port: Int
 
         init(_ service: Service) throws {
-            let log = service.directoryPath("fake-calendar-apis.log")
-            daemon = try Daemon("/usr/bin/env", [
+            (daemon, port) = try startReportingPort("/usr/bin/env", [
                 "python3", Paths.repositoryRoot + "/Tests/Fakes/fake_calendar_apis.py", "0", "--parent-pid", String(getpid()),
-            ], logPath: log)
-            var port: Int?
-            _ = eventually(seconds: 10) {
-                port = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").first.flatMap { Int($0) }
-                return port != nil
-            }
-            guard let port else {
-                daemon.stop()
-                throw CommandFailure(description: "fake_calendar_apis.py did not start:\n\(daemon.log)")
-            }
-            self.port = port
+            ], logPath: service.directoryPath("fake-calendar-apis.log"))
         }
 
         func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }

@@ -11,19 +11,30 @@ public struct CommandFailure: Error, CustomStringConvertible {
     public init(description: String) { self.description = description }
 }
 
-/// Starts `executable` with stdout and stderr appended to `logPath` and stdin from /dev/null.
+/// Starts `executable` with stdout appended to `logPath`, stderr too (or to `errorPath` when
+/// given), and stdin from /dev/null. `environment` adds to the runner's environment and
+/// `removing` takes variables out of it.
 ///
 /// posix_spawn and waitpid directly, not Foundation's `Process`: its exit monitoring can stall
 /// inside lazily-initialised globals, and a pipe to a command that starts a daemon (pg_ctl) would
 /// stay open for as long as the daemon lives.
-public func spawn(_ executable: String, _ arguments: [String], logPath: String, environment: [String: String] = [:]) throws -> pid_t {
+public func spawn(
+    _ executable: String, _ arguments: [String], logPath: String, errorPath: String? = nil,
+    environment: [String: String] = [:], removing: [String] = []
+) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+    if let errorPath {
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    } else {
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    }
+    var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    for name in removing { merged[name] = nil }
+    let env = merged.map { "\($0.key)=\($0.value)" }
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = env.map { strdup($0) } + [nil]
     defer { (argv + envp).forEach { free($0) } }
@@ -45,16 +56,65 @@ public func spawn(_ executable: String, _ arguments: [String], logPath: String, 
     return pid
 }
 
+/// What a finished command printed, stdout and stderr apart, and how it ended.
+public struct CommandOutput: Sendable {
+    public var exitCode: Int32
+    public var stdout: String
+    public var stderr: String
+    /// stdout as a JSON object (empty when it is not one).
+    public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
+}
+
+/// Runs a command to completion, whatever its exit status (``run(_:_:environment:)`` throws on
+/// failure), and returns its output.
+public func capture(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], removing: [String] = []
+) throws -> CommandOutput {
+    let base = NSTemporaryDirectory() + "bookiji-capture-" + UUID().uuidString
+    defer { for suffix in [".out", ".err"] { try? FileManager.default.removeItem(atPath: base + suffix) } }
+    let pid = try spawn(
+        executable, arguments, logPath: base + ".out", errorPath: base + ".err", environment: environment, removing: removing)
+    let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+    return CommandOutput(exitCode: waitForExitCode(pid), stdout: read(base + ".out"), stderr: read(base + ".err"))
+}
+
+/// Waits for a child and returns its exit code (128 + signal when a signal ended it).
+func waitForExitCode(_ pid: pid_t) -> Int32 {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return exitCode(fromWaitStatus: status)
+}
+
+/// The exit code in a `waitpid` status: the process's own, or 128 + the signal that ended it.
+func exitCode(fromWaitStatus status: Int32) -> Int32 {
+    (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
+/// Starts a server that prints the port it listens on as the first line of its output (the
+/// Python fakes under Tests/Fakes do) and returns it with that port.
+public func startReportingPort(
+    _ executable: String, _ arguments: [String], logPath: String, seconds: Double = 10
+) throws -> (daemon: Daemon, port: Int) {
+    let daemon = try Daemon(executable, arguments, logPath: logPath)
+    var port: Int?
+    _ = eventually(seconds: seconds) {
+        port = daemon.log.split(separator: "\n").first.flatMap { Int($0) }
+        return port != nil
+    }
+    guard let port else {
+        daemon.stop()
+        throw CommandFailure(description: "\(arguments.first ?? executable) did not start:\n\(daemon.log)")
+    }
+    return (daemon, port)
+}
+
 /// Runs a command to completion and returns its output (stdout and stderr together).
 @discardableResult
 public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
     let logPath = NSTemporaryDirectory() + "bookiji-run-" + UUID().uuidString + ".out"
     defer { try? FileManager.default.removeItem(atPath: logPath) }
-    let pid = try spawn(executable, arguments, logPath: logPath, environment: environment)
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let exitCode = waitForExitCode(try spawn(executable, arguments, logPath: logPath, environment: environment))
     let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-    let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     guard exitCode == 0 else {
         throw CommandFailure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(exitCode): \(output)")
     }
@@ -80,7 +140,7 @@ public final class Daemon: @unchecked Sendable {  // state guarded by the lock
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
-        exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        exitStatus = exitCode(fromWaitStatus: status)
         return exitStatus
     }
 

@@ -27,18 +27,13 @@ public struct AvailabilityService {
     /// Computes availability for `query` (its `now` is the caller's clock).
     /// Throws `vendor_not_found`, or `invalid_parameter` for a query the engine refuses.
     public func compute(vendorID: String, query: AvailabilityQuery) throws -> VendorAvailability {
-        let started = MonotonicClock.nanos()
+        let started = SystemTime.monotonicNanos()
         // One snapshot: the revision read here matches the inputs read here.
         let inputs = try connection.transaction(isolation: .repeatableRead) { conn -> Inputs in
             guard let vendor = try VendorStore(connection: conn).find(id: vendorID) else {
                 throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
             }
-            let rules = try VendorRulesDocument.rules(of: vendor)
-            let margin = Int64(max(rules.bufferBeforeMinutes, rules.bufferAfterMinutes) + rules.granuleMinutes) * 60
-            let window = UTCInterval(start: query.start - margin, end: query.end + margin)
-            let busy = try CalendarStore(connection: conn).intervals(vendorID: vendorID, overlapping: window)
-            let holds = try ReservationStore(connection: conn).blockingIntervals(vendorID: vendorID, overlapping: window, now: query.now)
-            return Inputs(vendor: vendor, rules: rules, busy: busy, holds: holds)
+            return try Self.inputs(of: vendor, around: UTCInterval(start: query.start, end: query.end), now: query.now, on: conn)
         }
         let result: AvailabilityResult
         do {
@@ -49,7 +44,7 @@ public struct AvailabilityService {
         }
         return VendorAvailability(
             vendorID: vendorID, revision: inputs.vendor.revision, result: result, computedAt: query.now,
-            computationNanos: MonotonicClock.nanos() - started,
+            computationNanos: SystemTime.monotonicNanos() - started,
             validUntil: inputs.holds.compactMap(\.deadline).min())
     }
 
@@ -59,13 +54,9 @@ public struct AvailabilityService {
     public func unavailability(
         of slot: UTCInterval, vendor: Vendor, excluding reservationID: String? = nil, now: Int64
     ) throws -> [SlotReason]? {
-        let rules = try VendorRulesDocument.rules(of: vendor)
-        let margin = Int64(max(rules.bufferBeforeMinutes, rules.bufferAfterMinutes) + rules.granuleMinutes) * 60
-        let window = UTCInterval(start: slot.start - margin, end: slot.end + margin)
-        let busy = try CalendarStore(connection: connection).intervals(vendorID: vendor.id, overlapping: window)
-        let holds = try ReservationStore(connection: connection)
-            .blockingIntervals(vendorID: vendor.id, overlapping: window, now: now)
-            .filter { $0.id != reservationID }
+        let inputs = try Self.inputs(of: vendor, around: slot, now: now, on: connection)
+        let rules = inputs.rules, busy = inputs.busy
+        let holds = inputs.holds.filter { $0.id != reservationID }
         let minutes = Int(slot.duration / 60)
         guard slot.duration % 60 == 0, minutes > 0 else {
             return [SlotReason(code: "not_offered", message: "The slot must be a whole number of minutes long.")]
@@ -91,5 +82,17 @@ public struct AvailabilityService {
         var rules: VendorRules
         var busy: [BusyInterval]
         var holds: [BlockingReservation]
+    }
+
+    /// The vendor's rules, and the busy time and blocking reservations that can touch `span`:
+    /// the span widened by the buffers and a granule, since time near a slot affects it.
+    static func inputs(of vendor: Vendor, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> Inputs {
+        let rules = try VendorRulesDocument.rules(of: vendor)
+        let margin = Int64(max(rules.bufferBeforeMinutes, rules.bufferAfterMinutes) + rules.granuleMinutes) * 60
+        let window = UTCInterval(start: span.start - margin, end: span.end + margin)
+        return Inputs(
+            vendor: vendor, rules: rules,
+            busy: try CalendarStore(connection: conn).intervals(vendorID: vendor.id, overlapping: window),
+            holds: try ReservationStore(connection: conn).blockingIntervals(vendorID: vendor.id, overlapping: window, now: now))
     }
 }

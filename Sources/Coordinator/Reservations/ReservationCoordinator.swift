@@ -223,12 +223,7 @@ public struct ReservationCoordinator {
     ) throws -> ReservationRecord {
         let outcome = try connection.transaction { conn -> Outcome in
             guard let locked = try ReservationStore(connection: conn).lock(id: id), owner(locked) else { throw Self.notFound(id) }
-            var record = locked
-            if record.state.isActive, let deadline = record.deadline, deadline <= now {
-                record = try ReservationStore(connection: conn).move(
-                    record, to: .expired, trigger: .timeout, reason: "deadline passed", now: now,
-                    failureReason: "deadline of \(record.state.rawValue) passed")
-            }
+            let record = try expireIfPastDeadline(locked, now: now, conn: conn)
             if record.state.isTerminal {
                 return .fail(Self.invalidTransition(record.state, requested))
             }
@@ -242,6 +237,11 @@ public struct ReservationCoordinator {
 
     private func lockAndExpire(id: String, now: Int64, conn: PGConnection) throws -> ReservationRecord? {
         guard let record = try ReservationStore(connection: conn).lock(id: id) else { return nil }
+        return try expireIfPastDeadline(record, now: now, conn: conn)
+    }
+
+    /// Lazy expiry: a locked reservation whose deadline has passed is recorded as EXPIRED now.
+    private func expireIfPastDeadline(_ record: ReservationRecord, now: Int64, conn: PGConnection) throws -> ReservationRecord {
         guard record.state.isActive, let deadline = record.deadline, deadline <= now else { return record }
         return try ReservationStore(connection: conn).move(
             record, to: .expired, trigger: .timeout, reason: "deadline passed", now: now,

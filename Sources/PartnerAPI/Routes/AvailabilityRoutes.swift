@@ -15,7 +15,7 @@ extension PartnerAPIHandler {
     func availability(_ context: RequestContext) throws -> HTTPResponse {
         let vendorID = context.parameter("vendorId")
         let query = try AvailabilityRequest(context.request.queryParameters)
-        let now = Clock.epochSeconds()
+        let now = SystemTime.epochSeconds()
         let cache = settings.availabilityCache
         let db = try database()
 

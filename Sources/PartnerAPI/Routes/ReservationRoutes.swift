@@ -19,7 +19,7 @@ extension PartnerAPIHandler {
         }
         let coordinator = ReservationCoordinator(connection: try database(), advisoryLocks: settings.advisoryLocks)
         guard let key = headerKey ?? bodyKey else {
-            let record = try coordinator.hold(partnerID: partnerID, request, now: Clock.epochSeconds())
+            let record = try coordinator.hold(partnerID: partnerID, request, now: SystemTime.epochSeconds())
             return HTTPResponse(status: 201, json: ReservationJSON.created(record))
         }
         guard (1...255).contains(key.utf8.count) else {
@@ -29,7 +29,7 @@ extension PartnerAPIHandler {
         withKey.idempotencyKey = key
         return try idempotent(partnerID: partnerID, key: key, request: context.request) { db in
             let record = try ReservationCoordinator(connection: db, advisoryLocks: settings.advisoryLocks)
-                .hold(partnerID: partnerID, withKey, now: Clock.epochSeconds()) { conn, record in
+                .hold(partnerID: partnerID, withKey, now: SystemTime.epochSeconds()) { conn, record in
                     try IdempotencyStore(connection: conn).complete(
                         partnerID: partnerID, key: key, status: 201,
                         body: String(decoding: ReservationJSON.created(record), as: UTF8.self))
@@ -121,7 +121,7 @@ extension PartnerAPIHandler {
     /// reservation is "not found", exactly like an unknown id.
     func reservation(_ context: RequestContext) throws -> HTTPResponse {
         let (record, history) = try ReservationCoordinator(connection: database())
-            .find(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: Clock.epochSeconds())
+            .find(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
         return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: history))
     }
 
@@ -158,7 +158,7 @@ extension PartnerAPIHandler {
         }
         let records = try ReservationCoordinator(connection: database()).list(
             partnerID: context.partner!.id, vendorID: vendorID, state: state, after: cursor, limit: limit + 1,
-            now: Clock.epochSeconds())
+            now: SystemTime.epochSeconds())
         let page = Array(records.prefix(limit))
         let next = records.count > limit ? page.last.map { ReservationCursor.encode(createdAt: $0.createdAtText, id: $0.id) } : nil
         var json = JSONWriter(capacity: 512 * page.count + 64)
@@ -175,14 +175,14 @@ extension PartnerAPIHandler {
     /// `POST /v1/reservations/{reservationId}/cancel`.
     func cancelReservation(_ context: RequestContext) throws -> HTTPResponse {
         let record = try ReservationCoordinator(connection: database())
-            .cancel(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: Clock.epochSeconds())
+            .cancel(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
         return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil))
     }
 
     /// `POST /v1/vendor/reservations/{id}/confirm|decline` with a vendor key.
     func vendorDecision(_ context: RequestContext, confirm: Bool) throws -> HTTPResponse {
         let coordinator = ReservationCoordinator(connection: try database())
-        let id = context.parameter("reservationId"), vendorID = context.vendorID!, now = Clock.epochSeconds()
+        let id = context.parameter("reservationId"), vendorID = context.vendorID!, now = SystemTime.epochSeconds()
         let record = confirm
             ? try coordinator.confirmByVendor(id: id, vendorID: vendorID, now: now)
             : try coordinator.declineByVendor(id: id, vendorID: vendorID, now: now)
@@ -192,7 +192,7 @@ extension PartnerAPIHandler {
     /// `GET /v1/partner/stats`: limits, current usage and the 7-day hold-to-commit reputation.
     func partnerStats(_ context: RequestContext) throws -> HTTPResponse {
         let partners = PartnerStore(connection: try database())
-        let id = context.partner!.id, now = Clock.epochSeconds()
+        let id = context.partner!.id, now = SystemTime.epochSeconds()
         guard let limits = try partners.limits(id: id) else { throw BookijiError(.unauthorized, "unknown partner") }
         let usage = try partners.usage(id: id, now: now)
         let reputation = try partners.reputation(id: id, now: now)

@@ -27,7 +27,7 @@ extension PartnerAPIHandler {
         json.field("status", "ok")
         json.field("partnerId", context.partner?.id ?? "")
         json.key("time")
-        json.instant(Clock.epochSeconds())
+        json.instant(SystemTime.epochSeconds())
         json.objectEnd()
         return HTTPResponse(status: 200, json: json.bytes, headers: [("Cache-Control", "no-store")])
     }

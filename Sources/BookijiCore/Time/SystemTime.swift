@@ -2,9 +2,9 @@
 import Glibc
 #endif
 
-/// Wall and monotonic time in the units the API needs.
-public enum Clock {
-    /// Seconds since the Unix epoch.
+/// The process's clocks, in the units the service uses.
+public enum SystemTime {
+    /// Wall-clock seconds since the Unix epoch.
     public static func epochSeconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
