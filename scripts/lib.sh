@@ -198,3 +198,52 @@ bk_json_field() {
 bk_nginx_worker_user() {
     if getent passwd www-data >/dev/null 2>&1; then echo www-data; else echo nobody; fi
 }
+
+# bk_bench_workspace NAME — the scratch directory of one benchmark run: sets work (mode 0755, so
+# the postgres and nginx worker users can enter it), pg, sock and ngx, and installs the EXIT trap
+# that stops nginx, the responder and PostgreSQL and removes the directory unless keep=1 or the
+# run failed.
+# shellcheck disable=SC2034 # work, pg, sock and ngx are for the calling script
+bk_bench_workspace() {
+    work=$(mktemp -d "/tmp/bookiji-$1.XXXXXX")
+    chmod 0755 "$work"
+    pg="$work/pg" sock="$work/bookiji.sock" ngx="$work/nginx"
+    trap bk_bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+bk_bench_cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    bk_stop_pidfile "$ngx/nginx.pid" nginx 10 || true
+    bk_stop_pidfile "$work/bookiji.pid" responder 20 || true
+    "$BK_SCRIPTS/pgcluster" stop "$pg" >/dev/null 2>&1 || true
+    if [ "${keep:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+        bk_log "scratch directory kept: $work"
+    else
+        rm -rf "$work"
+    fi
+    exit "$rc"
+}
+
+# bk_wrk_summary FILE — from `wrk --latency` output prints "req_per_s p99_ms non2xx socket_errors"
+# (socket_errors "none" or wrk's counts); fails when the file has no figures.
+bk_wrk_summary() {
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return v * 0.001
+            if (v ~ /ms$/) return v + 0
+            if (v ~ /m$/) return v * 60000
+            if (v ~ /s$/) return v * 1000
+            return v + 0
+        }
+        $1 == "99%" { p99 = ms($2) }
+        /^Requests\/sec:/ { rps = $2 }
+        /Non-2xx or 3xx responses:/ { bad = $NF }
+        /Socket errors:/ { sub(/.*Socket errors: */, ""); errs = $0; gsub(/ /, "", errs) }
+        END {
+            if (rps == "" || p99 == "") exit 1
+            printf "%.0f %.2f %d %s\n", rps, p99, bad, (errs == "" ? "none" : errs)
+        }' "$1"
+}

@@ -64,26 +64,9 @@ pgbin=$(pg_config --bindir 2>/dev/null || true)
 if [ -x "$pgbin/pgbench" ]; then pgbench="$pgbin/pgbench"; else pgbench=$(command -v pgbench) \
     || bk_die "pgbench not found (package postgresql-contrib, or postgresql-client)"; fi
 
-work=$(mktemp -d /tmp/bookiji-bench-reservations.XXXXXX)
-chmod 0755 "$work"
-pg="$work/pg" sock="$work/bookiji.sock" ngx="$work/nginx" setup="$work/setup"
+bk_bench_workspace bench-reservations
+setup="$work/setup"
 mkdir -p "$setup"
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    bk_stop_pidfile "$ngx/nginx.pid" nginx 10 || true
-    bk_stop_pidfile "$work/bookiji.pid" responder 20 || true
-    "$BK_SCRIPTS/pgcluster" stop "$pg" >/dev/null 2>&1 || true
-    if [ "$keep" = 1 ] || [ "$rc" -ne 0 ]; then
-        bk_log "scratch directory kept: $work"
-    else
-        rm -rf "$work"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # No --ephemeral: a write benchmark compares durable commits on both sides.
 "$BK_SCRIPTS/pgcluster" start "$pg"

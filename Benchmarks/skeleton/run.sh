@@ -48,25 +48,7 @@ done
 bk_ensure_packages "${BK_PACKAGES[@]}" wrk
 bin=$(bk_build_release)
 
-work=$(mktemp -d /tmp/bookiji-bench.XXXXXX)
-chmod 0755 "$work"
-pg="$work/pg" sock="$work/bookiji.sock" ngx="$work/nginx"
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    bk_stop_pidfile "$ngx/nginx.pid" nginx 10 || true
-    bk_stop_pidfile "$work/bookiji.pid" responder 20 || true
-    "$BK_SCRIPTS/pgcluster" stop "$pg" >/dev/null 2>&1 || true
-    if [ "$keep" = 1 ] || [ "$rc" -ne 0 ]; then
-        bk_log "scratch directory kept: $work"
-    else
-        rm -rf "$work"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bk_bench_workspace bench
 
 "$BK_SCRIPTS/pgcluster" start "$pg"
 url=$("$BK_SCRIPTS/pgcluster" url "$pg")
@@ -118,22 +100,7 @@ run_wrk() {
         wrk -t"$wrk_threads" -c"$connections" -d"${warmup}s" -H "$auth" "$base$path" >/dev/null
     fi
     wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --latency -H "$auth" "$base$path" >"$out"
-    awk '
-        function ms(v) {
-            if (v ~ /us$/) return v * 0.001
-            if (v ~ /ms$/) return v + 0
-            if (v ~ /m$/) return v * 60000
-            if (v ~ /s$/) return v * 1000
-            return v + 0
-        }
-        $1 == "99%" { p99 = ms($2) }
-        /^Requests\/sec:/ { rps = $2 }
-        /Non-2xx or 3xx responses:/ { bad = $NF }
-        /Socket errors:/ { sub(/.*Socket errors: */, ""); errs = $0; gsub(/ /, "", errs) }
-        END {
-            if (rps == "" || p99 == "") exit 1
-            printf "%.0f %.2f %d %s\n", rps, p99, bad, (errs == "" ? "none" : errs)
-        }' "$out" || bk_die "could not parse wrk output for $name ($out)"
+    bk_wrk_summary "$out" || bk_die "could not parse wrk output for $name ($out)"
 }
 
 cat <<EOF
