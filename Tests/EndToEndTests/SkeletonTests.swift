@@ -98,10 +98,21 @@ struct SkeletonTests {
 
         let admin = try service.sql()
         let killed = try admin.query("""
-            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid()
-            """).first!.int(0)
-        #expect(killed >= 1)
+            SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """).map { try $0.int(0) }
+        for pid in killed {
+            #expect(try admin.query("SELECT pg_terminate_backend($1)", [pid]).first!.bool(0))
+        }
+        #expect(!killed.isEmpty)
+        // pg_terminate_backend only signals; wait until the backends have really gone, so the
+        // responder's idle connection has the server's FATAL message waiting on it. (A request
+        // racing the termination itself is the one request a terminated backend may cost.)
+        let gone = eventually(seconds: 10) {
+            (try? admin.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])",
+                [PGArray(killed.map(String.init))]).first?.int(0)) == 0
+        }
+        #expect(gone)
         let after = try service.get("/v1/vendors/\(vendorID)", key: key)
         #expect(after.status == 200)
         #expect(after.json["vendorId"] as? String == vendorID)
