@@ -333,6 +333,59 @@ struct ReservationAPITests {
     }
 }
 
+extension ReservationAPITests {
+    /// The limits read counters that triggers keep (migration 0004); they must say exactly what
+    /// counting the reservations says, through holds, a cancel, lazy expiry and the sweep.
+    @Test func usageCountersAgreeWithTheReservationsTheyCount() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let partner = try service.createPartner()
+        let vendor = try service.createOpenVendor()
+        try service.setLimits(partner: partner.id, perHour: 1000, maxHolds: 3)
+        let admin = try service.sql()
+        func counted() throws -> (created: Int, active: Int) {
+            let row = try admin.query("""
+                SELECT (SELECT coalesce(sum(created), 0) FROM partner_usage_minutes WHERE partner_id = $1::uuid),
+                       (SELECT coalesce(sum(holds), 0) FROM partner_active_holds WHERE partner_id = $1::uuid)
+                """, [partner.id]).first!
+            return (try row.int(0), try row.int(1))
+        }
+        func actual() throws -> (created: Int, active: Int) {
+            let row = try admin.query("""
+                SELECT count(*), count(*) FILTER (WHERE deadline IS NOT NULL) FROM reservations WHERE partner_id = $1::uuid
+                """, [partner.id]).first!
+            return (try row.int(0), try row.int(1))
+        }
+
+        var ids: [String] = []
+        for hour in 0..<3 {
+            let held = try service.hold(key: partner.key, vendor: vendor, start: tenAM + Int64(hour) * 3600, minutes: 30)
+            #expect(held.status == 201)
+            ids.append(try #require(held.json["reservationId"] as? String))
+        }
+        #expect(try counted() == (3, 3))
+        #expect(try service.hold(key: partner.key, vendor: vendor, start: tenAM + 4 * 3600, minutes: 30).errorCode == "hold_cap_reached")
+
+        #expect(try service.send("POST", "/v1/reservations/\(ids[0])/cancel", key: partner.key).status == 200)
+        #expect(try counted() == (3, 2))
+        #expect(try counted() == actual())
+
+        // One hold's deadline passes; nobody has expired it, so the counter still holds it, and
+        // the partner at its cap gets it expired instead of a refusal.
+        try admin.query("UPDATE reservations SET deadline = now() - interval '1 second' WHERE id = $1::uuid", [ids[1]])
+        #expect(try service.hold(key: partner.key, vendor: vendor, start: tenAM + 5 * 3600, minutes: 30).status == 201)
+        #expect(try service.hold(key: partner.key, vendor: vendor, start: tenAM + 6 * 3600, minutes: 30).status == 201)
+        #expect(try service.hold(key: partner.key, vendor: vendor, start: tenAM + 7 * 3600, minutes: 30).errorCode == "hold_cap_reached")
+        #expect(try counted() == (5, 3))
+        #expect(try counted() == actual())
+
+        try admin.query("UPDATE reservations SET deadline = now() - interval '1 second' WHERE partner_id = $1::uuid AND deadline IS NOT NULL", [partner.id])
+        #expect(try service.bookiji(["expire"]).contains("expired 3 reservations"))
+        #expect(try counted() == (5, 0))
+        #expect(try counted() == actual())
+    }
+}
+
 extension Service {
     /// The request hash the API stores with an idempotency key, computed the same way.
     func requestHash(method: String, path: String, body: [UInt8]) throws -> String {

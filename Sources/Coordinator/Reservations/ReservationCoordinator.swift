@@ -114,13 +114,21 @@ public struct ReservationCoordinator {
         guard let limits = try partners.limits(id: partnerID) else {
             throw BookijiError(.unauthorized, "unknown partner")
         }
-        let usage = try partners.usage(id: partnerID, now: now, countingUpTo: limits)
+        var usage = try partners.countedUsage(id: partnerID, now: now)
         if usage.createdLastHour >= limits.reservationsPerHour {
-            let retryAfter = max(1, Int((usage.oldestInHour ?? now) + 3600 - now))
+            let frees = try partners.countedWindowFrees(id: partnerID, now: now) ?? now + 60
+            let retryAfter = max(1, Int(frees - now))
             throw BookijiError(
                 .rateLimited,
                 "this partner may create \(limits.reservationsPerHour) reservations per hour; retry after \(retryAfter) s",
                 details: ["limit": String(limits.reservationsPerHour)], retryAfter: retryAfter)
+        }
+        if usage.activeHolds >= limits.maxActiveHolds {
+            // The counter includes holds past their deadline that nobody has expired yet; they
+            // no longer count, so record them as EXPIRED and count again before refusing.
+            if try !ReservationStore(connection: conn).expireStale(now: now, partnerID: partnerID).isEmpty {
+                usage = try partners.countedUsage(id: partnerID, now: now)
+            }
         }
         if usage.activeHolds >= limits.maxActiveHolds {
             throw BookijiError(
@@ -205,8 +213,10 @@ public struct ReservationCoordinator {
                 try ReservationStore(connection: conn).expireStale(now: now, limit: batch)
             }
             total += expired.count
-            if expired.count < batch { return total }
+            if expired.count < batch { break }
         }
+        try PartnerStore.pruneUsageCounters(now: now, on: connection)
+        return total
     }
 
     enum Outcome {

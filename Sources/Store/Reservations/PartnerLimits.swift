@@ -50,28 +50,42 @@ extension PartnerStore {
         }
     }
 
-    /// Usage counted only as far as the limits: each count stops at its limit, so checking a
-    /// partner costs at most `limit` index entries however many reservations it has made.
-    /// (The check is not serialised per partner: concurrent holds may overshoot a limit by the
-    /// number in flight, which keeps one partner's holds from queueing behind each other.)
-    public func usage(id: String, now: Int64, countingUpTo limits: PartnerLimits) throws -> PartnerUsage {
+    /// Usage from the counters that migration 0004's triggers keep: a handful of small rows
+    /// whatever the partner's volume. Creations are counted in whole minutes (the last 60,
+    /// this one included); active holds are those not yet recorded as terminal, so a hold past
+    /// its deadline still counts until it is expired (``ReservationStore/expireStale``).
+    /// (Not serialised per partner: concurrent holds may overshoot a limit by the number in
+    /// flight, which keeps one partner's holds from queueing behind each other.)
+    public func countedUsage(id: String, now: Int64) throws -> PartnerUsage {
+        let minute = Self.minute(of: now)
         let row = try connection.query("""
             SELECT
-              (SELECT count(*) FROM (SELECT 1 FROM reservations
-                 WHERE partner_id = $1::uuid AND created_at > to_timestamp($2) - interval '1 hour' LIMIT $3) recent),
-              (SELECT count(*) FROM (SELECT 1 FROM reservations
-                 WHERE partner_id = $1::uuid AND deadline IS NOT NULL AND deadline > to_timestamp($2) LIMIT $4) active)
-            """, [id, now, limits.reservationsPerHour, limits.maxActiveHolds]).first!
-        var usage = PartnerUsage(createdLastHour: try row.int(0), oldestInHour: nil, activeHolds: try row.int(1))
-        if usage.createdLastHour >= limits.reservationsPerHour {
-            // Only a refused partner needs to know when the window frees up.
-            usage.oldestInHour = try connection.query("""
-                SELECT extract(epoch FROM created_at)::bigint FROM reservations
-                WHERE partner_id = $1::uuid AND created_at > to_timestamp($2) - interval '1 hour'
-                ORDER BY created_at LIMIT 1
-                """, [id, now]).first?.int64(0)
-        }
-        return usage
+              (SELECT coalesce(sum(created), 0) FROM partner_usage_minutes
+                 WHERE partner_id = $1::uuid AND minute > $2::bigint - 60),
+              (SELECT coalesce(sum(holds), 0) FROM partner_active_holds WHERE partner_id = $1::uuid)
+            """, [id, minute]).first!
+        // `oldestInHour` stays nil: only a refused partner needs it (``countedWindowFrees``).
+        return PartnerUsage(createdLastHour: try row.int(0), oldestInHour: nil, activeHolds: try row.int(1))
+    }
+
+    /// When the oldest creation still inside the hourly window leaves it (epoch s): the end of
+    /// the oldest counted minute plus an hour.
+    public func countedWindowFrees(id: String, now: Int64) throws -> Int64? {
+        try connection.query("""
+            SELECT min(minute) FROM partner_usage_minutes
+            WHERE partner_id = $1::uuid AND minute > $2::bigint - 60 AND created > 0
+            """, [id, Self.minute(of: now)]).first?.optional(Int64.self, 0).map { ($0 + 60) * 60 }
+    }
+
+    /// Deletes counter rows that no hourly window can reach any more; the sweep calls it.
+    @discardableResult
+    public static func pruneUsageCounters(now: Int64, on connection: PGConnection) throws -> Int {
+        try connection.query(
+            "DELETE FROM partner_usage_minutes WHERE minute <= $1::bigint - 120 RETURNING 1", [minute(of: now)]).count
+    }
+
+    static func minute(of epochSeconds: Int64) -> Int64 {
+        epochSeconds >= 0 ? epochSeconds / 60 : (epochSeconds - 59) / 60
     }
 
     /// Usage counted from the reservations themselves (no counters to drift).
