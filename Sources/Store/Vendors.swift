@@ -68,10 +68,13 @@ public struct VendorStore {
         id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")), rules::text
         """
 
-    static func vendor(_ row: PGRow) throws -> Vendor {
+    /// A vendor from ``columns``, starting at column `first`.
+    static func vendor(_ row: PGRow, from first: Int) throws -> Vendor {
         Vendor(
-            id: try row.string(0), name: try row.string(1), timeZone: try row.string(2),
-            revision: try row.int64(3), createdAt: try SQLTime.text(row, 4), updatedAt: try SQLTime.text(row, 5),
-            rulesJSON: try row.optional(String.self, 6))
+            id: try row.string(first), name: try row.string(first + 1), timeZone: try row.string(first + 2),
+            revision: try row.int64(first + 3), createdAt: try SQLTime.text(row, first + 4),
+            updatedAt: try SQLTime.text(row, first + 5), rulesJSON: try row.optional(String.self, first + 6))
     }
+
+    static func vendor(_ row: PGRow) throws -> Vendor { try vendor(row, from: 0) }
 }

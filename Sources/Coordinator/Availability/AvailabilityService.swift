@@ -2,6 +2,7 @@ import Availability
 import BookijiCore
 import Postgres
 import Store
+import Synchronization
 
 /// A computed availability answer with what the cache needs to know about it.
 public struct VendorAvailability: Sendable {
@@ -28,12 +29,11 @@ public struct AvailabilityService {
     /// Throws `vendor_not_found`, or `invalid_parameter` for a query the engine refuses.
     public func compute(vendorID: String, query: AvailabilityQuery) throws -> VendorAvailability {
         let started = SystemTime.monotonicNanos()
-        // One snapshot: the revision read here matches the inputs read here.
-        let inputs = try connection.transaction(isolation: .repeatableRead) { conn -> Inputs in
-            guard let vendor = try VendorStore(connection: conn).find(id: vendorID) else {
-                throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
-            }
-            return try Self.inputs(of: vendor, around: UTCInterval(start: query.start, end: query.end), now: query.now, on: conn)
+        // One statement, so one snapshot: the revision read matches the inputs read with it.
+        guard let inputs = try Self.inputs(
+            of: vendorID, around: UTCInterval(start: query.start, end: query.end), now: query.now, on: connection)
+        else {
+            throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
         }
         let result: AvailabilityResult
         do {
@@ -52,11 +52,10 @@ public struct AvailabilityService {
     /// offers (on the vendor's grid) and available, counting every blocking reservation except
     /// `excluding` (the reservation being revalidated). Runs on the caller's transaction.
     public func unavailability(
-        of slot: UTCInterval, vendor: Vendor, excluding reservationID: String? = nil, now: Int64
+        of slot: UTCInterval, vendor: VendorOccupancy, excluding reservationID: String? = nil, now: Int64
     ) throws -> [SlotReason]? {
-        let inputs = try Self.inputs(of: vendor, around: slot, now: now, on: connection)
-        let rules = inputs.rules, busy = inputs.busy
-        let holds = inputs.holds.filter { $0.id != reservationID }
+        let rules = try VendorRulesDocument.rules(of: vendor.vendor)
+        let holds = vendor.holds.filter { $0.id != reservationID }
         let minutes = Int(slot.duration / 60)
         guard slot.duration % 60 == 0, minutes > 0 else {
             return [SlotReason(code: "not_offered", message: "The slot must be a whole number of minutes long.")]
@@ -64,7 +63,7 @@ public struct AvailabilityService {
         let result: AvailabilityResult
         do {
             result = try engine.compute(
-                rules: rules, busy: busy, reserved: holds.map(\.interval),
+                rules: rules, busy: vendor.busy, reserved: holds.map(\.interval),
                 query: AvailabilityQuery(start: slot.start, end: slot.end, slotMinutes: minutes, now: now))
         } catch {
             return [SlotReason(code: "not_offered", message: error.message)]
@@ -84,15 +83,44 @@ public struct AvailabilityService {
         var holds: [BlockingReservation]
     }
 
-    /// The vendor's rules, and the busy time and blocking reservations that can touch `span`:
-    /// the span widened by the buffers and a granule, since time near a slot affects it.
-    static func inputs(of vendor: Vendor, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> Inputs {
-        let rules = try VendorRulesDocument.rules(of: vendor)
-        let margin = Int64(max(rules.bufferBeforeMinutes, rules.bufferAfterMinutes) + rules.granuleMinutes) * 60
-        let window = UTCInterval(start: span.start - margin, end: span.end + margin)
+    /// The vendor with its rules, and the busy time and blocking reservations that can touch
+    /// `span`, or nil for an unknown vendor. Time near a span affects it (buffers, granule
+    /// rounding), so the span is widened by ``occupancy(of:around:now:on:)``.
+    static func inputs(of vendorID: String, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> Inputs? {
+        guard let occupancy = try occupancy(of: vendorID, around: span, now: now, on: conn) else { return nil }
         return Inputs(
-            vendor: vendor, rules: rules,
-            busy: try CalendarStore(connection: conn).intervals(vendorID: vendor.id, overlapping: window),
-            holds: try ReservationStore(connection: conn).blockingIntervals(vendorID: vendor.id, overlapping: window, now: now))
+            vendor: occupancy.vendor, rules: try VendorRulesDocument.rules(of: occupancy.vendor),
+            busy: occupancy.busy, holds: occupancy.holds)
     }
+
+    /// The vendor and what occupies its time around `span`, widened by the margin its rules
+    /// need: the longer buffer plus a granule. The margin is only known once the rules are read,
+    /// so the read uses the margin this vendor's rules needed last time (the widest any rules
+    /// can need, for a vendor not seen before) and is repeated in the rare case that the rules
+    /// just read need more.
+    public static func occupancy(of vendorID: String, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> VendorOccupancy? {
+        var margin = knownMargins.withLock { $0[vendorID] } ?? widestMargin
+        while true {
+            let window = UTCInterval(start: span.start - margin, end: span.end + margin)
+            guard let occupancy = try VendorStore(connection: conn).occupancy(id: vendorID, overlapping: window, now: now) else {
+                return nil
+            }
+            let rules = try VendorRulesDocument.rules(of: occupancy.vendor)
+            let needed = Int64(max(rules.bufferBeforeMinutes, rules.bufferAfterMinutes) + rules.granuleMinutes) * 60
+            if needed != margin {
+                knownMargins.withLock { margins in
+                    if margins.count >= 100_000 { margins.removeAll(keepingCapacity: true) }
+                    margins[vendorID] = needed
+                }
+            }
+            if needed <= margin { return occupancy }
+            margin = needed
+        }
+    }
+
+    /// The margin the longest buffer and the coarsest granule the rules allow would need.
+    static let widestMargin = Int64(VendorRules.maximumSlotMinutes + (VendorRules.allowedGranules.max() ?? 60)) * 60
 }
+
+/// The margin each vendor's rules needed when last read, by vendor id.
+private let knownMargins = Mutex<[String: Int64]>([:])

@@ -70,29 +70,32 @@ public struct ReservationCoordinator {
         partnerID: String, _ request: HoldRequest, now: Int64,
         beforeCommit: (PGConnection, ReservationRecord) throws -> Void
     ) throws -> ReservationRecord {
+        // Four round trips in the common case: limits and locks, what occupies the vendor's
+        // time, every write of the hold, and COMMIT (plus BEGIN).
         do {
             return try connection.transaction { conn in
-                try checkLimits(partnerID: partnerID, now: now, conn: conn)
-                guard let vendor = try VendorStore(connection: conn).find(id: request.vendorID) else {
+                // Keys from the id as PostgreSQL prints it, so any spelling of one vendor's id
+                // takes the same locks.
+                let lockKeys = advisoryLocks ? SlotLocks.keys(vendorID: request.vendorID.lowercased(), slot: request.slot) : []
+                try checkLimits(partnerID: partnerID, now: now, thenLocking: lockKeys, conn: conn)
+                guard let occupancy = try AvailabilityService.occupancy(of: request.vendorID, around: request.slot, now: now, on: conn) else {
                     throw BookijiError(.vendorNotFound, "no vendor with id '\(request.vendorID)'", details: ["vendorId": request.vendorID])
                 }
-                if advisoryLocks {
-                    try SlotLocks.acquire(vendorID: vendor.id, slot: request.slot, on: conn)
-                }
                 let reservations = ReservationStore(connection: conn)
-                try reservations.expireStale(now: now, vendorID: vendor.id, overlapping: request.slot)
-                if let reasons = try AvailabilityService(connection: conn).unavailability(of: request.slot, vendor: vendor, now: now) {
+                // Holds past their deadline no longer block, but the exclusion constraint sees
+                // them until they are recorded as EXPIRED.
+                if occupancy.stale.contains(where: { $0.interval.overlaps(request.slot) }) {
+                    try reservations.expireStale(now: now, vendorID: occupancy.vendor.id, overlapping: request.slot)
+                }
+                if let reasons = try AvailabilityService(connection: conn).unavailability(of: request.slot, vendor: occupancy, now: now) {
                     throw Self.slotUnavailable(reasons)
                 }
+                // The notification row and the vendor's new revision commit with the hold; the
+                // worker sends the notification.
                 let awaiting = try reservations.insertAwaitingConfirmation(ReservationStore.NewReservation(
-                    partnerID: partnerID, vendorID: vendor.id, requesterID: request.requesterID, slot: request.slot,
+                    partnerID: partnerID, vendorID: occupancy.vendor.id, requesterID: request.requesterID, slot: request.slot,
                     metadataJSON: request.metadataJSON, idempotencyKey: request.idempotencyKey),
-                    now: now, notificationReason: "vendor notification queued")
-                // The notification row commits with the hold; the worker sends it.
-                try reservations.enqueue(
-                    topic: "vendor.confirmation_requested", reservationID: awaiting.id,
-                    payloadJSON: #"{"reservationId":"\#(awaiting.id)","vendorId":"\#(vendor.id)"}"#)
-                try VendorStore(connection: conn).bumpRevision(id: vendor.id)
+                    now: now, notificationReason: "vendor notification queued", notificationTopic: "vendor.confirmation_requested")
                 try beforeCommit(conn, awaiting)
                 return awaiting
             }
@@ -109,12 +112,13 @@ public struct ReservationCoordinator {
             details: ["reasons": reasons.map(\.code).joined(separator: ",")])
     }
 
-    private func checkLimits(partnerID: String, now: Int64, conn: PGConnection) throws {
+    /// Refuses a partner over its hourly limit or at its cap of active holds, then takes the
+    /// slot's advisory locks (`lockKeys`) in the same statement.
+    private func checkLimits(partnerID: String, now: Int64, thenLocking lockKeys: [Int64], conn: PGConnection) throws {
         let partners = PartnerStore(connection: conn)
-        guard let limits = try partners.limits(id: partnerID) else {
+        guard var (limits, usage) = try partners.limitsAndUsage(id: partnerID, now: now, thenLocking: lockKeys) else {
             throw BookijiError(.unauthorized, "unknown partner")
         }
-        var usage = try partners.countedUsage(id: partnerID, now: now)
         if usage.createdLastHour >= limits.reservationsPerHour {
             let frees = try partners.countedWindowFrees(id: partnerID, now: now) ?? now + 60
             let retryAfter = max(1, Int(frees - now))
@@ -123,12 +127,12 @@ public struct ReservationCoordinator {
                 "this partner may create \(limits.reservationsPerHour) reservations per hour; retry after \(retryAfter) s",
                 details: ["limit": String(limits.reservationsPerHour)], retryAfter: retryAfter)
         }
-        if usage.activeHolds >= limits.maxActiveHolds {
-            // The counter includes holds past their deadline that nobody has expired yet; they
-            // no longer count, so record them as EXPIRED and count again before refusing.
-            if try !ReservationStore(connection: conn).expireStale(now: now, partnerID: partnerID).isEmpty {
-                usage = try partners.countedUsage(id: partnerID, now: now)
-            }
+        if usage.activeHolds >= limits.maxActiveHolds,
+           try !ReservationStore(connection: conn).expireStale(now: now, partnerID: partnerID).isEmpty,
+           let recounted = try partners.limitsAndUsage(id: partnerID, now: now, thenLocking: []) {
+            // The counter included holds past their deadline that nobody had expired yet; they
+            // no longer count, so they were recorded as EXPIRED and the holds counted again.
+            (limits, usage) = recounted
         }
         if usage.activeHolds >= limits.maxActiveHolds {
             throw BookijiError(
@@ -163,10 +167,9 @@ public struct ReservationCoordinator {
     /// The partner cancels its reservation.
     public func cancel(id: String, partnerID: String, now: Int64) throws -> ReservationRecord {
         try change(id: id, now: now, requested: .cancelled, owner: { $0.partnerID == partnerID }) { record, conn in
-            let cancelled = try ReservationStore(connection: conn).move(
-                record, to: .cancelled, trigger: .partner, reason: "cancelled by partner", now: now, failureReason: "cancelled by partner")
             try VendorStore(connection: conn).bumpRevision(id: record.vendorID)
-            return .done(cancelled)
+            return .done(try ReservationStore(connection: conn).move(
+                record, to: .cancelled, trigger: .partner, reason: "cancelled by partner", now: now, failureReason: "cancelled by partner"))
         }
     }
 
@@ -177,13 +180,15 @@ public struct ReservationCoordinator {
             guard record.state.canTransition(to: .confirmedByVendor) else {
                 throw Self.invalidTransition(record.state, .confirmedByVendor)
             }
-            guard let vendor = try VendorStore(connection: conn).find(id: vendorID) else { throw Self.notFound(id) }
+            guard let occupancy = try AvailabilityService.occupancy(of: vendorID, around: record.slot, now: now, on: conn) else {
+                throw Self.notFound(id)
+            }
             if let reasons = try AvailabilityService(connection: conn).unavailability(
-                of: record.slot, vendor: vendor, excluding: record.id, now: now) {
+                of: record.slot, vendor: occupancy, excluding: record.id, now: now) {
                 let reason = "slot no longer available: " + reasons.map(\.code).joined(separator: ",")
+                try VendorStore(connection: conn).bumpRevision(id: vendorID)
                 try ReservationStore(connection: conn).move(
                     record, to: .cancelled, trigger: .system, reason: reason, now: now, failureReason: reason)
-                try VendorStore(connection: conn).bumpRevision(id: vendorID)
                 return .fail(Self.slotUnavailable(reasons))
             }
             return .done(try ReservationStore(connection: conn).move(
@@ -197,10 +202,9 @@ public struct ReservationCoordinator {
             guard record.state == .awaitingVendorConfirmation || record.state == .held else {
                 throw Self.invalidTransition(record.state, .cancelled)
             }
-            let declined = try ReservationStore(connection: conn).move(
-                record, to: .cancelled, trigger: .vendor, reason: "declined by vendor", now: now, failureReason: "declined by vendor")
             try VendorStore(connection: conn).bumpRevision(id: vendorID)
-            return .done(declined)
+            return .done(try ReservationStore(connection: conn).move(
+                record, to: .cancelled, trigger: .vendor, reason: "declined by vendor", now: now, failureReason: "declined by vendor"))
         }
     }
 

@@ -2,7 +2,8 @@ import BookijiCore
 import Postgres
 
 /// Advisory locks per (vendor, 5-minute granule) of a slot, taken in sorted key order inside
-/// the inserting transaction.
+/// the inserting transaction (by `lock_slot_granules`, in the statement that reads the
+/// partner's limits).
 ///
 /// The lock granule is fixed at five minutes whatever the vendor's rules say, so two requests
 /// for overlapping slots always share at least one key (they share an instant, and so the
@@ -23,11 +24,6 @@ public enum SlotLocks {
             keys.append(Int64(bitPattern: key))
         }
         return Array(Set(keys)).sorted()
-    }
-
-    /// Blocks until this transaction holds every lock of the slot.
-    public static func acquire(vendorID: String, slot: UTCInterval, on connection: PGConnection) throws {
-        try connection.query("SELECT lock_slot_granules($1::bigint[])", [PGArray(keys(vendorID: vendorID, slot: slot).map(String.init))])
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

@@ -50,22 +50,28 @@ extension PartnerStore {
         }
     }
 
-    /// Usage from the counters that migration 0004's triggers keep: a handful of small rows
-    /// whatever the partner's volume. Creations are counted in whole minutes (the last 60,
-    /// this one included); active holds are those not yet recorded as terminal, so a hold past
-    /// its deadline still counts until it is expired (``ReservationStore/expireStale``).
-    /// (Not serialised per partner: concurrent holds may overshoot a limit by the number in
-    /// flight, which keeps one partner's holds from queueing behind each other.)
-    public func countedUsage(id: String, now: Int64) throws -> PartnerUsage {
-        let minute = Self.minute(of: now)
-        let row = try connection.query("""
-            SELECT
+    /// The partner's limits and its usage from the counters that migration 0004's triggers keep
+    /// (a handful of small rows whatever the partner's volume), or nil for an unknown partner.
+    /// Creations are counted in whole minutes (the last 60, this one included); active holds are
+    /// those not yet recorded as terminal, so a hold past its deadline counts until it is expired
+    /// (``ReservationStore/expireStale``). Not serialised per partner: concurrent holds may
+    /// overshoot a limit by the number in flight, which keeps one partner's holds from queueing
+    /// behind each other. When the partner exists, the statement then takes the transaction-level
+    /// advisory locks `lockKeys` (sorted; see `lock_slot_granules`), so a hold pays one round
+    /// trip for both. The usage is read before any wait for the locks.
+    public func limitsAndUsage(id: String, now: Int64, thenLocking lockKeys: [Int64]) throws -> (PartnerLimits, PartnerUsage)? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query("""
+            SELECT p.reservations_per_hour, p.max_active_holds,
               (SELECT coalesce(sum(created), 0) FROM partner_usage_minutes
-                 WHERE partner_id = $1::uuid AND minute > $2::bigint - 60),
-              (SELECT coalesce(sum(holds), 0) FROM partner_active_holds WHERE partner_id = $1::uuid)
-            """, [id, minute]).first!
-        // `oldestInHour` stays nil: only a refused partner needs it (``countedWindowFrees``).
-        return PartnerUsage(createdLastHour: try row.int(0), oldestInHour: nil, activeHolds: try row.int(1))
+                 WHERE partner_id = p.id AND minute > $2::bigint - 60),
+              (SELECT coalesce(sum(holds), 0) FROM partner_active_holds WHERE partner_id = p.id),
+              lock_slot_granules($3::bigint[]) IS NULL
+            FROM partners p WHERE p.id = $1::uuid
+            """, [id, Self.minute(of: now), PGArray(lockKeys.map(String.init))]).first.map { row in
+            (PartnerLimits(reservationsPerHour: try row.int(0), maxActiveHolds: try row.int(1)),
+             PartnerUsage(createdLastHour: try row.int(2), oldestInHour: nil, activeHolds: try row.int(3)))
+        }
     }
 
     /// When the oldest creation still inside the hourly window leaves it (epoch s): the end of

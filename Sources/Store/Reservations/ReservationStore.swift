@@ -76,21 +76,39 @@ public struct ReservationStore {
     /// inserting HELD and updating it, keeps the exclusion constraint to one check per hold: an
     /// update would check the new row version again and could deadlock against a racing insert.
     /// An overlap with a slot-blocking reservation violates the constraint (SQLSTATE 23P01).
-    public func insertAwaitingConfirmation(_ new: NewReservation, now: Int64, notificationReason: String) throws -> ReservationRecord {
+    ///
+    /// The same statement queues the vendor notification in the outbox (`notificationTopic`,
+    /// payload `{"reservationId","vendorId"}`) and bumps the vendor's revision, so a hold costs
+    /// one round trip for all its writes.
+    public func insertAwaitingConfirmation(
+        _ new: NewReservation, now: Int64, notificationReason: String, notificationTopic: String
+    ) throws -> ReservationRecord {
         let state = ReservationState.awaitingVendorConfirmation
         precondition(ReservationState.intentCreated.canTransition(to: .held) && ReservationState.held.canTransition(to: state))
         let deadline = ReservationTTL.deadline(for: state, timeline: ReservationTimeline(createdAt: now))
         let row = try connection.query("""
-            INSERT INTO reservations (partner_id, vendor_id, requester_id, slot, state, deadline, metadata, idempotency_key, created_at, updated_at)
-            VALUES ($1::uuid, $2::uuid, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), $6,
-                    to_timestamp($7), $8::jsonb, $9, to_timestamp($10), to_timestamp($10))
-            RETURNING \(Self.columns)
+            WITH inserted AS (
+                INSERT INTO reservations (partner_id, vendor_id, requester_id, slot, state, deadline, metadata, idempotency_key, created_at, updated_at)
+                VALUES ($1::uuid, $2::uuid, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), $6,
+                        to_timestamp($7), $8::jsonb, $9, to_timestamp($10), to_timestamp($10))
+                RETURNING *
+            ), logged AS (
+                INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, idempotency_key)
+                SELECT id, $11, $12, $13, $14, $9 FROM inserted
+                UNION ALL
+                SELECT id, $12, $6, $15, $16, NULL FROM inserted
+            ), queued AS (
+                INSERT INTO outbox (topic, reservation_id, payload)
+                SELECT $17, id, jsonb_build_object('reservationId', id::text, 'vendorId', vendor_id::text) FROM inserted
+            ), bumped AS (
+                UPDATE vendors SET revision = revision + 1, updated_at = now() WHERE id = (SELECT vendor_id FROM inserted)
+            )
+            SELECT \(Self.columns) FROM inserted
             """, [new.partnerID, new.vendorID, new.requesterID, new.slot.start, new.slot.end, state.rawValue, deadline,
-                  new.metadataJSON, new.idempotencyKey, now]).first!
-        let record = try Self.record(row)
-        try log(record.id, from: .intentCreated, to: .held, trigger: .partner, reason: "hold placed", idempotencyKey: new.idempotencyKey)
-        try log(record.id, from: .held, to: state, trigger: .system, reason: notificationReason, idempotencyKey: nil)
-        return record
+                  new.metadataJSON, new.idempotencyKey, now,
+                  ReservationState.intentCreated.rawValue, ReservationState.held.rawValue, TransitionTrigger.partner.rawValue,
+                  "hold placed", TransitionTrigger.system.rawValue, notificationReason, notificationTopic]).first!
+        return try Self.record(row)
     }
 
     /// Moves a reservation (locked by the caller with ``lock(id:)``) to `state`, setting the
