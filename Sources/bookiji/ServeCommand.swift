@@ -28,6 +28,11 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds an availability answer is cached in the responder (0 disables the cache).")
     var availabilityCacheSeconds: Int = 300
 
+    @Option(help: ArgumentHelp(
+        "Seconds a vendor's revision is trusted for cached availability before asking the database again (0: every request).",
+        discussion: "Holds, cancels and vendor decisions made through this responder refresh it at once; changes made elsewhere (the CLI, another responder) show within this time."))
+    var availabilityRevisionSeconds: Double = 1
+
     @Flag(help: ArgumentHelp("Test only: place holds without advisory slot locks (the exclusion constraint still holds).", visibility: .hidden))
     var unsafeDisableAdvisoryLocks = false
 
@@ -40,12 +45,16 @@ struct Serve: ParsableCommand {
         guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 0660") }
         guard authCacheSeconds >= 0 else { throw ValidationError("--auth-cache-seconds must be >= 0") }
         guard availabilityCacheSeconds >= 0 else { throw ValidationError("--availability-cache-seconds must be >= 0") }
+        guard availabilityRevisionSeconds >= 0, availabilityRevisionSeconds <= 3600 else {
+            throw ValidationError("--availability-revision-seconds must be 0...3600")
+        }
     }
 
     func run() throws {
         let settings = APISettings(
             databaseURL: try db.url(), authCacheSeconds: authCacheSeconds,
-            availabilityCache: AvailabilityCache(timeToLiveSeconds: Int64(availabilityCacheSeconds)),
+            availabilityCache: AvailabilityCache(
+                timeToLiveSeconds: Int64(availabilityCacheSeconds), revisionTrustSeconds: availabilityRevisionSeconds),
             advisoryLocks: !unsafeDisableAdvisoryLocks)
         let server = try FastCGIServer(configuration: FastCGIConfiguration(
             socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,

@@ -111,6 +111,27 @@ struct AvailabilityAPITests {
         #expect(slots(changed).filter { $0["isAvailable"] as? Bool == true }.count == 4)
     }
 
+    /// A change made by another process (here the CLI) reaches cached answers within the time
+    /// the responder trusts a vendor's revision.
+    @Test func changesMadeElsewhereShowWithinTheRevisionTrustInterval() throws {
+        let service = try Service(responderArguments: ["--availability-revision-seconds", "1"])
+        defer { service.stop() }
+        let (key, vendor) = try setUp(service)
+        let path = "/v1/vendors/\(vendor)/availability?\(Self.window)"
+        let etag = try #require(try service.get(path, key: key).header("etag"))
+        let file = service.directoryPath("rules2.json")
+        try Self.mondayRules.replacingOccurrences(of: "12:00", with: "11:00").write(toFile: file, atomically: true, encoding: .utf8)
+        try service.bookiji(["vendor", "rules", "set", vendor, "--file", file])
+        let changedAt = Date()
+        var changed: WireResponse?
+        #expect(eventually(seconds: 10) {
+            changed = try? service.get(path, key: key, headers: ["If-None-Match": etag])
+            return changed?.status == 200
+        })
+        #expect(Date().timeIntervalSince(changedAt) < 2, "seen within the 1 s trust interval (plus slack)")
+        #expect(slots(try #require(changed)).filter { $0["isAvailable"] as? Bool == true }.count == 4)
+    }
+
     @Test func sameInputsGiveTheSameBytesApartFromTimestamps() throws {
         let service = try Service(responderArguments: ["--availability-cache-seconds", "0"])
         defer { service.stop() }
@@ -128,8 +149,11 @@ struct AvailabilityAPITests {
         #expect(a.header("etag") == b.header("etag"))
     }
 
-    @Test func aCachedAnswerCostsOneIndexedLookupOfTheVendor() throws {
-        let service = try Service(responderArguments: ["--threads", "1"])
+    /// Cached answers read the vendor's revision each time when told to trust it for 0 s, and
+    /// not at all while it is trusted.
+    @Test(arguments: [0, 600])
+    func aCachedAnswerCostsAtMostOneIndexedLookupOfTheVendor(trustSeconds: Int) throws {
+        let service = try Service(responderArguments: ["--threads", "1", "--availability-revision-seconds", String(trustSeconds)])
         defer { service.stop() }
         let (key, vendor) = try setUp(service)
         let path = "/v1/vendors/\(vendor)/availability?\(Self.window)"
@@ -153,8 +177,10 @@ struct AvailabilityAPITests {
         let between = log.components(separatedBy: "\(marker)_begin").last?.components(separatedBy: "\(marker)_end").first ?? ""
         let statements = between.split(separator: "\n")
             .filter { ($0.contains("LOG:  execute") || $0.contains("LOG:  statement")) && !$0.contains("SELECT $1::text") }
-        #expect(statements.count == 5, "one statement per cached request:\n\(statements.joined(separator: "\n"))")
+        let expected = trustSeconds == 0 ? 5 : 0
+        #expect(statements.count == expected, "\(expected) statements for 5 cached requests:\n\(statements.joined(separator: "\n"))")
         #expect(statements.allSatisfy { $0.contains("SELECT revision FROM vendors WHERE id = $1::uuid") })
+        #expect(log.contains("\(marker)_end"), "the log holds the end marker, so the count covers the requests")
     }
 
     @Test(arguments: [

@@ -55,21 +55,31 @@ struct ReservationAPITests {
         #expect(offGrid.status == 409)
     }
 
+    /// The responder trusts a vendor's revision for an hour here, so only its own invalidation
+    /// can make the cached answer change: a hold (sent with the vendor id in capitals) and a
+    /// cancel through the API show at once.
     @Test func availabilityShowsTheHoldAsReservedAtOnce() throws {
-        let service = try Service()
+        let service = try Service(responderArguments: ["--threads", "2", "--availability-revision-seconds", "3600"])
         defer { service.stop() }
         let key = try service.createPartner().key
         let vendor = try service.createOpenVendor()
         let path = "/v1/vendors/\(vendor)/availability?startTime=\(Booking.iso(tenAM))&endTime=\(Booking.iso(tenAM + 3600))&slotDuration=30&includeConfidence=true"
         let before = try service.get(path, key: key)
         #expect((before.json["slots"] as? [[String: Any]])?.first?["isAvailable"] as? Bool == true)
-        #expect(try service.hold(key: key, vendor: vendor, start: tenAM, minutes: 30).status == 201)
+        #expect(try service.get(path, key: key, headers: ["If-None-Match": before.header("etag") ?? ""]).status == 304)
+        let held = try service.hold(key: key, vendor: vendor.uppercased(), start: tenAM, minutes: 30)
+        #expect(held.status == 201)
         let after = try service.get(path, key: key, headers: ["If-None-Match": before.header("etag") ?? ""])
         #expect(after.status == 200)
         let slot = (after.json["slots"] as? [[String: Any]])?.first
         #expect(slot?["reasons"] as? [String] == ["reserved"])
         #expect(slot?["confidence"] as? Double == 0.0)
         #expect((after.json["slots"] as? [[String: Any]])?.last?["isAvailable"] as? Bool == true)
+
+        let id = try #require(held.json["reservationId"] as? String)
+        #expect(try service.send("POST", "/v1/reservations/\(id)/cancel", key: key).status == 200)
+        let freed = try service.get(path, key: key)
+        #expect((freed.json["slots"] as? [[String: Any]])?.first?["isAvailable"] as? Bool == true)
     }
 
     @Test func partnersSeeOnlyTheirOwnReservations() throws {

@@ -42,14 +42,69 @@ public final class AvailabilityCache: Sendable {
 
     public let timeToLiveSeconds: Int64
     public let maximumBytes: Int
+    /// How long a vendor revision read from the database is trusted without reading it again.
+    public let revisionTrustNanos: UInt64
     private let storage = Mutex<(entries: [Key: Entry], bytes: Int)>(([:], 0))
+    private let revisions = Mutex<[String: RevisionNote]>([:])
 
     /// - Parameters:
     ///   - timeToLiveSeconds: 0 disables the cache.
     ///   - maximumBytes: body bytes kept at most; expired entries go first when it is reached.
-    public init(timeToLiveSeconds: Int64 = 300, maximumBytes: Int = 256 << 20) {
+    ///   - revisionTrustSeconds: how long a vendor's revision, once read, is trusted without
+    ///     asking the database again (``recentRevision(of:at:)``). Changes made through this
+    ///     process invalidate it at once (``invalidateRevision(of:at:)``); changes made by
+    ///     other processes (the CLI, another responder) are seen within this time. 0 reads the
+    ///     revision for every cached answer.
+    public init(timeToLiveSeconds: Int64 = 300, maximumBytes: Int = 256 << 20, revisionTrustSeconds: Double = 1) {
         self.timeToLiveSeconds = timeToLiveSeconds
         self.maximumBytes = maximumBytes
+        self.revisionTrustNanos = UInt64(max(0, revisionTrustSeconds) * 1e9)
+    }
+
+    // MARK: - Vendor revisions
+
+    private struct RevisionNote {
+        var revision: Int64
+        /// When the read that produced `revision` started (monotonic ns); 0 when invalidated.
+        var readAt: UInt64
+        /// When this process last changed the vendor (monotonic ns).
+        var invalidatedAt: UInt64
+    }
+
+    /// The vendor's revision as read from the database less than the trust interval ago and
+    /// not changed through this process since, or nil: then read it and ``noteRevision``.
+    public func recentRevision(of vendorID: String, at nowNanos: UInt64) -> Int64? {
+        guard isEnabled, revisionTrustNanos > 0 else { return nil }
+        return revisions.withLock { notes in
+            guard let note = notes[vendorID], note.readAt > 0, nowNanos &- note.readAt < revisionTrustNanos else { return nil }
+            return note.revision
+        }
+    }
+
+    /// Records a revision read by a database read that started at `readAt` (monotonic ns). A
+    /// read that started before this process last changed the vendor is not recorded: it may
+    /// predate the change. Revisions only grow, so an older one never replaces a newer one.
+    public func noteRevision(_ revision: Int64, of vendorID: String, readAt: UInt64) {
+        guard isEnabled, revisionTrustNanos > 0 else { return }
+        revisions.withLock { notes in
+            var note = notes[vendorID] ?? RevisionNote(revision: revision, readAt: readAt, invalidatedAt: 0)
+            guard readAt > note.invalidatedAt else { return }
+            if revision >= note.revision || note.readAt == 0 {
+                note.revision = revision
+                note.readAt = max(note.readAt, readAt)
+            }
+            if notes.count >= 1_000_000 { notes.removeAll(keepingCapacity: true) }
+            notes[vendorID] = note
+        }
+    }
+
+    /// Forgets the vendor's revision: this process has just changed (or may have changed) an
+    /// input of its availability, so the next answer reads the revision again.
+    public func invalidateRevision(of vendorID: String, at nowNanos: UInt64) {
+        guard isEnabled, revisionTrustNanos > 0 else { return }
+        revisions.withLock { notes in
+            notes[vendorID] = RevisionNote(revision: 0, readAt: 0, invalidatedAt: nowNanos)
+        }
     }
 
     public var isEnabled: Bool { timeToLiveSeconds > 0 }

@@ -10,32 +10,44 @@ extension PartnerAPIHandler {
 
     /// `GET /v1/vendors/{vendorId}/availability?startTime&endTime[&slotDuration][&includeConfidence][&onlyAvailable]`
     ///
-    /// A cached answer costs one indexed lookup (the vendor's revision). The ETag is the
+    /// A cached answer costs at most one indexed lookup (the vendor's revision), and none while
+    /// the revision read last is still trusted (see ``AvailabilityCache``). The ETag is the
     /// computed version (plus the representation), so `If-None-Match` answers 304 without a body.
     func availability(_ context: RequestContext) throws -> HTTPResponse {
-        let vendorID = context.parameter("vendorId")
+        // Lowercase, as PostgreSQL prints ids: one vendor has one cache entry and one revision note.
+        let vendorID = context.parameter("vendorId").lowercased()
         let query = try AvailabilityRequest(context.request.queryParameters)
         let now = SystemTime.epochSeconds()
         let cache = settings.availabilityCache
-        let db = try database()
-
-        guard let revision = try VendorStore(connection: db).revision(id: vendorID) else {
-            throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
-        }
         let key = AvailabilityCache.Key(
             vendorID: vendorID, start: query.start, end: query.end, slotMinutes: query.slotMinutes,
             includeConfidence: query.includeConfidence, onlyAvailable: query.onlyAvailable)
-        if let hit = cache.lookup(key, revision: revision, now: now) {
-            return respond(body: hit.body, etag: hit.etag, request: context.request)
+        if cache.isEnabled {
+            let readAt = SystemTime.monotonicNanos()
+            let revision: Int64
+            if let recent = cache.recentRevision(of: vendorID, at: readAt) {
+                revision = recent
+            } else {
+                guard let read = try VendorStore(connection: database()).revision(id: vendorID) else {
+                    throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
+                }
+                cache.noteRevision(read, of: vendorID, readAt: readAt)
+                revision = read
+            }
+            if let hit = cache.lookup(key, revision: revision, now: now) {
+                return respond(body: hit.body, etag: hit.etag, request: context.request)
+            }
         }
 
-        let computed = try AvailabilityService(connection: db).compute(
+        let readAt = SystemTime.monotonicNanos()
+        let computed = try AvailabilityService(connection: database()).compute(
             vendorID: vendorID,
             query: AvailabilityQuery(
                 start: query.start, end: query.end, slotMinutes: query.slotMinutes, now: now,
                 onlyAvailable: query.onlyAvailable))
         let etag = "\"\(computed.result.computedVersion)-\(query.includeConfidence ? "c" : "n")\""
         let body = AvailabilityJSON.render(computed, request: query)
+        cache.noteRevision(computed.revision, of: vendorID, readAt: readAt)
         cache.store(key, body: body, etag: etag, revision: computed.revision, now: now, validUntil: computed.validUntil)
         return respond(body: body, etag: etag, request: context.request)
     }

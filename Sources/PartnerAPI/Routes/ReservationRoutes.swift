@@ -18,6 +18,8 @@ extension PartnerAPIHandler {
             throw BookijiError(.invalidRequest, "the Idempotency-Key header and the body's idempotencyKey differ; send one key")
         }
         let coordinator = ReservationCoordinator(connection: try database(), advisoryLocks: settings.advisoryLocks)
+        // A hold changes the vendor's availability: this process's cached answers see it at once.
+        defer { settings.availabilityCache.invalidateRevision(of: request.vendorID.lowercased(), at: SystemTime.monotonicNanos()) }
         guard let key = headerKey ?? bodyKey else {
             let record = try coordinator.hold(partnerID: partnerID, request, now: SystemTime.epochSeconds())
             return HTTPResponse(status: 201, json: ReservationJSON.created(record))
@@ -176,6 +178,7 @@ extension PartnerAPIHandler {
     func cancelReservation(_ context: RequestContext) throws -> HTTPResponse {
         let record = try ReservationCoordinator(connection: database())
             .cancel(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
+        settings.availabilityCache.invalidateRevision(of: record.vendorID, at: SystemTime.monotonicNanos())
         return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil))
     }
 
@@ -183,6 +186,8 @@ extension PartnerAPIHandler {
     func vendorDecision(_ context: RequestContext, confirm: Bool) throws -> HTTPResponse {
         let coordinator = ReservationCoordinator(connection: try database())
         let id = context.parameter("reservationId"), vendorID = context.vendorID!, now = SystemTime.epochSeconds()
+        // Either answer may free the slot (a confirmation whose slot is gone cancels it).
+        defer { settings.availabilityCache.invalidateRevision(of: vendorID, at: SystemTime.monotonicNanos()) }
         let record = confirm
             ? try coordinator.confirmByVendor(id: id, vendorID: vendorID, now: now)
             : try coordinator.declineByVendor(id: id, vendorID: vendorID, now: now)
