@@ -17,12 +17,14 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSlotEngine", cSettings: [.unsafeFlags(["-O3"])]),
 
         .target(name: "BookijiCore"),
         .target(name: "Availability", dependencies: ["BookijiCore", "CSlotEngine"]),
         .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Gzip", dependencies: ["CZlib"]),
         // Google and Microsoft free/busy over HTTP; run from the CLI now, from the worker later.
         // Kept apart so only the executable pays for async-http-client.
         .target(
@@ -32,7 +34,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
         .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store", "CalendarConnectors"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
-        .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Availability", "Coordinator", "Store", "Postgres", "FastCGI"]),
+        .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Availability", "Coordinator", "Store", "Postgres", "FastCGI", "Gzip"]),
         .executableTarget(
             name: "bookiji",
             dependencies: [
@@ -50,7 +52,7 @@ let package = Package(
         .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres", "Store", "TestSupport"]),
+        .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store", "Gzip"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres", "Store", "TestSupport", "Gzip"]),
     ]
 )

@@ -1,5 +1,6 @@
 import BookijiCore
 import Foundation
+import Gzip
 import Postgres
 import Store
 import Testing
@@ -130,6 +131,46 @@ struct AvailabilityAPITests {
         })
         #expect(Date().timeIntervalSince(changedAt) < 2, "seen within the 1 s trust interval (plus slack)")
         #expect(slots(try #require(changed)).filter { $0["isAvailable"] as? Bool == true }.count == 4)
+    }
+
+    /// A client that accepts gzip gets the same answer compressed, with its own entity tag,
+    /// whether the answer comes from the cache or is computed for it.
+    @Test(arguments: [300, 0])
+    func gzipIsSentToClientsThatAcceptIt(cacheSeconds: Int) throws {
+        let service = try Service(responderArguments: ["--availability-cache-seconds", String(cacheSeconds)])
+        defer { service.stop() }
+        let (key, vendor) = try setUp(service)
+        let path = "/v1/vendors/\(vendor)/availability?startTime=2026-11-30T00:00:00Z&endTime=2026-12-07T00:00:00Z&slotDuration=30&includeConfidence=true"
+        let plain = try service.get(path, key: key)
+        #expect(plain.status == 200)
+        #expect(plain.header("content-encoding") == nil)
+        #expect(plain.header("vary") == "Accept-Encoding")
+        let zipped = try service.get(path, key: key, headers: ["Accept-Encoding": "gzip, deflate"])
+        #expect(zipped.status == 200)
+        #expect(zipped.header("content-encoding") == "gzip")
+        #expect(zipped.header("vary") == "Accept-Encoding")
+        #expect(zipped.body.count * 5 < plain.body.count, "\(zipped.body.count) bytes gzipped, \(plain.body.count) plain")
+        let inflated = try #require(Gzip.decompress(zipped.body))
+        func withoutTimes(_ bytes: [UInt8]) -> String {
+            String(decoding: bytes, as: UTF8.self)
+                .replacingOccurrences(of: #""computedAt":"[^"]*""#, with: "", options: .regularExpression)
+                .replacingOccurrences(of: #""computationTimeMs":[0-9.e-]+"#, with: "", options: .regularExpression)
+        }
+        if cacheSeconds > 0 {
+            #expect(inflated == plain.body, "the cached answer, byte for byte")
+        } else {
+            #expect(withoutTimes(inflated) == withoutTimes(plain.body))
+        }
+        let plainTag = try #require(plain.header("etag")), zippedTag = try #require(zipped.header("etag"))
+        #expect(zippedTag == String(plainTag.dropLast()) + "-gzip\"")
+        // Either tag stands for the same content.
+        #expect(try service.get(path, key: key, headers: ["If-None-Match": plainTag, "Accept-Encoding": "gzip"]).status == 304)
+        #expect(try service.get(path, key: key, headers: ["If-None-Match": zippedTag]).status == 304)
+        // Small answers are not worth compressing.
+        let small = try service.get("/v1/vendors/\(vendor)/availability?startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T09:00:00Z&slotDuration=60", key: key, headers: ["Accept-Encoding": "gzip"])
+        #expect(small.body.count < 1024)
+        #expect(small.status == 200)
+        #expect(small.header("content-encoding") == nil)
     }
 
     @Test func sameInputsGiveTheSameBytesApartFromTimestamps() throws {

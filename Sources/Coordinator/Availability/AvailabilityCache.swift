@@ -31,6 +31,8 @@ public final class AvailabilityCache: Sendable {
 
     public struct Entry: Sendable {
         public var body: [UInt8]
+        /// The body gzipped, once a client that accepts gzip has asked for it.
+        public var gzipBody: [UInt8]?
         public var etag: String
         public var revision: Int64
         public var minute: Int64
@@ -121,30 +123,52 @@ public final class AvailabilityCache: Sendable {
 
     /// Stores an answer computed at `now` from inputs at `revision`; `validUntil` is when it
     /// stops being true by itself.
-    public func store(_ key: Key, body: [UInt8], etag: String, revision: Int64, now: Int64, validUntil: Int64?) {
+    public func store(
+        _ key: Key, body: [UInt8], gzipBody: [UInt8]? = nil, etag: String, revision: Int64, now: Int64, validUntil: Int64?
+    ) {
         guard isEnabled, body.count <= maximumBytes / 4 else { return }
         let expiresAt = min(now + timeToLiveSeconds, validUntil ?? Int64.max)
         guard expiresAt > now else { return }
-        let entry = Entry(body: body, etag: etag, revision: revision, minute: Self.minute(of: now), expiresAt: expiresAt)
+        let entry = Entry(
+            body: body, gzipBody: gzipBody, etag: etag, revision: revision, minute: Self.minute(of: now), expiresAt: expiresAt)
+        let size = entry.size
         storage.withLock { state in
             if let old = state.entries[key] {
                 // A concurrent thread may have stored a newer revision meanwhile; keep the newer.
                 if old.revision > revision { return }
-                state.bytes -= old.body.count
+                state.bytes -= old.size
             }
-            if state.bytes + body.count > maximumBytes {
+            if state.bytes + size > maximumBytes {
                 state.entries = state.entries.filter { $0.value.expiresAt > now && $0.value.minute == entry.minute }
-                state.bytes = state.entries.values.reduce(0) { $0 + $1.body.count }
-                while state.bytes + body.count > maximumBytes, let victim = state.entries.first {
-                    state.bytes -= victim.value.body.count
+                state.bytes = state.entries.values.reduce(0) { $0 + $1.size }
+                while state.bytes + size > maximumBytes, let victim = state.entries.first {
+                    state.bytes -= victim.value.size
                     state.entries[victim.key] = nil
                 }
             }
             state.entries[key] = entry
-            state.bytes += body.count
+            state.bytes += size
+        }
+    }
+
+    /// Keeps the gzipped body of the entry whose ETag is `etag`, if it is still cached.
+    public func attachGzip(_ gzipBody: [UInt8], to key: Key, etag: String) {
+        guard isEnabled else { return }
+        storage.withLock { state in
+            guard var entry = state.entries[key], entry.etag == etag, entry.gzipBody == nil,
+                  state.bytes + gzipBody.count <= maximumBytes else { return }
+            entry.gzipBody = gzipBody
+            state.entries[key] = entry
+            state.bytes += gzipBody.count
         }
     }
 
     public var count: Int { storage.withLock { $0.entries.count } }
+
     public var bytes: Int { storage.withLock { $0.bytes } }
+}
+
+extension AvailabilityCache.Entry {
+    /// The bytes this entry counts against the cap.
+    var size: Int { body.count + (gzipBody?.count ?? 0) }
 }

@@ -2,6 +2,7 @@ import Availability
 import BookijiCore
 import Coordinator
 import FastCGI
+import Gzip
 import Store
 
 extension PartnerAPIHandler {
@@ -17,6 +18,7 @@ extension PartnerAPIHandler {
         // Lowercase, as PostgreSQL prints ids: one vendor has one cache entry and one revision note.
         let vendorID = context.parameter("vendorId").lowercased()
         let query = try AvailabilityRequest(context.request.queryParameters)
+        let gzip = Gzip.isAccepted(by: context.request.header("accept-encoding"))
         let now = SystemTime.epochSeconds()
         let cache = settings.availabilityCache
         let key = AvailabilityCache.Key(
@@ -35,7 +37,17 @@ extension PartnerAPIHandler {
                 revision = read
             }
             if let hit = cache.lookup(key, revision: revision, now: now) {
-                return respond(body: hit.body, etag: hit.etag, request: context.request)
+                if gzip, hit.body.count >= Self.gzipMinimumBytes {
+                    // Compressed once per cached answer, on the first request that accepts it.
+                    let compressed = hit.gzipBody ?? Gzip.compress(hit.body).map { compressed in
+                        cache.attachGzip(compressed, to: key, etag: hit.etag)
+                        return compressed
+                    }
+                    if let compressed {
+                        return respond(body: compressed, etag: hit.etag, gzipped: true, request: context.request)
+                    }
+                }
+                return respond(body: hit.body, etag: hit.etag, gzipped: false, request: context.request)
             }
         }
 
@@ -47,16 +59,31 @@ extension PartnerAPIHandler {
                 onlyAvailable: query.onlyAvailable))
         let etag = "\"\(computed.result.computedVersion)-\(query.includeConfidence ? "c" : "n")\""
         let body = AvailabilityJSON.render(computed, request: query)
+        // An answer that will be cached is compressed harder: it is sent many times.
+        let compressed = gzip && body.count >= Self.gzipMinimumBytes
+            ? Gzip.compress(body, level: cache.isEnabled ? 6 : 1) : nil
         cache.noteRevision(computed.revision, of: vendorID, readAt: readAt)
-        cache.store(key, body: body, etag: etag, revision: computed.revision, now: now, validUntil: computed.validUntil)
-        return respond(body: body, etag: etag, request: context.request)
+        cache.store(
+            key, body: body, gzipBody: compressed, etag: etag, revision: computed.revision, now: now,
+            validUntil: computed.validUntil)
+        return respond(body: compressed ?? body, etag: etag, gzipped: compressed != nil, request: context.request)
     }
 
-    private func respond(body: [UInt8], etag: String, request: HTTPRequest) -> HTTPResponse {
-        let headers = [("ETag", etag), ("Cache-Control", "private, no-cache")]
-        if let match = request.header("if-none-match"), Self.etagMatches(match, etag) {
+    /// Answers smaller than this go out uncompressed: gzip would save too little to pay for itself.
+    static let gzipMinimumBytes = 1024
+
+    /// The answer, or 304 when `If-None-Match` names it. The gzipped representation has its own
+    /// entity tag (`…-gzip`), as RFC 9110 asks of a different representation; either tag of
+    /// the current answer makes a 304, since both stand for the same content.
+    private func respond(body: [UInt8], etag: String, gzipped: Bool, request: HTTPRequest) -> HTTPResponse {
+        let gzipTag = String(etag.dropLast()) + "-gzip\""
+        var headers = [
+            ("ETag", gzipped ? gzipTag : etag), ("Cache-Control", "private, no-cache"), ("Vary", "Accept-Encoding"),
+        ]
+        if let match = request.header("if-none-match"), Self.etagMatches(match, etag) || Self.etagMatches(match, gzipTag) {
             return HTTPResponse(status: 304, headers: headers)
         }
+        if gzipped { headers.append(("Content-Encoding", "gzip")) }
         return HTTPResponse(status: 200, json: body, headers: headers)
     }
 
