@@ -187,7 +187,7 @@ fetch_all() { # fetch_all OUT [CURL-ARGS...]
                      base, $1, windows[w], $2 }' "$work/windows.txt" "$work/vendors.txt" >"$work/fetch-all.curl"
     curl -s -H "$auth" "$@" -K "$work/fetch-all.curl" -w '%{http_code} %{size_download} %{url_effective}\n' >"$out" \
         || bk_die "curl failed while fetching every vendor's availability"
-    awk '$1 != 200 { bad++; if (bad <= 3) print "  " $0 > "/dev/stderr" } END { exit bad > 0 }' "$1" \
+    awk '$1 != 200 { bad++; if (bad <= 3) print "  " $0 > "/dev/stderr" } END { exit bad > 0 }' "$out" \
         || bk_die "some availability requests did not answer 200 (first ones above; all in $out)"
 }
 fetch_all "$work/all-cached.txt"

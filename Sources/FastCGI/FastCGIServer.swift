@@ -161,39 +161,63 @@ public final class FastCGIServer: Sendable {
     }
 
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, handler: any FastCGIHandler) {
-        var method = "GET", uri = "/", query = "", remote = ""
-        var contentLength = 0
-        var headers: [String: String] = [:]
-        var cursor = request.pointee.envp
-        while let entryPointer = cursor?.pointee {
-            let entry = String(cString: entryPointer)
-            cursor = cursor! + 1
-            guard let eq = entry.firstIndex(of: "=") else { continue }
-            let name = entry[..<eq]
-            let value = String(entry[entry.index(after: eq)...])
-            switch name {
-            case "REQUEST_METHOD": method = value
-            case "REQUEST_URI": uri = value
-            case "QUERY_STRING": query = value
-            case "REMOTE_ADDR": remote = value
-            case "CONTENT_LENGTH": contentLength = Int(value) ?? 0
-            case "CONTENT_TYPE": headers["content-type"] = value
-            default:
-                if name.hasPrefix("HTTP_") {
-                    headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
-                }
-            }
-        }
-        let path = uri.firstIndex(of: "?").map { String(uri[..<$0]) } ?? uri
+        let parameters = Self.parameters(request.pointee.envp)
         let response: HTTPResponse
-        if contentLength > configuration.maxBodyBytes {
-            response = handler.bodyTooLarge(limit: configuration.maxBodyBytes, declared: contentLength)
+        if parameters.contentLength > configuration.maxBodyBytes {
+            response = handler.bodyTooLarge(limit: configuration.maxBodyBytes, declared: parameters.contentLength)
         } else {
-            let body = readBody(request.pointee.in, length: contentLength)
+            let body = readBody(request.pointee.in, length: parameters.contentLength)
             response = handler.handle(HTTPRequest(
-                method: method, path: path, query: query, headers: headers, body: body, remoteAddress: remote))
+                method: parameters.method, path: parameters.path, query: parameters.query, headers: parameters.headers,
+                body: body, remoteAddress: parameters.remote))
         }
         write(response, to: request)
+    }
+
+    struct Parameters {
+        var method = "GET", path = "/", query = "", remote = ""
+        var contentLength = 0
+        var headers: [String: String] = [:]
+    }
+
+    /// The CGI variables nginx sends (`NAME=value` C strings), read as bytes: headers come as
+    /// `HTTP_ACCEPT_ENCODING` and become `accept-encoding`.
+    static func parameters(_ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Parameters {
+        var result = Parameters()
+        result.headers.reserveCapacity(16)
+        var uri = ""
+        var cursor = envp
+        while let entry = cursor?.pointee {
+            cursor = cursor! + 1
+            let raw = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            guard let equals = raw.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = UnsafeRawBufferPointer(rebasing: raw[..<equals])
+            let value = UnsafeRawBufferPointer(rebasing: raw[(equals + 1)...])
+            if name.starts(with: "HTTP_".utf8) {
+                let key = String(unsafeUninitializedCapacity: name.count - 5) { out in
+                    for (index, byte) in name.dropFirst(5).enumerated() {
+                        out[index] = byte == UInt8(ascii: "_") ? UInt8(ascii: "-")
+                            : (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+                    }
+                    return name.count - 5
+                }
+                result.headers[key] = String(decoding: value, as: UTF8.self)
+            } else if name.elementsEqual("REQUEST_METHOD".utf8) {
+                result.method = String(decoding: value, as: UTF8.self)
+            } else if name.elementsEqual("REQUEST_URI".utf8) {
+                uri = String(decoding: value.prefix { $0 != UInt8(ascii: "?") }, as: UTF8.self)
+            } else if name.elementsEqual("QUERY_STRING".utf8) {
+                result.query = String(decoding: value, as: UTF8.self)
+            } else if name.elementsEqual("REMOTE_ADDR".utf8) {
+                result.remote = String(decoding: value, as: UTF8.self)
+            } else if name.elementsEqual("CONTENT_LENGTH".utf8) {
+                result.contentLength = Int(String(decoding: value, as: UTF8.self)) ?? 0
+            } else if name.elementsEqual("CONTENT_TYPE".utf8) {
+                result.headers["content-type"] = String(decoding: value, as: UTF8.self)
+            }
+        }
+        if !uri.isEmpty { result.path = uri }
+        return result
     }
 
     private func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, length: Int) -> [UInt8] {

@@ -27,11 +27,22 @@ public struct HTTPRequest: Sendable {
     /// Query parameters decoded from `application/x-www-form-urlencoded`; the last value wins.
     public var queryParameters: [String: String] {
         var result: [String: String] = [:]
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = PercentDecoding.decode(parts[0], plusAsSpace: true)
-            let value = parts.count > 1 ? PercentDecoding.decode(parts[1], plusAsSpace: true) : ""
-            result[key] = value
+        var query = query
+        query.withUTF8 { bytes in
+            var start = 0
+            while start <= bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
+                if end > start {
+                    let pair = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                    if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                        result[PercentDecoding.decode(UnsafeBufferPointer(rebasing: pair[..<equals]), plusAsSpace: true)] =
+                            PercentDecoding.decode(UnsafeBufferPointer(rebasing: pair[(equals + 1)...]), plusAsSpace: true)
+                    } else {
+                        result[PercentDecoding.decode(pair, plusAsSpace: true)] = ""
+                    }
+                }
+                start = end + 1
+            }
         }
         return result
     }
@@ -40,20 +51,28 @@ public struct HTTPRequest: Sendable {
 /// Percent-decoding for paths and query strings; invalid escapes are kept literally.
 public enum PercentDecoding {
     public static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool = false) -> String {
+        var text = String(text)
+        return text.withUTF8 { decode($0, plusAsSpace: plusAsSpace) }
+    }
+
+    public static func decode(_ text: UnsafeBufferPointer<UInt8>, plusAsSpace: Bool = false) -> String {
+        // Most names and values have nothing to decode.
+        guard text.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(decoding: text, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "%"), iterator.count >= 2,
-               let high = hexValue(iterator[iterator.startIndex]),
-               let low = hexValue(iterator[iterator.startIndex + 1]) {
+        bytes.reserveCapacity(text.count)
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            if byte == UInt8(ascii: "%"), index + 2 < text.count,
+               let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2]) {
                 bytes.append(high << 4 | low)
-                iterator = iterator.dropFirst(2)
-            } else if plusAsSpace && byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else {
-                bytes.append(byte)
+                index += 3
+                continue
             }
+            bytes.append(plusAsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            index += 1
         }
         return String(decoding: bytes, as: UTF8.self)
     }

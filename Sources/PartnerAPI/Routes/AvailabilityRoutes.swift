@@ -59,9 +59,9 @@ extension PartnerAPIHandler {
                 onlyAvailable: query.onlyAvailable))
         let etag = "\"\(computed.result.computedVersion)-\(query.includeConfidence ? "c" : "n")\""
         let body = AvailabilityJSON.render(computed, request: query)
-        // An answer that will be cached is compressed harder: it is sent many times.
-        let compressed = gzip && body.count >= Self.gzipMinimumBytes
-            ? Gzip.compress(body, level: cache.isEnabled ? 6 : 1) : nil
+        // Compressed only when it will be cached and so sent many times: compressing for one
+        // answer costs the responder more than sending it plain costs everyone (measured).
+        let compressed = gzip && cache.isEnabled && body.count >= Self.gzipMinimumBytes ? Gzip.compress(body) : nil
         cache.noteRevision(computed.revision, of: vendorID, readAt: readAt)
         cache.store(
             key, body: body, gzipBody: compressed, etag: etag, revision: computed.revision, now: now,

@@ -59,7 +59,8 @@ public struct Router<Handler> {
         for (expected, actual) in zip(pattern, parts) {
             if expected.first == "{" && expected.last == "}" {
                 parameters[String(expected.dropFirst().dropLast())] = PercentDecoding.decode(actual)
-            } else if expected != actual {
+            } else if !expected.utf8.elementsEqual(actual.utf8) {
+                // Bytes, not Characters: paths are ASCII, and this runs for every route.
                 return nil
             }
         }
