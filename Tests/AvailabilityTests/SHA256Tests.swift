@@ -47,4 +47,18 @@ struct SHA256Tests {
         b.update(int64: 256)
         #expect(a.finalize() != b.finalize())
     }
+
+    /// RFC 4648 §10's test vectors, in the URL-safe alphabet and without padding.
+    @Test(arguments: [
+        ("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy"),
+    ])
+    func base64URLFollowsRFC4648(input: String, expected: String) {
+        let digest = SHA256.Digest(bytes: Array(input.utf8))
+        #expect(digest.base64URL(prefix: 32) == expected)
+    }
+
+    @Test func base64URLUsesTheURLSafeAlphabet() {
+        #expect(SHA256.Digest(bytes: [0xFB, 0xFF, 0xBF]).base64URL(prefix: 3) == "-_-_")
+        #expect(SHA256.hash(Array("abc".utf8)).base64URL(prefix: 16) == "ungWv48Bz-pBQUDeXa4iIw")
+    }
 }

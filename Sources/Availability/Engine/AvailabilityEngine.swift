@@ -46,7 +46,7 @@ public struct AvailabilityEngine: Sendable {
     ///   - reserved: active holds and bookings of this vendor made through Bookiji.
     ///   - query: window, slot length, now.
     ///
-    /// `computedVersion` is SHA-256 (hex) over: the engine version; the rules in canonical form;
+    /// `computedVersion` is SHA-256 (its first 128 bits, base64url: 22 characters) over: the engine version; the rules in canonical form;
     /// the zone's UTC offsets over the window (so a tzdata update shows); the normalised window
     /// and slot length; `onlyAvailable`; the notice and horizon boundaries rounded up to the
     /// granule and clamped to the window (so `now` moves the version only when it moves a slot

@@ -65,6 +65,8 @@ struct VersionHasher {
 
     mutating func finalize() -> String {
         flush()
-        return sha.finalize().hexString
+        // 128 bits of the digest: collisions stay out of reach, and the version is repeated
+        // in every slot of an answer (the spec's slot shape), so its length counts.
+        return sha.finalize().base64URL(prefix: 16)
     }
 }

@@ -154,21 +154,14 @@ struct AvailabilityRequest {
 
 /// The availability response of the spec's contract.
 enum AvailabilityJSON {
-    /// The confidence levels of the spec's table, pre-encoded; anything else is formatted.
-    static func confidenceBytes(_ value: Double) -> [UInt8] {
-        if let known = encodedConfidences[value] { return known }
-        return Array("\(value)".utf8)
-    }
-
-    private static let encodedConfidences: [Double: [UInt8]] = [
-        1.0: Array("1.0".utf8), 0.8: Array("0.8".utf8), 0.6: Array("0.6".utf8),
-        0.4: Array("0.4".utf8), 0.2: Array("0.2".utf8), 0.0: Array("0.0".utf8),
-    ]
-
     static func render(_ computed: VendorAvailability, request: AvailabilityRequest) -> [UInt8] {
         let result = computed.result
         let version = result.computedVersion
-        var json = JSONWriter(capacity: 256 + result.slots.count * 220)
+        // Every slot repeats the answer's computedAt and computedVersion (the spec's slot shape).
+        let (slots, catalog) = SlotArrayJSON(
+            computedAt: computed.computedAt, computedVersion: version, includeConfidence: request.includeConfidence
+        ).render(result.slots)
+        var json = JSONWriter(capacity: 512 + slots.count)
         json.objectStart()
         json.field("vendorId", computed.vendorID)
         json.key("startTime"); json.instant(request.start)
@@ -176,50 +169,12 @@ enum AvailabilityJSON {
         json.key("computedAt"); json.instant(computed.computedAt)
         json.field("computedVersion", version)
         json.field("slotDuration", result.slotMinutes)
-        var catalog: [String: String] = [:]
-        // Every slot repeats the answer's computedAt and computedVersion (the spec's slot
-        // shape): encode that tail once and copy it.
-        var stamp = Array(#","computedAt":""#.utf8)
-        stamp += repeatElement(0, count: 20)
-        RFC3339.write(computed.computedAt, into: &stamp, at: stamp.count - 20)
-        stamp += Array(#"","computedVersion":""#.utf8) + Array(version.utf8) + Array(#""}"#.utf8)
-        let startKey = Array(#"{"startTime":""#.utf8), endKey = Array(#"","endTime":""#.utf8)
-        let availableTrue = Array(#"","isAvailable":true"#.utf8), availableFalse = Array(#"","isAvailable":false"#.utf8)
-        let confidenceKey = Array(#","confidence":"#.utf8), reasonsKey = Array(#","reasons":["#.utf8)
         json.key("slots")
-        json.arrayStart()
-        for slot in result.slots {
-            json.rawValue { out in
-                out += startKey
-                var at = out.count
-                out += repeatElement(0, count: 20)
-                RFC3339.write(slot.start, into: &out, at: at)
-                out += endKey
-                at = out.count
-                out += repeatElement(0, count: 20)
-                RFC3339.write(slot.end, into: &out, at: at)
-                out += slot.isAvailable ? availableTrue : availableFalse
-                if request.includeConfidence {
-                    out += confidenceKey
-                    out += Self.confidenceBytes(slot.confidence)
-                }
-                out += reasonsKey
-                for (index, reason) in slot.reasons.enumerated() {
-                    if index > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(UInt8(ascii: "\""))
-                    out += reason.code.utf8  // stable snake_case codes: nothing to escape
-                    out.append(UInt8(ascii: "\""))
-                    if catalog[reason.code] == nil { catalog[reason.code] = reason.message }
-                }
-                out.append(UInt8(ascii: "]"))
-                out += stamp
-            }
-        }
-        json.arrayEnd()
+        json.raw(slots)
         // Each reason code once with its human text, instead of repeating the text per slot.
         json.key("reasonDescriptions")
         json.objectStart()
-        for (code, message) in catalog.sorted(by: { $0.key < $1.key }) { json.field(code, message) }
+        for (code, message) in catalog.sorted(by: { $0.code < $1.code }) { json.field(code, message) }
         json.objectEnd()
         json.key("metadata")
         json.objectStart()
