@@ -2,7 +2,7 @@ import Synchronization
 
 /// Rendered availability answers shared by the responder's threads.
 ///
-/// One entry per (vendor, query). An entry is served only while it is still the answer: it
+/// One entry per (vendor, query string). An entry is served only while it is still the answer: it
 /// records the vendor revision it was computed at (the revision changes in the same transaction
 /// as any input, so a stale revision is never served) and the minute of "now" it was computed
 /// in (minimum notice and horizon move with time; the engine rounds them to the rules' granule,
@@ -11,21 +11,16 @@ import Synchronization
 /// A newer answer replaces the entry in place, so old revisions and minutes do not pile up;
 /// the total body bytes are capped as well.
 public final class AvailabilityCache: Sendable {
+    /// A vendor and the request's query string as sent. Keyed by the text, not the parsed
+    /// query, so a hit skips parsing: only a valid query is ever stored, and the same text
+    /// always parses the same way. (The same query spelled differently is another entry.)
     public struct Key: Hashable, Sendable {
         public var vendorID: String
-        public var start: Int64
-        public var end: Int64
-        public var slotMinutes: Int
-        public var includeConfidence: Bool
-        public var onlyAvailable: Bool
+        public var query: String
 
-        public init(vendorID: String, start: Int64, end: Int64, slotMinutes: Int, includeConfidence: Bool, onlyAvailable: Bool) {
+        public init(vendorID: String, query: String) {
             self.vendorID = vendorID
-            self.start = start
-            self.end = end
-            self.slotMinutes = slotMinutes
-            self.includeConfidence = includeConfidence
-            self.onlyAvailable = onlyAvailable
+            self.query = query
         }
     }
 

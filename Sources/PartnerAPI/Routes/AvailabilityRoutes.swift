@@ -17,13 +17,10 @@ extension PartnerAPIHandler {
     func availability(_ context: RequestContext) throws -> HTTPResponse {
         // Lowercase, as PostgreSQL prints ids: one vendor has one cache entry and one revision note.
         let vendorID = context.parameter("vendorId").lowercased()
-        let query = try AvailabilityRequest(context.request.queryParameters)
         let gzip = Gzip.isAccepted(by: context.request.header("accept-encoding"))
         let now = SystemTime.epochSeconds()
         let cache = settings.availabilityCache
-        let key = AvailabilityCache.Key(
-            vendorID: vendorID, start: query.start, end: query.end, slotMinutes: query.slotMinutes,
-            includeConfidence: query.includeConfidence, onlyAvailable: query.onlyAvailable)
+        let key = AvailabilityCache.Key(vendorID: vendorID, query: context.request.query)
         if cache.isEnabled {
             let readAt = SystemTime.monotonicNanos()
             let revision: Int64
@@ -51,6 +48,7 @@ extension PartnerAPIHandler {
             }
         }
 
+        let query = try AvailabilityRequest(context.request.queryParameters)
         let readAt = SystemTime.monotonicNanos()
         let computed = try AvailabilityService(connection: database()).compute(
             vendorID: vendorID,
