@@ -150,28 +150,79 @@ public final class FastCGIServer: Sendable {
         _ = Glibc.write(stopPipe.write, &byte, 1)
     }
 
+    /// Accepts connections itself and hands each to `FCGX_Accept_r`, which only reads the
+    /// request from a connection it is given; the response, end of stream and FCGI_END_REQUEST
+    /// go out in one `writev`, and the connection is closed here. This skips two waits libfcgi
+    /// would add to every request: a poll for the first bytes after accepting, and its
+    /// "lingering" close, which shuts the write side and then sleeps until nginx has read the
+    /// answer and closed its end. (libfcgi still parses the request and owns its memory.)
     private func serveLoop(handler: any FastCGIHandler) {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
-        defer { request.deallocate() }
         FCGX_InitRequest(request, listenFD, 0)
-        while FCGX_Accept_r(request) >= 0 {
-            serve(request, handler: handler)
-            FCGX_Finish_r(request)
+        defer {
+            if request.pointee.ipcFd >= 0 { close(request.pointee.ipcFd) }
+            request.deallocate()
+        }
+        while true {
+            if request.pointee.ipcFd < 0 {
+                let fd = accept(listenFD, nil, nil)
+                if fd < 0 {
+                    if errno == EINTR || errno == ECONNABORTED { continue }
+                    return  // the listening socket was shut down: stop()
+                }
+                request.pointee.ipcFd = fd
+            }
+            // Reads BEGIN_REQUEST and the parameters from the connection it was given (on a
+            // connection that fails it closes it and accepts the next one itself). It starts by
+            // finishing the previous request, which closes the connection unless it is marked
+            // as kept; BEGIN_REQUEST then sets the mark from nginx's FCGI_KEEP_CONN flag.
+            request.pointee.keepConnection = 1
+            guard FCGX_Accept_r(request) >= 0 else { return }
+            let bodyRead = serve(request, handler: handler)
+            let fd = request.pointee.ipcFd
+            let keep = request.pointee.keepConnection != 0
+            // Frees the streams and parameters without writing or closing anything.
+            FCGX_Free(request, 0)
+            if !keep || !bodyRead {
+                Self.finishConnection(fd, inputConsumed: bodyRead)
+                request.pointee.ipcFd = -1
+            }
         }
     }
 
-    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, handler: any FastCGIHandler) {
+    /// Closes a connection whose answer has been written. If the request body was left unread
+    /// (413), nginx may still be sending it: shut our side, read until nginx closes (at most
+    /// 2 s), then close, as libfcgi does, so nginx never fails on a write to a closed socket.
+    /// Otherwise whatever is left (the empty end-of-stdin record) is read without waiting first,
+    /// so the close does not report unread data to nginx.
+    static func finishConnection(_ fd: Int32, inputConsumed: Bool) {
+        var trash = [UInt8](repeating: 0, count: 1024)
+        if inputConsumed {
+            while trash.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0 {}
+        } else if shutdown(fd, Int32(SHUT_WR)) == 0 {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while poll(&pfd, 1, 2000) > 0, trash.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) > 0 {}
+        }
+        close(fd)
+    }
+
+    /// Serves one request; returns whether its body was read whole.
+    private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, handler: any FastCGIHandler) -> Bool {
         let parameters = Self.parameters(request.pointee.envp)
         let response: HTTPResponse
+        var bodyRead = true
         if parameters.contentLength > configuration.maxBodyBytes {
             response = handler.bodyTooLarge(limit: configuration.maxBodyBytes, declared: parameters.contentLength)
+            bodyRead = false
         } else {
             let body = readBody(request.pointee.in, length: parameters.contentLength)
+            bodyRead = body.count == parameters.contentLength
             response = handler.handle(HTTPRequest(
                 method: parameters.method, path: parameters.path, query: parameters.query, headers: parameters.headers,
                 body: body, remoteAddress: parameters.remote))
         }
         write(response, to: request)
+        return bodyRead
     }
 
     struct Parameters {
@@ -237,9 +288,9 @@ public final class FastCGIServer: Sendable {
     }
 
     /// Writes the response as FCGI_STDOUT records of up to 64 KB straight to the connection,
-    /// all with one `writev`, instead of through libfcgi's stream, which sends one record per
-    /// 8 KB it buffers (a 70 KB availability answer cost ten writes). `FCGX_Finish_r` then sends
-    /// the end of the stream and FCGI_END_REQUEST as usual: nothing went through its buffer.
+    /// then the end of the stdout stream and FCGI_END_REQUEST, all with one `writev`, instead of
+    /// through libfcgi's stream, which sends one record per 8 KB it buffers (a 70 KB
+    /// availability answer cost ten writes) and the end records with another write.
     private func write(_ response: HTTPResponse, to request: UnsafeMutablePointer<FCGX_Request>) {
         let fd = request.pointee.ipcFd
         guard fd >= 0 else { return }
@@ -250,7 +301,9 @@ public final class FastCGIServer: Sendable {
                 let parts = [headBytes, bodyBytes].filter { $0.count > 0 }
                 let total = parts.reduce(0) { $0 + $1.count }
                 let recordCount = (total + Self.maxRecordContent - 1) / Self.maxRecordContent
-                var headers = [UInt8](repeating: 0, count: recordCount * 8)
+                // A header per record, then the empty stdout record and FCGI_END_REQUEST (header
+                // and body: application status 0, FCGI_REQUEST_COMPLETE).
+                var headers = [UInt8](repeating: 0, count: recordCount * 8 + 8 + 16)
                 headers.withUnsafeMutableBytes { headerBytes in
                     var vectors: [iovec] = []
                     vectors.reserveCapacity(recordCount * 3)
@@ -271,6 +324,10 @@ public final class FastCGIServer: Sendable {
                         }
                         remaining -= length
                     }
+                    let end = headerBytes.baseAddress! + recordCount * 8
+                    Self.fillRecordHeader(end, requestID: requestID, contentLength: 0)
+                    Self.fillRecordHeader(end + 8, requestID: requestID, contentLength: 8, type: 3)
+                    vectors.append(iovec(iov_base: end, iov_len: 24))
                     Self.writeAll(fd, vectors)
                 }
             }
@@ -280,11 +337,14 @@ public final class FastCGIServer: Sendable {
     /// The most content one FastCGI record carries (its length field has 16 bits).
     static let maxRecordContent = 65_535
 
-    /// FCGI_Header: version 1, FCGI_STDOUT, request id, content length, no padding.
-    private static func fillRecordHeader(_ header: UnsafeMutableRawPointer, requestID: UInt16, contentLength: Int) {
+    /// FCGI_Header: version 1, the type (FCGI_STDOUT unless told), request id, content length,
+    /// no padding.
+    private static func fillRecordHeader(
+        _ header: UnsafeMutableRawPointer, requestID: UInt16, contentLength: Int, type: UInt8 = 6
+    ) {
         let bytes = header.assumingMemoryBound(to: UInt8.self)
         bytes[0] = 1
-        bytes[1] = 6
+        bytes[1] = type
         bytes[2] = UInt8(requestID >> 8)
         bytes[3] = UInt8(requestID & 0xFF)
         bytes[4] = UInt8(contentLength >> 8)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FastCGI
 import Testing
 
@@ -53,6 +56,36 @@ extension FastCGIServerTests {
             #expect(response.body.count == 200_000)
             #expect(response.body == (0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
             #expect(response.header("Content-Length") == "200000")
+        }
+    
+        /// After its answer the responder closes the connection itself (nginx reads EOF).
+        @Test func connectionIsClosedAfterTheAnswer() throws {
+            let server = try TestServer()
+            defer { server.shutDown() }
+            let fd = try FastCGIClient.connect(server.socketPath)
+            defer { close(fd) }
+            let response = try FastCGIClient.send(over: fd, params: FastCGIClient.params(path: "/echo"))
+            #expect(response.status == 200)
+            var byte: UInt8 = 0
+            #expect(read(fd, &byte, 1) == 0, "end of file after FCGI_END_REQUEST")
+        }
+
+        /// With FCGI_KEEP_CONN (nginx's `fastcgi_keep_conn on`) the connection stays open for
+        /// the next request, until one comes without the flag.
+        @Test func keptConnectionServesSeveralRequests() throws {
+            let server = try TestServer()
+            defer { server.shutDown() }
+            let fd = try FastCGIClient.connect(server.socketPath)
+            defer { close(fd) }
+            for id: UInt16 in 1...3 {
+                let response = try FastCGIClient.send(
+                    over: fd, params: FastCGIClient.params(path: "/status/201"), requestID: id, keepConnection: true)
+                #expect(response.status == 201)
+            }
+            let last = try FastCGIClient.send(over: fd, params: FastCGIClient.params(path: "/status/202"), requestID: 4)
+            #expect(last.status == 202)
+            var byte: UInt8 = 0
+            #expect(read(fd, &byte, 1) == 0)
         }
     }
 }

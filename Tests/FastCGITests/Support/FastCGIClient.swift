@@ -65,9 +65,16 @@ enum FastCGIClient {
     ) throws -> FastCGIResponse {
         let fd = try connect(socketPath, timeoutSeconds: timeoutSeconds)
         defer { close(fd) }
+        return try send(over: fd, params: params, body: body, requestID: requestID)
+    }
 
+    /// Sends one request over an open connection; with `keepConnection` the request carries
+    /// FCGI_KEEP_CONN, asking the responder to leave the connection open for the next one.
+    static func send(
+        over fd: Int32, params: [(String, String)], body: [UInt8]? = [], requestID: UInt16 = 1, keepConnection: Bool = false
+    ) throws -> FastCGIResponse {
         var out: [UInt8] = []
-        out += record(.beginRequest, requestID, [0, 1, 0, 0, 0, 0, 0, 0])  // role RESPONDER, flags 0
+        out += record(.beginRequest, requestID, [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])  // role RESPONDER, flags
         var encoded: [UInt8] = []
         for (name, value) in params { encoded += pair(name, value) }
         for chunk in chunks(encoded) { out += record(.params, requestID, chunk) }
