@@ -10,6 +10,11 @@ public struct JSONBody {
         guard !bytes.isEmpty else {
             throw BookijiError(.malformedJSON, "request body is empty; expected a JSON object")
         }
+        do {
+            try StrictJSON.validate(bytes)
+        } catch {
+            throw BookijiError(.malformedJSON, "request body is not valid JSON: \(error.message) at \(error.position(in: bytes))")
+        }
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
@@ -54,7 +59,8 @@ public struct JSONBody {
         switch value {
         case is NSNull: "null"
         case is String: "a string"
-        case is NSNumber: "a number"
+        // Foundation gives JSON booleans as NSNumbers of type 'c' (char), numbers as other types.
+        case let number as NSNumber: String(cString: number.objCType) == "c" ? "a boolean" : "a number"
         case is [Any]: "an array"
         case is [String: Any]: "an object"
         default: "an unsupported value"
