@@ -167,8 +167,16 @@ public final class FastCGIServer: Sendable {
             if request.pointee.ipcFd < 0 {
                 let fd = accept(listenFD, nil, nil)
                 if fd < 0 {
-                    if errno == EINTR || errno == ECONNABORTED { continue }
-                    return  // the listening socket was shut down: stop()
+                    switch errno {
+                    case EINTR, ECONNABORTED:
+                        continue
+                    case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                        // Out of descriptors or memory for now: keep the thread, try again shortly.
+                        usleep(10_000)
+                        continue
+                    default:
+                        return  // EINVAL: the listening socket was shut down by stop()
+                    }
                 }
                 request.pointee.ipcFd = fd
             }
