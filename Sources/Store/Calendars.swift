@@ -27,24 +27,6 @@ public struct CalendarStore {
         self.connection = connection
     }
 
-    /// Busy and tentative intervals of all the vendor's sources that overlap `window`.
-    public func intervals(vendorID: String, overlapping window: UTCInterval) throws -> [BusyInterval] {
-        let rows = try connection.query("""
-            SELECT extract(epoch FROM lower(period))::bigint, extract(epoch FROM upper(period))::bigint, status, uid
-            FROM calendar_intervals
-            WHERE vendor_id = $1::uuid AND period && tstzrange(to_timestamp($2), to_timestamp($3), '[)')
-            """, [vendorID, window.start, window.end])
-        var result: [BusyInterval] = []
-        result.reserveCapacity(rows.count)
-        for row in rows {
-            result.append(BusyInterval(
-                start: try row.int64(0), end: try row.int64(1),
-                status: try row.string(2) == "tentative" ? .tentative : .busy,
-                uid: try row.optional(String.self, 3)))
-        }
-        return result
-    }
-
     public func sources(vendorID: String) throws -> [CalendarSource] {
         try connection.query("SELECT \(Self.columns) FROM calendar_sources WHERE vendor_id = $1::uuid ORDER BY name", [vendorID])
             .map(Self.source)

@@ -300,7 +300,7 @@ struct AvailabilityAPITests {
             let source = try store.findOrCreateSource(vendorID: vendor, name: "feed", kind: .icsFile)
             try store.replaceIntervals(source: source, covered: UTCInterval(start: feb1, end: apr1), intervals: [], contentDigest: "b")
         }
-        let left = try CalendarStore(connection: db).intervals(vendorID: vendor, overlapping: UTCInterval(start: jan1, end: apr1))
+        let left = try VendorStore(connection: db).occupancy(id: vendor, overlapping: UTCInterval(start: jan1, end: apr1), now: jan1)?.busy
         #expect(left == [BusyInterval(start: jan1, end: feb1, status: .busy, uid: "long")])
     }
 }

@@ -51,11 +51,10 @@ public struct AvailabilityService {
     /// Why a requested slot cannot be held, or nil when it can: the slot must be one the engine
     /// offers (on the vendor's grid) and available, counting every blocking reservation except
     /// `excluding` (the reservation being revalidated). Runs on the caller's transaction.
-    public func unavailability(
-        of slot: UTCInterval, vendor: VendorOccupancy, excluding reservationID: String? = nil, now: Int64
+    func unavailability(
+        of slot: UTCInterval, inputs: Inputs, excluding reservationID: String? = nil, now: Int64
     ) throws -> [SlotReason]? {
-        let rules = try VendorRulesDocument.rules(of: vendor.vendor)
-        let holds = vendor.holds.filter { $0.id != reservationID }
+        let holds = inputs.holds.filter { $0.id != reservationID }
         let minutes = Int(slot.duration / 60)
         guard slot.duration % 60 == 0, minutes > 0 else {
             return [SlotReason(code: "not_offered", message: "The slot must be a whole number of minutes long.")]
@@ -63,7 +62,7 @@ public struct AvailabilityService {
         let result: AvailabilityResult
         do {
             result = try engine.compute(
-                rules: rules, busy: vendor.busy, reserved: holds.map(\.interval),
+                rules: inputs.rules, busy: inputs.busy, reserved: holds.map(\.interval),
                 query: AvailabilityQuery(start: slot.start, end: slot.end, slotMinutes: minutes, now: now))
         } catch {
             return [SlotReason(code: "not_offered", message: error.message)]
@@ -76,29 +75,23 @@ public struct AvailabilityService {
         return offered.isAvailable ? nil : offered.reasons
     }
 
+    /// A vendor, its decoded rules, and what occupies its time around a span (see
+    /// ``VendorOccupancy``).
     struct Inputs {
         var vendor: Vendor
         var rules: VendorRules
         var busy: [BusyInterval]
         var holds: [BlockingReservation]
+        var stale: [BlockingReservation]
     }
 
-    /// The vendor with its rules, and the busy time and blocking reservations that can touch
-    /// `span`, or nil for an unknown vendor. Time near a span affects it (buffers, granule
-    /// rounding), so the span is widened by ``occupancy(of:around:now:on:)``.
+    /// The vendor with its rules, and the busy time and reservations that can touch `span`, or
+    /// nil for an unknown vendor, read in one statement. Time near a span affects it, so the span
+    /// is widened by the margin the rules need: the longer buffer plus a granule. That margin is
+    /// only known once the rules are read, so the read uses the margin this vendor's rules needed
+    /// last time (the widest any rules can need, for a vendor not seen before) and is repeated in
+    /// the rare case that the rules just read need more.
     static func inputs(of vendorID: String, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> Inputs? {
-        guard let occupancy = try occupancy(of: vendorID, around: span, now: now, on: conn) else { return nil }
-        return Inputs(
-            vendor: occupancy.vendor, rules: try VendorRulesDocument.rules(of: occupancy.vendor),
-            busy: occupancy.busy, holds: occupancy.holds)
-    }
-
-    /// The vendor and what occupies its time around `span`, widened by the margin its rules
-    /// need: the longer buffer plus a granule. The margin is only known once the rules are read,
-    /// so the read uses the margin this vendor's rules needed last time (the widest any rules
-    /// can need, for a vendor not seen before) and is repeated in the rare case that the rules
-    /// just read need more.
-    public static func occupancy(of vendorID: String, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> VendorOccupancy? {
         var margin = knownMargins.withLock { $0[vendorID] } ?? widestMargin
         while true {
             let window = UTCInterval(start: span.start - margin, end: span.end + margin)
@@ -113,7 +106,11 @@ public struct AvailabilityService {
                     margins[vendorID] = needed
                 }
             }
-            if needed <= margin { return occupancy }
+            if needed <= margin {
+                return Inputs(
+                    vendor: occupancy.vendor, rules: rules, busy: occupancy.busy, holds: occupancy.holds,
+                    stale: occupancy.stale)
+            }
             margin = needed
         }
     }

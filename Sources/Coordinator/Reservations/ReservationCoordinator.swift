@@ -78,22 +78,22 @@ public struct ReservationCoordinator {
                 // takes the same locks.
                 let lockKeys = advisoryLocks ? SlotLocks.keys(vendorID: request.vendorID.lowercased(), slot: request.slot) : []
                 try checkLimits(partnerID: partnerID, now: now, thenLocking: lockKeys, conn: conn)
-                guard let occupancy = try AvailabilityService.occupancy(of: request.vendorID, around: request.slot, now: now, on: conn) else {
+                guard let inputs = try AvailabilityService.inputs(of: request.vendorID, around: request.slot, now: now, on: conn) else {
                     throw BookijiError(.vendorNotFound, "no vendor with id '\(request.vendorID)'", details: ["vendorId": request.vendorID])
                 }
                 let reservations = ReservationStore(connection: conn)
                 // Holds past their deadline no longer block, but the exclusion constraint sees
                 // them until they are recorded as EXPIRED.
-                if occupancy.stale.contains(where: { $0.interval.overlaps(request.slot) }) {
-                    try reservations.expireStale(now: now, vendorID: occupancy.vendor.id, overlapping: request.slot)
+                if inputs.stale.contains(where: { $0.interval.overlaps(request.slot) }) {
+                    try reservations.expireStale(now: now, vendorID: inputs.vendor.id, overlapping: request.slot)
                 }
-                if let reasons = try AvailabilityService(connection: conn).unavailability(of: request.slot, vendor: occupancy, now: now) {
+                if let reasons = try AvailabilityService(connection: conn).unavailability(of: request.slot, inputs: inputs, now: now) {
                     throw Self.slotUnavailable(reasons)
                 }
                 // The notification row and the vendor's new revision commit with the hold; the
                 // worker sends the notification.
                 let awaiting = try reservations.insertAwaitingConfirmation(ReservationStore.NewReservation(
-                    partnerID: partnerID, vendorID: occupancy.vendor.id, requesterID: request.requesterID, slot: request.slot,
+                    partnerID: partnerID, vendorID: inputs.vendor.id, requesterID: request.requesterID, slot: request.slot,
                     metadataJSON: request.metadataJSON, idempotencyKey: request.idempotencyKey),
                     now: now, notificationReason: "vendor notification queued", notificationTopic: "vendor.confirmation_requested")
                 try beforeCommit(conn, awaiting)
@@ -180,11 +180,11 @@ public struct ReservationCoordinator {
             guard record.state.canTransition(to: .confirmedByVendor) else {
                 throw Self.invalidTransition(record.state, .confirmedByVendor)
             }
-            guard let occupancy = try AvailabilityService.occupancy(of: vendorID, around: record.slot, now: now, on: conn) else {
+            guard let inputs = try AvailabilityService.inputs(of: vendorID, around: record.slot, now: now, on: conn) else {
                 throw Self.notFound(id)
             }
             if let reasons = try AvailabilityService(connection: conn).unavailability(
-                of: record.slot, vendor: occupancy, excluding: record.id, now: now) {
+                of: record.slot, inputs: inputs, excluding: record.id, now: now) {
                 let reason = "slot no longer available: " + reasons.map(\.code).joined(separator: ",")
                 try VendorStore(connection: conn).bumpRevision(id: vendorID)
                 try ReservationStore(connection: conn).move(

@@ -58,13 +58,6 @@ public struct JSONWriter {
     /// Inserts already-encoded JSON (e.g. a stored response body) as one value.
     public mutating func raw(_ json: [UInt8]) { valuePrefix(); bytes.append(contentsOf: json) }
 
-    /// Writes one value by appending its encoded bytes directly (hot loops that build many
-    /// small objects of a fixed shape). The closure must append exactly one valid JSON value.
-    public mutating func rawValue(_ write: (inout [UInt8]) -> Void) {
-        valuePrefix()
-        write(&bytes)
-    }
-
     public mutating func field(_ name: String, _ value: String) { key(name); string(value) }
     public mutating func field(_ name: String, _ value: String?) { key(name); if let value { string(value) } else { null() } }
     public mutating func field(_ name: String, _ value: Int64) { key(name); int(value) }

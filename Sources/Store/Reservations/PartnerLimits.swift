@@ -10,8 +10,6 @@ public struct PartnerLimits: Sendable, Hashable {
 public struct PartnerUsage: Sendable, Hashable {
     /// Reservations created in the last hour.
     public var createdLastHour: Int
-    /// Creation time (epoch s) of the oldest of those, to say when the window frees up.
-    public var oldestInHour: Int64?
     /// Active reservations before their deadline.
     public var activeHolds: Int
 }
@@ -70,7 +68,7 @@ extension PartnerStore {
             FROM partners p WHERE p.id = $1::uuid
             """, [id, Self.minute(of: now), PGArray(lockKeys.map(String.init))]).first.map { row in
             (PartnerLimits(reservationsPerHour: try row.int(0), maxActiveHolds: try row.int(1)),
-             PartnerUsage(createdLastHour: try row.int(2), oldestInHour: nil, activeHolds: try row.int(3)))
+             PartnerUsage(createdLastHour: try row.int(2), activeHolds: try row.int(3)))
         }
     }
 
@@ -99,12 +97,10 @@ extension PartnerStore {
         let row = try connection.query("""
             SELECT
               (SELECT count(*) FROM reservations WHERE partner_id = $1::uuid AND created_at > to_timestamp($2) - interval '1 hour'),
-              (SELECT extract(epoch FROM min(created_at))::bigint FROM reservations
-                 WHERE partner_id = $1::uuid AND created_at > to_timestamp($2) - interval '1 hour'),
               (SELECT count(*) FROM reservations
                  WHERE partner_id = $1::uuid AND deadline IS NOT NULL AND deadline > to_timestamp($2))
             """, [id, now]).first!
-        return PartnerUsage(createdLastHour: try row.int(0), oldestInHour: try row.optional(Int64.self, 1), activeHolds: try row.int(2))
+        return PartnerUsage(createdLastHour: try row.int(0), activeHolds: try row.int(1))
     }
 
     /// Outcomes of the reservations a partner created in the last `days` days.
