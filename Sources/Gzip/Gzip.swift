@@ -1,3 +1,4 @@
+import CFastGzip
 import CZlib
 
 /// gzip (RFC 1952) over zlib, for answers sent with `Content-Encoding: gzip`.
@@ -24,6 +25,25 @@ public enum Gzip {
         guard status == Z_STREAM_END else { return nil }
         output.removeLast(bound - Int(stream.total_out))
         return output
+    }
+
+    /// gzip in one fast pass, for an answer sent once (`CFastGzip`: fixed Huffman codes, greedy
+    /// matching). On availability JSON, whose slots repeat each other, about ten times faster
+    /// than zlib's level 1 for output about a third larger; on input that does not repeat, up to
+    /// 9/8 of its size. Nil only for input of 4 GiB or more.
+    public static func compressFast(_ bytes: [UInt8]) -> [UInt8]? {
+        bytes.withUnsafeBufferPointer { input -> [UInt8]? in
+            let bound = bk_fast_gzip_bound(input.count)
+            let output = [UInt8](unsafeUninitializedCapacity: bound) { out, count in
+                count = bk_fast_gzip(input.baseAddress, input.count, out.baseAddress, bound)
+            }
+            return output.isEmpty ? nil : output
+        }
+    }
+
+    /// The CRC-32 of gzip and zlib's `crc32`, continued from `crc` (0 to start).
+    public static func crc32(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
+        bytes.withUnsafeBufferPointer { bk_crc32(crc, $0.baseAddress, $0.count) }
     }
 
     /// Inflates a gzip member; nil if `bytes` is not valid gzip or inflates past `limit`.

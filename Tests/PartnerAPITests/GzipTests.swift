@@ -1,3 +1,4 @@
+import CZlib
 import Gzip
 import Testing
 
@@ -16,6 +17,55 @@ import Testing
     @Test func emptyInputRoundTrips() throws {
         let compressed = try #require(Gzip.compress([]))
         #expect(Gzip.decompress(compressed) == [])
+        let fast = try #require(Gzip.compressFast([]))
+        #expect(Gzip.decompress(fast) == [])
+    }
+
+    /// zlib inflates what the fast pass writes (checking its CRC and length), for repetitive
+    /// JSON, random bytes of every value, long runs, matches reaching back the whole 32 KB
+    /// window and beyond it, and every short length.
+    @Test func theFastPassInflatesToTheOriginal() throws {
+        var random = SystemRandomNumberGenerator()
+        let slot = #"{"startTime":"2026-11-30T08:00:00Z","endTime":"2026-11-30T08:30:00Z","isAvailable":true,"reasons":[]},"#
+        let block = (0..<40_000).map { _ in UInt8.random(in: 0...255, using: &random) }
+        var inputs: [[UInt8]] = [
+            Array(String(repeating: slot, count: 400).utf8),
+            (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &random) },
+            (0..<50_000).map { _ in UInt8.random(in: 0...3, using: &random) },
+            Array(repeating: 0xFF, count: 300_000),
+            block + block,  // repeats from 40,000 back: past the window, so literals
+            Array(block.prefix(32_000)) + Array(block.prefix(32_000)),  // a match 32,000 back
+            Array(block.prefix(32_768)) + Array(block.prefix(1_000)),  // exactly the window
+        ]
+        inputs += (1..<300).map { length in (0..<length).map { UInt8(truncatingIfNeeded: $0 % 7 &* 37) } }
+        for input in inputs {
+            let compressed = try #require(Gzip.compressFast(input))
+            #expect(compressed.prefix(3) == [0x1F, 0x8B, 8], "a gzip member of deflate data")
+            #expect(compressed.count <= input.count + input.count / 8 + 64)
+            #expect(Gzip.decompress(compressed, limit: 1 << 20) == input, "\(input.count) bytes")
+        }
+        let json = inputs[0]
+        let fast = try #require(Gzip.compressFast(json)), best = try #require(Gzip.compress(json, level: 9))
+        #expect(fast.count * 10 < json.count, "repetitive JSON shrinks tenfold: \(fast.count) of \(json.count)")
+        #expect(fast.count < best.count * 3, "not far from zlib's best: \(fast.count) against \(best.count)")
+    }
+
+    /// Against zlib's table-driven CRC, at every alignment and across the 64-byte steps and
+    /// 16-byte tail of the carry-less path, continuing from a nonzero CRC too.
+    @Test func crcMatchesZlib() {
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<5_010).map { _ in UInt8.random(in: 0...255, using: &random) }
+        #expect(Gzip.crc32(Array("123456789".utf8)) == 0xCBF4_3926, "the CRC-32 check value")
+        #expect(Gzip.crc32([]) == 0)
+        for length in [0, 1, 15, 16, 17, 63, 64, 65, 79, 80, 127, 128, 129, 191, 200, 1_000, 4_999] {
+            for offset in 0..<3 {
+                let slice = Array(bytes[offset..<(offset + length)])
+                let expected = slice.withUnsafeBufferPointer { UInt32(CZlib.crc32(0, $0.baseAddress, uInt($0.count))) }
+                #expect(Gzip.crc32(slice) == expected, "length \(length), offset \(offset)")
+                let head = Array(slice.prefix(length / 3)), tail = Array(slice.dropFirst(length / 3))
+                #expect(Gzip.crc32(tail, continuing: Gzip.crc32(head)) == expected, "continued, length \(length)")
+            }
+        }
     }
 
     @Test func garbageTruncationAndBombsAreRefused() throws {
