@@ -11,7 +11,7 @@ size_t bk_fast_gzip_bound(size_t length);
 /// Writes `input` as one gzip member (RFC 1952) holding one DEFLATE block with the fixed
 /// Huffman codes (RFC 1951 §3.2.6), found by greedy LZ77 with one hash probe per position and
 /// none inside matches. Returns the bytes written, or 0 when `capacity` is below
-/// `bk_fast_gzip_bound(length)` or `length` does not fit in 32 bits. Allocates nothing (32 KB
+/// `bk_fast_gzip_bound(length)` or `length` does not fit in 32 bits. Allocates nothing (8 KB
 /// of stack); thread-safe.
 size_t bk_fast_gzip(const uint8_t *input, size_t length, uint8_t *output, size_t capacity);
 

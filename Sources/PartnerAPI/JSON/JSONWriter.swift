@@ -58,6 +58,18 @@ public struct JSONWriter {
     /// Inserts already-encoded JSON (e.g. a stored response body) as one value.
     public mutating func raw(_ json: [UInt8]) { valuePrefix(); bytes.append(contentsOf: json) }
 
+    /// Inserts one value of exactly `count` bytes that `write` puts into the buffer it is given,
+    /// returning how many it wrote (checked), without building it elsewhere first. The buffer
+    /// keeps room for `extra` bytes more, so what follows a large value does not copy it again.
+    mutating func raw(count: Int, thenRoomFor extra: Int = 0, _ write: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        valuePrefix()
+        let start = bytes.count
+        bytes.reserveCapacity(start + count + extra)
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        let written = bytes.withUnsafeMutableBufferPointer { write(UnsafeMutableBufferPointer(rebasing: $0[start...])) }
+        precondition(written == count, "a raw JSON value was sized as \(count) bytes and written as \(written)")
+    }
+
     public mutating func field(_ name: String, _ value: String) { key(name); string(value) }
     public mutating func field(_ name: String, _ value: String?) { key(name); if let value { string(value) } else { null() } }
     public mutating func field(_ name: String, _ value: Int64) { key(name); int(value) }

@@ -158,12 +158,9 @@ enum AvailabilityJSON {
         let result = computed.result
         let version = result.computedVersion
         // Every slot repeats the answer's computedAt and computedVersion (the spec's slot shape).
-        let (slots, catalog) = SlotArrayJSON(
-            computedAt: computed.computedAt, computedVersion: version, includeConfidence: request.includeConfidence
-        ).render(result.slots)
-        // Room for the slots and everything around them (reason texts included), so the buffer
-        // is never grown: growing it copies the slots again and asks malloc for a larger block.
-        var json = JSONWriter(capacity: 1024 + slots.count + catalog.reduce(0) { $0 + $1.code.utf8.count + $1.message.utf8.count + 8 })
+        let slots = SlotArrayJSON(
+            computedAt: computed.computedAt, computedVersion: version, includeConfidence: request.includeConfidence)
+        var json = JSONWriter(capacity: 512)
         json.objectStart()
         json.field("vendorId", computed.vendorID)
         json.key("startTime"); json.instant(request.start)
@@ -172,8 +169,9 @@ enum AvailabilityJSON {
         json.field("computedVersion", version)
         json.field("slotDuration", result.slotMinutes)
         json.key("slots")
-        json.raw(slots)
-        // Each reason code once with its human text, instead of repeating the text per slot.
+        // Room after the slots for the reason texts (one per code) and the metadata, so the
+        // buffer is not grown once it holds them: growing would copy them again.
+        let catalog = slots.write(result.slots, into: &json, thenRoomFor: 1024 + SlotReasonCode.allCases.count * 256)
         json.key("reasonDescriptions")
         json.objectStart()
         for (code, message) in catalog.sorted(by: { $0.code < $1.code }) { json.field(code, message) }
