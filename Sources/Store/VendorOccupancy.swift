@@ -13,17 +13,29 @@ public struct VendorOccupancy: Sendable {
     /// recorded as EXPIRED yet. They no longer block, but the exclusion constraint still sees
     /// them until they are expired.
     public var stale: [BlockingReservation]
+    /// The rules were left out because the caller holds them for this revision already
+    /// (`vendor.rulesJSON` is nil then, which otherwise means the default rules).
+    public var rulesOmitted: Bool
 }
 
 extension VendorStore {
     /// The vendor with its calendar intervals and slot-blocking reservations overlapping
     /// `span`, or nil for an unknown vendor. One statement, one round trip, one snapshot.
-    public func occupancy(id: String, overlapping span: UTCInterval, now: Int64) throws -> VendorOccupancy? {
+    ///
+    /// When the vendor's revision is `knownRulesRevision`, its rules document (about 1 KB of
+    /// JSON for PostgreSQL to print and for the caller to read and hash) is not sent; see
+    /// ``VendorOccupancy/rulesOmitted``.
+    public func occupancy(
+        id: String, overlapping span: UTCInterval, now: Int64, knownRulesRevision: Int64? = nil
+    ) throws -> VendorOccupancy? {
         guard UUIDText.isValid(id) else { return nil }
         // Every row has the same columns: the kind, the vendor's columns (filled on its one
-        // row), then three numbers and two texts for an interval or a reservation.
+        // row), then three numbers and two texts for an interval or a reservation. On the
+        // vendor's row the middle number is 1 when its rules were left out.
         let rows = try connection.query("""
-            SELECT 0, \(Self.columns), NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text
+            SELECT 0, id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")),
+                   CASE WHEN revision = $4::bigint THEN NULL ELSE rules::text END,
+                   NULL::bigint, NULL::bigint, CASE WHEN revision = $4::bigint THEN 1 END, NULL::text, NULL::text
             FROM vendors WHERE id = $1::uuid
             UNION ALL
             SELECT 1, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text,
@@ -38,8 +50,9 @@ extension VendorStore {
             FROM reservations
             WHERE vendor_id = $1::uuid AND reservation_blocks_slot(state)
               AND slot && tstzrange(to_timestamp($2), to_timestamp($3), '[)')
-            """, [id, span.start, span.end])
+            """, [id, span.start, span.end, knownRulesRevision])
         var vendor: Vendor?
+        var rulesOmitted = false
         var busy: [BusyInterval] = [], holds: [BlockingReservation] = [], stale: [BlockingReservation] = []
         busy.reserveCapacity(rows.count)
         let values = 8
@@ -47,6 +60,7 @@ extension VendorStore {
             switch try row.int(0) {
             case 0:
                 vendor = try Self.vendor(row, from: 1)
+                rulesOmitted = try row.optional(Int64.self, values + 2) == 1
             case 1:
                 busy.append(BusyInterval(
                     start: try row.int64(values), end: try row.int64(values + 1),
@@ -65,6 +79,6 @@ extension VendorStore {
                 }
             }
         }
-        return vendor.map { VendorOccupancy(vendor: $0, busy: busy, holds: holds, stale: stale) }
+        return vendor.map { VendorOccupancy(vendor: $0, busy: busy, holds: holds, stale: stale, rulesOmitted: rulesOmitted) }
     }
 }

@@ -1,4 +1,6 @@
 import BookijiCore
+import CSHA256
+import Foundation
 import Testing
 
 struct SHA256Tests {
@@ -39,6 +41,51 @@ struct SHA256Tests {
             #expect(hasher.finalize() == whole, "length \(length)")
         }
     }
+
+    /// The SHA-NI path and the plain-C path must agree on every block count and alignment, from
+    /// any starting state; the published vectors alone exercise only whichever path this CPU takes.
+    @Test func extensionPathMatchesPortablePath() {
+        var rng = SplitMix64(seed: 7)
+        let data = (0..<(64 * 40 + 16)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        data.withUnsafeBufferPointer { buffer in
+            for count in [0, 1, 2, 3, 5, 8, 16, 17, 31, 40] {
+                for offset in [0, 1, 3, 8, 15] {
+                    let start = (0..<8).map { _ in UInt32.random(in: 0...UInt32.max, using: &rng) }
+                    var dispatched = start, portable = start
+                    bk_sha256_blocks(&dispatched, buffer.baseAddress! + offset, count)
+                    bk_sha256_blocks_portable(&portable, buffer.baseAddress! + offset, count)
+                    #expect(dispatched == portable, "\(count) blocks at offset \(offset)")
+                    #expect((dispatched == start) == (count == 0), "\(count) blocks at offset \(offset)")
+                }
+            }
+        }
+    }
+
+    /// The portable path on its own, with "abc" padded by hand (FIPS 180-4's first example), so it
+    /// is checked even on a CPU where `SHA256` never calls it.
+    @Test func portablePathMatchesPublishedVector() {
+        var block = [UInt8](repeating: 0, count: 64)
+        block[0...3] = [0x61, 0x62, 0x63, 0x80]
+        block[63] = 24
+        var state: [UInt32] = [0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19]
+        bk_sha256_blocks_portable(&state, block, 1)
+        #expect(state == [0xba78_16bf, 0x8f01_cfea, 0x4141_40de, 0x5dae_2223, 0xb003_61a3, 0x9617_7a9c, 0xb410_ff61, 0xf200_15ad])
+    }
+
+    #if os(Linux) && arch(x86_64)
+    /// The comparison above only proves something if the dispatcher really takes the SHA-NI path
+    /// where the kernel reports it.
+    @Test func extensionsDetectedWhereTheKernelReportsThem() throws {
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        guard let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else {
+            Issue.record("no flags line in /proc/cpuinfo")
+            return
+        }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        let expected = flags.isSuperset(of: ["sha_ni", "sse4_1", "ssse3"])
+        #expect((bk_sha256_has_extensions() == 1) == expected)
+    }
+    #endif
 
     @Test func differentInputsGiveDifferentDigests() {
         #expect(SHA256.hash(Array("a".utf8)) != SHA256.hash(Array("b".utf8)))

@@ -26,6 +26,31 @@ struct VendorStoreTests {
         #expect(try store.find(id: vendor.id.uppercased())?.id == vendor.id)
     }
 
+    /// The rules travel with the occupancy unless the caller already holds them for the
+    /// vendor's current revision; a rules change moves the revision, so they travel again.
+    @Test func occupancyLeavesOutRulesOnlyForTheKnownRevision() throws {
+        let (store, _) = try makeStore()
+        let vendor = try store.create(name: "Clinic", timeZone: "Europe/Berlin")
+        let rules = #"{"slotMinutes":30,"timeZone":"Europe/Berlin"}"#
+        let set = try #require(try store.setRules(id: vendor.id, rulesJSON: rules, timeZone: "Europe/Berlin"))
+        let span = UTCInterval(start: 1_796_000_000, end: 1_796_600_000)
+        let fresh = try #require(try store.occupancy(id: vendor.id, overlapping: span, now: 0))
+        #expect(!fresh.rulesOmitted)
+        #expect(fresh.vendor.rulesJSON != nil)
+        #expect(fresh.vendor.revision == set.revision)
+        let known = try #require(try store.occupancy(id: vendor.id, overlapping: span, now: 0, knownRulesRevision: set.revision))
+        #expect(known.rulesOmitted)
+        #expect(known.vendor.rulesJSON == nil)
+        #expect(known.vendor.revision == set.revision)
+        let older = try #require(try store.occupancy(id: vendor.id, overlapping: span, now: 0, knownRulesRevision: set.revision - 1))
+        #expect(!older.rulesOmitted)
+        #expect(older.vendor.rulesJSON == fresh.vendor.rulesJSON)
+        try store.bumpRevision(id: vendor.id)
+        let bumped = try #require(try store.occupancy(id: vendor.id, overlapping: span, now: 0, knownRulesRevision: set.revision))
+        #expect(!bumped.rulesOmitted)
+        #expect(bumped.vendor.revision == set.revision + 1)
+    }
+
     @Test(arguments: ["Mars/Olympus_Mons", "CET", "GMT+1", "../etc/passwd", "/etc/localtime", "", "europe/berlin",
                       "Europe/Berlin/../../x"])
     func invalidTimeZoneIsRefusedNamingTheField(_ zone: String) throws {

@@ -1,8 +1,11 @@
-/// SHA-256 (FIPS 180-4) in plain Swift, incremental.
+import CSHA256
+
+/// SHA-256 (FIPS 180-4), incremental: padding and buffering here, the block function in our own
+/// C target `CSHA256` (the x86 SHA extensions where the processor has them, plain C elsewhere).
 ///
 /// Bookiji needs a stable content hash (availability versions, idempotency fingerprints) in a pure
-/// module that must not pull in Foundation or a crypto dependency; speed matters because the
-/// availability engine hashes its inputs on every query.
+/// module that must not pull in Foundation or a third-party crypto dependency; speed matters
+/// because the availability engine hashes its inputs on every query.
 ///
 /// ```swift
 /// var hasher = SHA256()
@@ -138,57 +141,15 @@ public struct SHA256: Sendable {
         return Digest(bytes: out)
     }
 
-    private static let k: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
-    ]
-
-    @inline(__always)
-    private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
-
-    /// Processes `count` consecutive 64-byte blocks. The message schedule lives in a 16-word ring
-    /// on the stack, so hashing allocates nothing per block.
+    /// Processes `count` consecutive 64-byte blocks in C, which picks SHA-NI or plain C once per
+    /// process and allocates nothing.
     private mutating func compress(blocks: UnsafeRawPointer, count: Int) {
-        var (h0, h1, h2, h3, h4, h5, h6, h7) = state
-        Self.k.withUnsafeBufferPointer { k in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { w in
-                for block in 0..<count {
-                    let base = blocks + block * 64
-                    for i in 0..<16 {
-                        w[i] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
-                    }
-                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
-                    for i in 0..<64 {
-                        let wi: UInt32
-                        if i < 16 {
-                            wi = w[i]
-                        } else {
-                            let w15 = w[(i - 15) & 15], w2 = w[(i - 2) & 15]
-                            let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
-                            let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
-                            wi = w[i & 15] &+ s0 &+ w[(i - 7) & 15] &+ s1
-                            w[i & 15] = wi
-                        }
-                        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = h &+ s1 &+ ch &+ k[i] &+ wi
-                        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = s0 &+ maj
-                        h = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
-                    }
-                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
-                    h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
-                }
+        // A homogeneous tuple is laid out as contiguous elements, so it is the C `uint32_t[8]`;
+        // C reads the bytes as uint8_t, which may alias anything.
+        withUnsafeMutablePointer(to: &state) { tuple in
+            tuple.withMemoryRebound(to: UInt32.self, capacity: 8) { words in
+                bk_sha256_blocks(words, blocks.assumingMemoryBound(to: UInt8.self), count)
             }
         }
-        state = (h0, h1, h2, h3, h4, h5, h6, h7)
     }
 }

@@ -90,20 +90,29 @@ public struct AvailabilityService {
     /// is widened by the margin the rules need: the longer buffer plus a granule. That margin is
     /// only known once the rules are read, so the read uses the margin this vendor's rules needed
     /// last time (the widest any rules can need, for a vendor not seen before) and is repeated in
-    /// the rare case that the rules just read need more.
+    /// the rare case that the rules just read need more. The rules themselves are read only when
+    /// the revision differs from the one they were last decoded at.
     static func inputs(of vendorID: String, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> Inputs? {
-        var margin = knownMargins.withLock { $0[vendorID] } ?? widestMargin
+        let known = knownVendors.withLock { $0[vendorID] }
+        var margin = known?.margin ?? widestMargin
         while true {
             let window = UTCInterval(start: span.start - margin, end: span.end + margin)
-            guard let occupancy = try VendorStore(connection: conn).occupancy(id: vendorID, overlapping: window, now: now) else {
+            guard let occupancy = try VendorStore(connection: conn).occupancy(
+                id: vendorID, overlapping: window, now: now, knownRulesRevision: known?.revision)
+            else {
                 return nil
             }
-            let rules = try VendorRulesDocument.rules(of: occupancy.vendor)
+            let rules: VendorRules
+            if occupancy.rulesOmitted, let known, known.revision == occupancy.vendor.revision {
+                rules = known.rules
+            } else {
+                rules = try VendorRulesDocument.rules(of: occupancy.vendor)
+            }
             let needed = Int64(max(rules.bufferBeforeMinutes, rules.bufferAfterMinutes) + rules.granuleMinutes) * 60
-            if needed != margin {
-                knownMargins.withLock { margins in
-                    if margins.count >= 100_000 { margins.removeAll(keepingCapacity: true) }
-                    margins[vendorID] = needed
+            if known?.revision != occupancy.vendor.revision || known?.margin != needed {
+                knownVendors.withLock { vendors in
+                    if vendors.count >= 100_000 { vendors.removeAll(keepingCapacity: true) }
+                    vendors[vendorID] = KnownVendor(revision: occupancy.vendor.revision, rules: rules, margin: needed)
                 }
             }
             if needed <= margin {
@@ -119,5 +128,12 @@ public struct AvailabilityService {
     static let widestMargin = Int64(VendorRules.maximumSlotMinutes + (VendorRules.allowedGranules.max() ?? 60)) * 60
 }
 
-/// The margin each vendor's rules needed when last read, by vendor id.
-private let knownMargins = Mutex<[String: Int64]>([:])
+/// A vendor's rules as decoded at a revision, and the margin around a span they need.
+private struct KnownVendor {
+    var revision: Int64
+    var rules: VendorRules
+    var margin: Int64
+}
+
+/// What each vendor's rules were when last read, by vendor id.
+private let knownVendors = Mutex<[String: KnownVendor]>([:])
