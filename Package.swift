@@ -23,7 +23,9 @@ let package = Package(
         // carry-less multiplication, zlib for what is left).
         .target(name: "CFastGzip", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("z")]),
 
-        .target(name: "BookijiCore"),
+        // SHA-256 blocks on the processor's SHA extensions where it has them (plain C otherwise).
+        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "BookijiCore", dependencies: ["CSHA256"]),
         .target(name: "Availability", dependencies: ["BookijiCore", "CSlotEngine"]),
         .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -50,7 +52,7 @@ let package = Package(
         // Helpers to start and stop processes (PostgreSQL, nginx, the responder, fakes) in tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BookijiCoreTests", dependencies: ["BookijiCore"]),
-        .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine"]),
+        .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine", "CSHA256"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport"]),

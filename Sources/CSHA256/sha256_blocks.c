@@ -1,8 +1,8 @@
 // SHA-256 block function: SHA-NI where present, plain C otherwise.
 //
-// The pure-Swift rounds cost about 290 ns per 64-byte block and the availability engine hashes
-// about 1 KB per request; the SHA extensions do the same work in a small fraction of that. Both
-// paths share the constants and are checked against each other by AvailabilityTests.
+// The availability engine hashes about 1 KB per request. Per 64-byte block on our EPYC: the old
+// pure-Swift rounds about 330 ns, this plain C about 300 ns, SHA-NI about 52 ns (the latency of
+// 32 dependent sha256rnds2). Both paths are checked against each other by AvailabilityTests.
 #include "sha256_blocks.h"
 
 #include <stdatomic.h>
