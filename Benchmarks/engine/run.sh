@@ -9,7 +9,7 @@ root="$(cd "$here/../.." && pwd)"
 scratch="${BENCH_SCRATCH:-${TMPDIR:-/tmp}/bookiji-engine-bench}"
 
 mkdir -p "$scratch/Sources/EngineBenchmark"
-for target in BookijiCore CSlotEngine Availability; do
+for target in CSHA256 BookijiCore CSlotEngine Availability; do
   ln -sfn "$root/Sources/$target" "$scratch/Sources/$target"
 done
 # The benchmark's own file plus the test suite's oracle and RNG, so both sides see the same inputs.
@@ -26,7 +26,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     targets: [
         .target(name: "CSlotEngine", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "BookijiCore"),
+        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "BookijiCore", dependencies: ["CSHA256"]),
         .target(name: "Availability", dependencies: ["BookijiCore", "CSlotEngine"]),
         .executableTarget(name: "EngineBenchmark", dependencies: ["Availability", "BookijiCore"]),
     ]

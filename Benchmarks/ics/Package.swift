@@ -7,7 +7,8 @@ let package = Package(
     name: "ics-benchmark",
     targets: [
         .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
-        .target(name: "BookijiCore"),
+        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "BookijiCore", dependencies: ["CSHA256"]),
         .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
         .executableTarget(name: "ics-expand", dependencies: ["ICalendar"]),
     ]
