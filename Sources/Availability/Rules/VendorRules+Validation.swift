@@ -35,23 +35,23 @@ extension VendorRules {
                 code: .outOfRange, field: "bookingHorizonDays",
                 message: "\(bookingHorizonDays) is outside 1...\(Self.maximumHorizonDays)")
         }
+        // Field names are built only for an error: rules are validated on every computation.
         for day in Weekday.allCases {
             try checkIntervals(weeklyHours[day], field: "weeklyHours.\(day.rawValue)")
         }
         var seen: [LocalDate: Int] = [:]
         for (index, override) in dateOverrides.enumerated() {
-            let field = "dateOverrides[\(index)]"
             guard override.date.isValid else {
                 throw RuleValidationError(
-                    code: .invalidDate, field: field + ".date", message: "\(override.date) is not a calendar date")
+                    code: .invalidDate, field: "dateOverrides[\(index)].date", message: "\(override.date) is not a calendar date")
             }
             if let earlier = seen[override.date] {
                 throw RuleValidationError(
-                    code: .duplicateDate, field: field + ".date",
+                    code: .duplicateDate, field: "dateOverrides[\(index)].date",
                     message: "\(override.date) already has an override at dateOverrides[\(earlier)]; merge their hours")
             }
             seen[override.date] = index
-            try checkIntervals(override.hours, field: field + ".hours")
+            try checkIntervals(override.hours, field: "dateOverrides[\(index)].hours")
         }
         for offset in zone.offsetsSince2000 where Int(offset) % (granuleMinutes * 60) != 0 {
             throw RuleValidationError(
@@ -82,29 +82,23 @@ extension VendorRules {
         }
     }
 
-    private func checkIntervals(_ intervals: [LocalTimeRange], field: String) throws(RuleValidationError) {
+    private func checkIntervals(
+        _ intervals: [LocalTimeRange], field: @autoclosure () -> String
+    ) throws(RuleValidationError) {
         for (index, range) in intervals.enumerated() {
-            let here = "\(field)[\(index)]"
-            for (name, time) in [("start", range.start), ("end", range.end)] {
-                guard (0...1440).contains(time.minutes) else {
-                    throw RuleValidationError(
-                        code: .invalidTimeOfDay, field: here, message: "\(name) \(time) is not a time of day (00:00...24:00)")
-                }
-                guard time.minutes % granuleMinutes == 0 else {
-                    throw RuleValidationError(
-                        code: .misalignedToGranule, field: here,
-                        message: "\(name) \(time) is not a multiple of granuleMinutes \(granuleMinutes)")
-                }
-            }
+            try checkTime(range.start, name: "start", of: index, field: field())
+            try checkTime(range.end, name: "end", of: index, field: field())
             if range.end < range.start {
                 throw RuleValidationError(
-                    code: .invalidInterval, field: here, message: "end \(range.end) is before start \(range.start)")
+                    code: .invalidInterval, field: "\(field())[\(index)]", message: "end \(range.end) is before start \(range.start)")
             }
             if range.end == range.start {
                 throw RuleValidationError(
-                    code: .invalidInterval, field: here, message: "end \(range.end) equals start; the interval is empty")
+                    code: .invalidInterval, field: "\(field())[\(index)]", message: "end \(range.end) equals start; the interval is empty")
             }
         }
+        // Intervals listed in order without overlap, as stored rules almost always are, need no sort.
+        if zip(intervals, intervals.dropFirst()).allSatisfy({ $0.end <= $1.start }) { return }
         // Sorted by start, an overlap can only be with the previous interval that ends latest.
         let order = intervals.indices.sorted { (intervals[$0], $0) < (intervals[$1], $1) }
         var latest: Int? = nil
@@ -112,10 +106,24 @@ extension VendorRules {
             if let prior = latest, intervals[index].start < intervals[prior].end {
                 let (first, second) = prior < index ? (prior, index) : (index, prior)
                 throw RuleValidationError(
-                    code: .overlappingIntervals, field: "\(field)[\(second)]",
-                    message: "\(intervals[second]) overlaps \(field)[\(first)] \(intervals[first])")
+                    code: .overlappingIntervals, field: "\(field())[\(second)]",
+                    message: "\(intervals[second]) overlaps \(field())[\(first)] \(intervals[first])")
             }
             if latest == nil || intervals[index].end > intervals[latest!].end { latest = index }
+        }
+    }
+
+    private func checkTime(
+        _ time: LocalTime, name: String, of index: Int, field: @autoclosure () -> String
+    ) throws(RuleValidationError) {
+        guard (0...1440).contains(time.minutes) else {
+            throw RuleValidationError(
+                code: .invalidTimeOfDay, field: "\(field())[\(index)]", message: "\(name) \(time) is not a time of day (00:00...24:00)")
+        }
+        guard time.minutes % granuleMinutes == 0 else {
+            throw RuleValidationError(
+                code: .misalignedToGranule, field: "\(field())[\(index)]",
+                message: "\(name) \(time) is not a multiple of granuleMinutes \(granuleMinutes)")
         }
     }
 }
