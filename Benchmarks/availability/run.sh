@@ -31,7 +31,9 @@
 # Every request says `Accept-Encoding: gzip`, as partners' HTTP clients do (Go's net/http, OkHttp,
 # browsers, curl --compressed), so availability answers travel gzipped. cached-plain and
 # uncached-plain repeat the two without that header (answers uncompressed) as context.
-# Prints req/s, p99, the ratios cached/ping (target >= 0.8) and uncached/ping (target >= 0.4),
+# Prints req/s, p99, the CPU time per request of the responder, PostgreSQL (postmaster and
+# backends) and nginx (master and workers) during each measured run, read from /proc, which
+# varies less than req/s on a shared machine; the ratios cached/ping (target >= 0.8) and uncached/ping (target >= 0.4),
 # p99 < 10 ms for both availability targets, the availability body size (plain and gzipped) and
 # the responder's peak RSS (VmHWM) in each mode. Any non-2xx answer or socket error makes the run
 # invalid (exit 1).
@@ -203,8 +205,24 @@ first_path=$(awk 'NR == 1 { sub(/^[^ ]+ [^ ]+ [^\/]+\/\/[^\/]+/, ""); print }' "
 slots=$(grep -o '"isAvailable":' "$work/availability.json" | wc -l)
 open=$(grep -o '"isAvailable":true' "$work/availability.json" | wc -l)
 
+# cpu_ticks PID... — user + system CPU of the processes so far, in clock ticks. (The fields after
+# the command name: it is in parentheses and may hold spaces.)
+cpu_ticks() {
+    local total=0 pid ticks
+    for pid in "$@"; do
+        ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null) || continue
+        total=$((total + ${ticks:-0}))
+    done
+    echo "$total"
+}
+# The responder, PostgreSQL's postmaster with its backends, nginx's master with its workers.
+responder_pids() { head -n1 "$work/bookiji.pid"; }
+postgres_pids() { local p; p=$(head -n1 "$pg/data/postmaster.pid"); echo "$p"; pgrep -P "$p" || true; }
+nginx_pids() { local p; p=$(head -n1 "$ngx/nginx.pid"); echo "$p"; pgrep -P "$p" || true; }
+
 # run_wrk NAME PATH [LUA-SCRIPT LUA-ARGS...] — warm-up, then the measured run; prints
-# "req_per_s p99_ms non2xx errors".
+# "responder_us postgres_us nginx_us req_per_s p99_ms non2xx errors": the first three are the CPU
+# time each side spent per request during the measured run (wrk's own is not counted).
 # Headers come from the array `headers` (each target sets it).
 run_wrk() {
     local name=$1 path=$2 out="$work/wrk-$1.txt"
@@ -216,8 +234,18 @@ run_wrk() {
     if [ "$warmup" -gt 0 ]; then
         wrk -t"$wrk_threads" -c"$connections" -d"${warmup}s" "${hs[@]}" "${script[@]}" "$base$path" "${args[@]}" >/dev/null
     fi
+    local -a responder postgres server
+    read -r -a responder < <(responder_pids)
+    mapfile -t postgres < <(postgres_pids)
+    mapfile -t server < <(nginx_pids)
+    local r0 p0 n0 r1 p1 n1 summary
+    r0=$(cpu_ticks "${responder[@]}") p0=$(cpu_ticks "${postgres[@]}") n0=$(cpu_ticks "${server[@]}")
     wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --latency "${hs[@]}" "${script[@]}" "$base$path" "${args[@]}" >"$out"
-    bk_wrk_summary "$out" || bk_die "could not parse wrk output for $name ($out)"
+    r1=$(cpu_ticks "${responder[@]}") p1=$(cpu_ticks "${postgres[@]}") n1=$(cpu_ticks "${server[@]}")
+    summary=$(bk_wrk_summary "$out") || bk_die "could not parse wrk output for $name ($out)"
+    awk -v hz="$(getconf CLK_TCK)" -v rps="${summary%% *}" -v d="$duration" -v r=$((r1 - r0)) -v p=$((p1 - p0)) -v n=$((n1 - n0)) \
+        'BEGIN { q = rps * d; if (q <= 0) q = 1; f = 1e6 / hz / q; printf "%.1f %.1f %.1f ", r * f, p * f, n * f }'
+    echo "$summary"
 }
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -235,12 +263,12 @@ Bookiji Core availability benchmark (issue 3)
              (first vendor's first window: $slots slots, $open available)
 EOF
 
-declare -A rps p99 bad errs rss
+declare -A rps p99 bad errs rss cpu_r cpu_p cpu_n
 invalid=0
 measure() { # measure TARGET PATH [LUA-SCRIPT LUA-ARGS...]
     local target=$1 result
     result=$(run_wrk "$@")
-    read -r "rps[$target]" "p99[$target]" "bad[$target]" "errs[$target]" <<<"$result"
+    read -r "cpu_r[$target]" "cpu_p[$target]" "cpu_n[$target]" "rps[$target]" "p99[$target]" "bad[$target]" "errs[$target]" <<<"$result"
     if [ "${bad[$target]}" -ne 0 ] || [ "${errs[$target]}" != none ]; then invalid=1; fi
 }
 lua="$here/availability.lua"
@@ -267,7 +295,7 @@ headers=("$auth")
 measure uncached-plain / "$lua" "$work/vendors.txt" "$work/windows.txt"
 rss[uncached]=$(peak_rss_mib)
 
-printf '\n%-15s %-44s %10s %9s %8s  %s\n' target request req/s p99_ms non-2xx socket_errors
+printf '\n%-15s %-44s %10s %9s %8s  %-13s  %s\n' target request req/s p99_ms non-2xx socket_errors "CPU µs/request: responder postgres nginx"
 for target in roof bigroof ping cached cached-plain uncached uncached-plain; do
     case "$target" in
         roof) shown="GET /static-roof.json" ;;
@@ -278,8 +306,8 @@ for target in roof bigroof ping cached cached-plain uncached uncached-plain; do
         uncached) shown="GET .../availability (cache off, gzip)" ;;
         uncached-plain) shown="GET .../availability (cache off, plain)" ;;
     esac
-    printf '%-15s %-44s %10s %9s %8s  %s\n' "$target" "$shown" "${rps[$target]}" "${p99[$target]}" \
-        "${bad[$target]}" "${errs[$target]}"
+    printf '%-15s %-44s %10s %9s %8s  %-13s  %9s %8s %5s\n' "$target" "$shown" "${rps[$target]}" "${p99[$target]}" \
+        "${bad[$target]}" "${errs[$target]}" "${cpu_r[$target]}" "${cpu_p[$target]}" "${cpu_n[$target]}"
 done
 
 missed=0
