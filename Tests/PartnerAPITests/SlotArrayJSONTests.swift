@@ -6,35 +6,34 @@ import Testing
 
 /// The hand-written slot array must be exactly the JSON the spec's slot shape describes.
 @Suite struct SlotArrayJSONTests {
-    static let reasons = [
-        SlotReason(code: "outside_working_hours", message: "Outside working hours."),
-        SlotReason(code: "calendar_busy", message: "The calendar is busy."),
-    ]
-
-    /// Slots across a day boundary (so the date part is redone), before 1970 too, with no, one
-    /// and two reasons and every confidence of the table plus one outside it.
-    static let slots: [AvailabilitySlot] = {
-        var slots: [AvailabilitySlot] = []
-        let confidences = [1.0, 0.8, 0.6, 0.4, 0.2, 0.0, 0.75]
+    /// Candidates across a day boundary (so the date part is redone) and before 1970, with no,
+    /// one and several reasons, and every code (so every confidence of the table).
+    static let result: AvailabilityResult = {
+        let sets: [SlotReasonSet] = [
+            [], [.init(.outsideWorkingHours)], [.init(.calendarBusy), .init(.outsideWorkingHours)], [.init(.reserved)],
+            [.init(.calendarTentative)], [.init(.minNotice)], [.init(.beyondHorizon)], [.init(.bufferConflict)],
+        ]
+        var candidates: [AvailabilityResult.Candidate] = []
         for (index, start) in stride(from: Int64(1_764_543_600), to: 1_764_558_000, by: 1800).enumerated() {
-            slots.append(AvailabilitySlot(
-                start: start, end: start + 1800, isAvailable: index % 3 == 0,
-                confidence: confidences[index % confidences.count], reasons: Array(reasons.prefix(index % 3))))
+            candidates.append(.init(start: start, reasons: sets[index % sets.count]))
         }
-        slots.append(AvailabilitySlot(start: -90_000, end: -86_400, isAvailable: false, confidence: 0.0, reasons: [reasons[1]]))
-        return slots
+        candidates.append(.init(start: -90_000, reasons: [.init(.calendarBusy)]))
+        var messages: [SlotReasonCode: String] = [:]
+        for code in SlotReasonCode.allCases { messages[code] = "text of \(code.rawValue)" }
+        return AvailabilityResult(candidates: candidates, messages: messages, computedVersion: "ungWv48Bz-pBQUDeXa4iIw", slotMinutes: 30)
     }()
 
     @Test(arguments: [false, true])
     func everySlotCarriesItsFieldsAndTheStamp(includeConfidence: Bool) throws {
         let writer = SlotArrayJSON(computedAt: 1_764_540_000, computedVersion: "ungWv48Bz-pBQUDeXa4iIw", includeConfidence: includeConfidence)
-        let (json, catalog) = writer.render(Self.slots)
+        let (json, catalog) = writer.render(Self.result)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [[String: Any]])
-        #expect(parsed.count == Self.slots.count)
-        for (object, slot) in zip(parsed, Self.slots) {
+        let slots = Self.result.slots
+        #expect(parsed.count == slots.count)
+        for (object, slot) in zip(parsed, slots) {
             #expect(object["startTime"] as? String == RFC3339.format(slot.start))
-            #expect(object["endTime"] as? String == RFC3339.format(slot.end))
-            #expect(object["isAvailable"] as? Bool == slot.isAvailable)
+            #expect(object["endTime"] as? String == RFC3339.format(slot.start + 1800))
+            #expect(object["isAvailable"] as? Bool == slot.reasons.isEmpty)
             #expect(object["reasons"] as? [String] == slot.reasons.map(\.code))
             #expect(object["computedAt"] as? String == "2025-11-30T22:00:00Z")
             #expect(object["computedVersion"] as? String == "ungWv48Bz-pBQUDeXa4iIw")
@@ -43,12 +42,28 @@ import Testing
             } else {
                 #expect(object["confidence"] == nil)
             }
+            #expect(object.count == (includeConfidence ? 7 : 6), "no other fields: \(object.keys.sorted())")
         }
-        #expect(catalog.map(\.code) == ["outside_working_hours", "calendar_busy"])
+        // Every code occurs, each once in the catalog, most severe first, with its text.
+        #expect(catalog.map(\.code) == SlotReasonCode.allCases.map(\.rawValue))
+        #expect(catalog.allSatisfy { $0.message == "text of \($0.code)" })
+    }
+
+    /// The reasons of a slot are listed most severe first, and its confidence is the lowest.
+    @Test func reasonsAreInSeverityOrderWithTheLowestConfidence() throws {
+        let set: SlotReasonSet = [.init(.bufferConflict), .init(.outsideWorkingHours), .init(.calendarTentative)]
+        let result = AvailabilityResult(
+            candidates: [.init(start: 0, reasons: set)], messages: [:], computedVersion: "v", slotMinutes: 60)
+        let (json, _) = SlotArrayJSON(computedAt: 0, computedVersion: "v", includeConfidence: true).render(result)
+        let object = try #require((try JSONSerialization.jsonObject(with: Data(json)) as? [[String: Any]])?.first)
+        #expect(object["reasons"] as? [String] == ["calendar_tentative", "outside_working_hours", "buffer_conflict"])
+        #expect(object["confidence"] as? Double == 0.2)
+        #expect(object["isAvailable"] as? Bool == false)
     }
 
     @Test func noSlotsIsAnEmptyArray() {
-        let (json, catalog) = SlotArrayJSON(computedAt: 0, computedVersion: "v", includeConfidence: true).render([])
+        let empty = AvailabilityResult(candidates: [], messages: [:], computedVersion: "v", slotMinutes: 60)
+        let (json, catalog) = SlotArrayJSON(computedAt: 0, computedVersion: "v", includeConfidence: true).render(empty)
         #expect(json == Array("[]".utf8))
         #expect(catalog.isEmpty)
     }

@@ -4,9 +4,9 @@ import BookijiCore
 /// rules, the calendar's busy time and Bookiji's own holds and bookings.
 ///
 /// Stateless and `Sendable`: call it from any thread. Per query it allocates its bitsets once
-/// (one bit per granule over the window plus buffers), the result array once (sized up front)
-/// and one reasons list per distinct combination of reasons; the per-slot loop allocates nothing
-/// else. The masks are combined by the C kernel in O(window / 64 · log slot) word operations.
+/// (one bit per granule over the window plus buffers), the candidate array once (sized up front)
+/// and the text of each reason code that occurs; the per-slot loop allocates nothing. The masks
+/// are combined by the C kernel in O(window / 64 · log slot) word operations.
 ///
 /// **The slot grid.** Candidate starts are instants on the granule grid, chosen by the wall
 /// clock: an instant whose local time is `m` minutes after local midnight of date `d` is a
@@ -92,14 +92,19 @@ public struct AvailabilityEngine: Sendable {
         }
         masks.or(.bufferBefore, .bufferBefore, .bufferAfter)
 
-        let slots = query.onlyAvailable
-            ? emitAvailable(plan: plan, masks: masks)
-            : emitAll(plan: plan, rules: rules, masks: masks)
-        return AvailabilityResult(slots: slots, computedVersion: version, slotMinutes: plan.slotMinutes)
+        let candidates = query.onlyAvailable
+            ? availableCandidates(plan: plan, masks: masks)
+            : allCandidates(plan: plan, masks: masks)
+        var present = SlotReasonSet()
+        for candidate in candidates { present.formUnion(candidate.reasons) }
+        var messages: [SlotReasonCode: String] = [:]
+        for code in present.codes { messages[code] = code.message(rules: rules) }
+        return AvailabilityResult(
+            candidates: candidates, messages: messages, computedVersion: version, slotMinutes: plan.slotMinutes)
     }
 
     /// Available slots only: one AND-NOT chain over whole words, then set-bit iteration.
-    private func emitAvailable(plan: QueryPlan, masks: MaskWorkspace) -> [AvailabilitySlot] {
+    private func availableCandidates(plan: QueryPlan, masks: MaskWorkspace) -> [AvailabilityResult.Candidate] {
         masks.and(.candidates, .candidates, .working)
         masks.andNot(.candidates, .candidates, .busy)
         masks.andNot(.candidates, .candidates, .tentative)
@@ -107,27 +112,22 @@ public struct AvailabilityEngine: Sendable {
         masks.andNot(.candidates, .candidates, .bufferBefore)
         masks.clearRange(.candidates, from: 0, to: plan.noticeIndex)
         masks.clearRange(.candidates, from: plan.horizonIndex, to: plan.nbits)
-        var slots: [AvailabilitySlot] = []
+        var candidates: [AvailabilityResult.Candidate] = []
         var i = masks.nextSet(.candidates, from: 0)
         while i < plan.nbits {
-            let start = plan.instant(ofIndex: i)
-            slots.append(AvailabilitySlot(
-                start: start, end: start + plan.slotSeconds, isAvailable: true, confidence: 1.0, reasons: []))
+            candidates.append(AvailabilityResult.Candidate(start: plan.instant(ofIndex: i), reasons: []))
             i = masks.nextSet(.candidates, from: i + 1)
         }
-        return slots
+        return candidates
     }
 
-    /// Every candidate with its reasons. Reason lists are built once per combination, so a
-    /// slot costs no allocation beyond its place in the result array.
-    private func emitAll(plan: QueryPlan, rules: VendorRules, masks: MaskWorkspace) -> [AvailabilitySlot] {
-        let catalog = SlotReasonCode.allCases.map { SlotReason($0, rules: rules) }
-        var combinations = [[SlotReason]?](repeating: nil, count: 1 << catalog.count)
-        var slots: [AvailabilitySlot] = []
-        slots.reserveCapacity(masks.count(.candidates))
+    /// Every candidate with the set of its reasons.
+    private func allCandidates(plan: QueryPlan, masks: MaskWorkspace) -> [AvailabilityResult.Candidate] {
+        var candidates: [AvailabilityResult.Candidate] = []
+        candidates.reserveCapacity(masks.count(.candidates))
         var i = masks.nextSet(.candidates, from: 0)
         while i < plan.nbits {
-            var bits = 0
+            var bits: UInt8 = 0
             if masks.test(.reserved, i) { bits |= 1 << SlotReasonCode.reserved.bit }
             if masks.test(.busy, i) { bits |= 1 << SlotReasonCode.calendarBusy.bit }
             if masks.test(.tentative, i) { bits |= 1 << SlotReasonCode.calendarTentative.bit }
@@ -135,26 +135,9 @@ public struct AvailabilityEngine: Sendable {
             if i < plan.noticeIndex { bits |= 1 << SlotReasonCode.minNotice.bit }
             if i >= plan.horizonIndex { bits |= 1 << SlotReasonCode.beyondHorizon.bit }
             if masks.test(.bufferBefore, i) { bits |= 1 << SlotReasonCode.bufferConflict.bit }
-            let reasons: [SlotReason]
-            if let known = combinations[bits] {
-                reasons = known
-            } else {
-                reasons = catalog.indices.filter { bits & (1 << $0) != 0 }.map { catalog[$0] }
-                combinations[bits] = reasons
-            }
-            let start = plan.instant(ofIndex: i)
-            slots.append(AvailabilitySlot(
-                start: start, end: start + plan.slotSeconds, isAvailable: bits == 0,
-                confidence: Self.confidence(bits), reasons: reasons))
+            candidates.append(AvailabilityResult.Candidate(start: plan.instant(ofIndex: i), reasons: SlotReasonSet(rawValue: bits)))
             i = masks.nextSet(.candidates, from: i + 1)
         }
-        return slots
-    }
-
-    /// Lowest confidence among the reasons in `bits` (codes are in severity order, so it is the
-    /// confidence of the lowest set bit), 1.0 for none.
-    static func confidence(_ bits: Int) -> Double {
-        guard bits != 0 else { return 1.0 }
-        return SlotReasonCode.allCases[bits.trailingZeroBitCount].confidence
+        return candidates
     }
 }

@@ -50,20 +50,72 @@ public struct AvailabilitySlot: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// The reasons of one candidate slot: a set of ``SlotReasonCode``s in one byte.
+public struct SlotReasonSet: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+
+    public init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
+    public init(_ code: SlotReasonCode) {
+        rawValue = 1 << UInt8(code.bit)
+    }
+
+    /// The codes in the set, most severe first.
+    public var codes: [SlotReasonCode] { SlotReasonCode.allCases.filter { contains(SlotReasonSet($0)) } }
+
+    /// The lowest confidence among the reasons ("lowest wins"; codes are in severity order, so it
+    /// is the confidence of the lowest bit), 1.0 for none.
+    public var confidence: Double {
+        rawValue == 0 ? 1.0 : SlotReasonCode.allCases[rawValue.trailingZeroBitCount].confidence
+    }
+}
+
 /// The engine's answer.
+///
+/// Each candidate is its start and its set of reasons, 16 bytes with nothing to count references
+/// to: a week of 5-minute slots is 2,016 of them, rendered thousands of times a second. ``slots``
+/// spells them out as ``AvailabilitySlot`` values.
 public struct AvailabilityResult: Sendable, Hashable {
-    /// Candidate slots in ascending start order (only available ones when the query asked).
-    public var slots: [AvailabilitySlot]
-    /// Lowercase hex SHA-256 over everything the answer depends on; see
-    /// ``AvailabilityEngine/compute(rules:busy:reserved:query:)``.
+    /// One candidate slot `[start, start + slotMinutes)` and why it is not fully available
+    /// (empty: it is available).
+    public struct Candidate: Sendable, Hashable {
+        public var start: Int64
+        public var reasons: SlotReasonSet
+
+        public init(start: Int64, reasons: SlotReasonSet) {
+            self.start = start
+            self.reasons = reasons
+        }
+    }
+
+    /// Candidates in ascending start order (only available ones when the query asked).
+    public var candidates: [Candidate]
+    /// The human text, under the vendor's rules, of each reason code that some candidate has.
+    public var messages: [SlotReasonCode: String]
+    /// The first 128 bits of a SHA-256 over everything the answer depends on, in base64url
+    /// (22 characters); see ``AvailabilityEngine/compute(rules:busy:reserved:query:)``.
     public var computedVersion: String
     /// The slot length actually used, in minutes.
     public var slotMinutes: Int
 
-    public init(slots: [AvailabilitySlot], computedVersion: String, slotMinutes: Int) {
-        self.slots = slots
+    public init(candidates: [Candidate], messages: [SlotReasonCode: String], computedVersion: String, slotMinutes: Int) {
+        self.candidates = candidates
+        self.messages = messages
         self.computedVersion = computedVersion
         self.slotMinutes = slotMinutes
+    }
+
+    /// The candidates as slots with their end, availability, confidence and reasons.
+    public var slots: [AvailabilitySlot] {
+        let length = Int64(slotMinutes) * 60
+        return candidates.map { candidate in
+            AvailabilitySlot(
+                start: candidate.start, end: candidate.start + length, isAvailable: candidate.reasons.isEmpty,
+                confidence: candidate.reasons.confidence,
+                reasons: candidate.reasons.codes.map { SlotReason(code: $0.rawValue, message: messages[$0] ?? "") })
+        }
     }
 }
 

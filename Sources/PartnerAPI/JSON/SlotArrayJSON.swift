@@ -6,9 +6,9 @@ import BookijiCore
 /// An answer for a week of 30-minute slots is 336 objects and about 60 KB, and it is written
 /// for every answer not served from the cache, so this skips the general JSON writer. A slot is
 /// its two instants between constant pieces: the part from `isAvailable` to the end of `reasons`
-/// is encoded once per distinct (availability, confidence, reasons) and copied after that, the
-/// date part of an instant is copied from the previous one of the same day, and the
-/// `computedAt`/`computedVersion` stamp is the same for every slot.
+/// depends only on the slot's set of reasons and is encoded once per set, the date part of an
+/// instant is copied from the previous one of the same day, and the `computedAt` and
+/// `computedVersion` stamp is the same for every slot.
 struct SlotArrayJSON {
     /// `,"computedAt":"…","computedVersion":"…"}`: the same for every slot of an answer.
     let stamp: [UInt8]
@@ -28,44 +28,50 @@ struct SlotArrayJSON {
     /// Bytes of a slot besides its middle: the keys, two 20-byte instants and the stamp.
     private var fixedCount: Int { Self.startKey.utf8CodeUnitCount + 20 + Self.endKey.utf8CodeUnitCount + 20 + stamp.count }
 
-    /// The array alone, and each reason code that occurs with its message (first one seen).
-    func render(_ slots: [AvailabilitySlot]) -> (json: [UInt8], reasons: [(code: String, message: String)]) {
-        var json = JSONWriter(capacity: 2 + slots.count * (fixedCount + 128))
-        let reasons = write(slots, into: &json)
+    /// The array alone, and each reason code that occurs with its message (in severity order).
+    func render(_ result: AvailabilityResult) -> (json: [UInt8], reasons: [(code: String, message: String)]) {
+        var json = JSONWriter(capacity: 2 + result.candidates.count * (fixedCount + 128))
+        let reasons = write(result, into: &json)
         return (json.bytes, reasons)
     }
 
     /// Appends the array to `json` as one value, keeping room for `extra` bytes after it; returns
-    /// each reason code that occurs with its message (first one seen).
+    /// each reason code that occurs with its message (in severity order).
     func write(
-        _ slots: [AvailabilitySlot], into json: inout JSONWriter, thenRoomFor extra: Int = 0
+        _ result: AvailabilityResult, into json: inout JSONWriter, thenRoomFor extra: Int = 0
     ) -> [(code: String, message: String)] {
-        var middles = Middles(includeConfidence: includeConfidence)
-        // Which middle each slot has, found once: the exact size first, then the bytes. The
-        // slots are read in place (copying one would retain its reasons).
-        var chosen = [Int32](repeating: 0, count: slots.count)
-        var size = 2 + max(0, slots.count - 1) + slots.count * fixedCount
-        slots.withUnsafeBufferPointer { slots in
-            var last = -1
-            for index in slots.indices {
-                last = middles.index(of: slots[index], after: last)
-                chosen[index] = Int32(last)
-                size += middles.entries[last].bytes.count
+        let length = Int64(result.slotMinutes) * 60
+        // The middles of the reason sets that occur, one after another; where each one is, by set.
+        var middles: [UInt8] = []
+        var middleStart = [Int](repeating: -1, count: 256), middleCount = [Int](repeating: 0, count: 256)
+        var present = SlotReasonSet()
+        var size = 2 + max(0, result.candidates.count - 1) + result.candidates.count * fixedCount
+        result.candidates.withUnsafeBufferPointer { candidates in
+            for candidate in candidates {
+                let set = Int(candidate.reasons.rawValue)
+                if middleStart[set] < 0 {
+                    middleStart[set] = middles.count
+                    middles += Self.middle(candidate.reasons, includeConfidence: includeConfidence)
+                    middleCount[set] = middles.count - middleStart[set]
+                    present.formUnion(candidate.reasons)
+                }
+                size += middleCount[set]
             }
         }
         json.raw(count: size, thenRoomFor: extra) { buffer in
             var out = Writer(next: buffer.baseAddress!)
             out.byte(UInt8(ascii: "["))
-            slots.withUnsafeBufferPointer { slots in
-                stamp.withUnsafeBytes { stamp in
-                    chosen.withUnsafeBufferPointer { chosen in
-                        for index in slots.indices {
+            result.candidates.withUnsafeBufferPointer { candidates in
+                middles.withUnsafeBufferPointer { middles in
+                    stamp.withUnsafeBytes { stamp in
+                        for (index, candidate) in candidates.enumerated() {
                             if index > 0 { out.byte(UInt8(ascii: ",")) }
                             out.put(Self.startKey)
-                            out.instant(slots[index].start)
+                            out.instant(candidate.start)
                             out.put(Self.endKey)
-                            out.instant(slots[index].end)
-                            middles.entries[Int(chosen[index])].bytes.withUnsafeBytes { out.put($0) }
+                            out.instant(candidate.start + length)
+                            let set = Int(candidate.reasons.rawValue)
+                            out.put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: middles[middleStart[set]..<(middleStart[set] + middleCount[set])])))
                             out.put(stamp)
                         }
                     }
@@ -74,48 +80,23 @@ struct SlotArrayJSON {
             out.byte(UInt8(ascii: "]"))
             return out.next - buffer.baseAddress!
         }
-        var reasons: [(code: String, message: String)] = []
-        for entry in middles.entries {
-            for reason in entry.reasons where !reasons.contains(where: { $0.code == reason.code }) {
-                reasons.append((reason.code, reason.message))
-            }
-        }
-        return reasons
+        return present.codes.map { ($0.rawValue, result.messages[$0] ?? "") }
     }
 
-    /// The encoded middles of one answer, `","isAvailable":…,"reasons":[…]` (with confidence
-    /// when asked), in order of first use. An answer has a handful: the engine gives each
-    /// combination of reasons one shared array, so a lookup is mostly an identity comparison.
-    private struct Middles {
-        let includeConfidence: Bool
-        var entries: [(isAvailable: Bool, confidence: Double, reasons: [SlotReason], bytes: [UInt8])] = []
-
-        init(includeConfidence: Bool) {
-            self.includeConfidence = includeConfidence
+    /// `","isAvailable":…[,"confidence":…],"reasons":[…]`: everything a slot's reasons decide.
+    static func middle(_ reasons: SlotReasonSet, includeConfidence: Bool) -> [UInt8] {
+        var bytes = Array((reasons.isEmpty ? #"","isAvailable":true"# : #"","isAvailable":false"#).utf8)
+        if includeConfidence {
+            bytes += Array(#","confidence":"#.utf8)
+            bytes += Array((knownConfidence(reasons.confidence).map { "\($0)" } ?? "\(reasons.confidence)").utf8)
         }
-
-        /// The entry for `slot`'s middle, trying entry `last` (the previous slot's) first.
-        mutating func index(of slot: AvailabilitySlot, after last: Int) -> Int {
-            func matches(_ entry: Int) -> Bool {
-                entries[entry].isAvailable == slot.isAvailable && entries[entry].confidence == slot.confidence
-                    && entries[entry].reasons == slot.reasons
-            }
-            if last >= 0, matches(last) { return last }
-            if let found = entries.indices.first(where: matches) { return found }
-            var bytes = Array((slot.isAvailable ? #"","isAvailable":true"# : #"","isAvailable":false"#).utf8)
-            if includeConfidence {
-                bytes += Array(#","confidence":"#.utf8)
-                bytes += Array((SlotArrayJSON.knownConfidence(slot.confidence).map { "\($0)" } ?? "\(slot.confidence)").utf8)
-            }
-            bytes += Array(#","reasons":["#.utf8)
-            for (index, reason) in slot.reasons.enumerated() {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                bytes += Array("\"\(reason.code)\"".utf8)  // stable snake_case codes: nothing to escape
-            }
-            bytes.append(UInt8(ascii: "]"))
-            entries.append((slot.isAvailable, slot.confidence, slot.reasons, bytes))
-            return entries.count - 1
+        bytes += Array(#","reasons":["#.utf8)
+        for (index, code) in reasons.codes.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += Array("\"\(code.rawValue)\"".utf8)  // stable snake_case codes: nothing to escape
         }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
     }
 
     /// The confidence levels of the spec's table, as written; nil for any other value.

@@ -171,7 +171,7 @@ enum AvailabilityJSON {
         json.key("slots")
         // Room after the slots for the reason texts (one per code) and the metadata, so the
         // buffer is not grown once it holds them: growing would copy them again.
-        let catalog = slots.write(result.slots, into: &json, thenRoomFor: 1024 + SlotReasonCode.allCases.count * 256)
+        let catalog = slots.write(result, into: &json, thenRoomFor: 1024 + SlotReasonCode.allCases.count * 256)
         json.key("reasonDescriptions")
         json.objectStart()
         for (code, message) in catalog.sorted(by: { $0.code < $1.code }) { json.field(code, message) }
