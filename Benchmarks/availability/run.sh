@@ -277,14 +277,10 @@ measure roof /static-roof.json
 roof_file "$body_avg"
 measure bigroof /static-roof.json
 measure ping /v1/ping
-cached_from=$(date +%s)
 measure cached / "$lua" "$work/vendors.txt" "$work/windows.txt"
 headers=("$auth")
 measure cached-plain / "$lua" "$work/vendors.txt" "$work/windows.txt"
 headers=("$auth" "$gzip_header")
-# The cache key holds the minute of "now" (notice and horizon move with it), so every answer is
-# computed again after each minute boundary: say how many the cached run crossed.
-minutes_crossed=$(( $(date +%s) / 60 - cached_from / 60 ))
 rss[cached]=$(peak_rss_mib)
 
 bk_stop_pidfile "$work/bookiji.pid" responder 20
@@ -336,8 +332,6 @@ awk -v r="${rps[ping]}" -v f="${rps[roof]}" -v c="${rps[cached-plain]}" -v b="${
     printf "%-20s %.3f  (context; the skeleton target is >= 0.35)\n", "ping/roof", (f > 0 ? r / f : 0)
     printf "%-20s %.3f  (context: against nginx serving a static file of the same size)\n", "cached-plain/bigroof", (b > 0 ? c / b : 0)
 }'
-printf 'the cached run crossed %d minute boundar%s (each makes every cached answer be computed again)\n' \
-    "$minutes_crossed" "$([ "$minutes_crossed" = 1 ] && echo y || echo ies)"
 printf 'peak RSS of the responder (VmHWM): %s MiB with the cache, %s MiB without\n' "${rss[cached]}" "${rss[uncached]}"
 
 if [ "$invalid" = 1 ]; then

@@ -38,6 +38,41 @@ struct ComputedVersionTests {
         })))  // …but their order is not
     }
 
+    /// `changesAt` is exactly when the passage of time alone first gives another answer: the same
+    /// version for every `now` before it, another one at it. Checked for a window that the notice
+    /// boundary is crossing, one that only the horizon will reach, and one in the past.
+    @Test(arguments: [
+        (ComputedVersionTests.monday + 9 * 3600 + 123, Int64(0)),  // notice inside the window
+        (ComputedVersionTests.monday - 31 * 86_400 + 7, Int64(0)),  // horizon short of the window
+        (ComputedVersionTests.monday + 5 * 86_400, Int64(0)),  // window in the past: never
+        (ComputedVersionTests.monday + 9 * 3600 + 123, Int64(600)),  // later nows of the same answers
+    ])
+    func changesAtIsWhenTimeAloneChangesTheAnswer(now: Int64, later: Int64) throws {
+        func result(at now: Int64) throws -> AvailabilityResult {
+            try AvailabilityEngine().compute(
+                rules: Self.rules, busy: Self.busy, reserved: Self.reserved,
+                query: AvailabilityQuery(start: Self.monday, end: Self.monday + 2 * 86_400, now: now))
+        }
+        let first = try result(at: now + later)
+        guard let changesAt = first.changesAt else {
+            #expect(now > Self.monday + 2 * 86_400, "only the past window never changes")
+            let steps: [Int64] = [1, 3600, 86_400, 400 * 86_400]
+            for step in steps {
+                #expect(try result(at: now + later + step).computedVersion == first.computedVersion)
+            }
+            return
+        }
+        #expect(changesAt > now + later)
+        let step = max(1, (changesAt - now - later) / 50)
+        var t = now + later
+        while t < changesAt {
+            #expect(try result(at: t).computedVersion == first.computedVersion, "now \(t), changesAt \(changesAt)")
+            t += step
+        }
+        #expect(try result(at: changesAt - 1).computedVersion == first.computedVersion)
+        #expect(try result(at: changesAt).computedVersion != first.computedVersion, "now \(changesAt)")
+    }
+
     @Test func everyAnswerRelevantChangeGivesANewVersion() throws {
         let base = try Self.version()
         var seen: Set<String> = [base]

@@ -100,7 +100,8 @@ public struct AvailabilityEngine: Sendable {
         var messages: [SlotReasonCode: String] = [:]
         for code in present.codes { messages[code] = code.message(rules: rules) }
         return AvailabilityResult(
-            candidates: candidates, messages: messages, computedVersion: version, slotMinutes: plan.slotMinutes)
+            candidates: candidates, messages: messages, computedVersion: version, slotMinutes: plan.slotMinutes,
+            changesAt: plan.changesAt)
     }
 
     /// Available slots only: one AND-NOT chain over whole words, then set-bit iteration.

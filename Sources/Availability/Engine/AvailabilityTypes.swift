@@ -99,12 +99,20 @@ public struct AvailabilityResult: Sendable, Hashable {
     public var computedVersion: String
     /// The slot length actually used, in minutes.
     public var slotMinutes: Int
+    /// The first instant after the query's `now` at which the same inputs could give another
+    /// answer: minimum notice or the horizon reaches the next granule that can move a slot's
+    /// reasons. Nil when the passing of time alone never changes it.
+    public var changesAt: Int64?
 
-    public init(candidates: [Candidate], messages: [SlotReasonCode: String], computedVersion: String, slotMinutes: Int) {
+    public init(
+        candidates: [Candidate], messages: [SlotReasonCode: String], computedVersion: String, slotMinutes: Int,
+        changesAt: Int64? = nil
+    ) {
         self.candidates = candidates
         self.messages = messages
         self.computedVersion = computedVersion
         self.slotMinutes = slotMinutes
+        self.changesAt = changesAt
     }
 
     /// The candidates as slots with their end, availability, confidence and reasons.

@@ -25,6 +25,9 @@ struct QueryPlan {
     let noticeIndex: Int
     /// Starts with index at or above this are beyond the horizon; clamped to the slot range.
     let horizonIndex: Int
+    /// The first instant after `now` at which `noticeIndex` or `horizonIndex` would be
+    /// different, so the answer could change with nothing else changing; nil if never.
+    let changesAt: Int64?
 
     init(rules: VendorRules, query: AvailabilityQuery) throws(AvailabilityError) {
         do {
@@ -73,8 +76,21 @@ struct QueryPlan {
         }
         // Any `now` far outside the supported range acts like its edge (and cannot overflow).
         let now = min(max(query.now, -supported.upperBound), 2 * supported.upperBound)
-        noticeIndex = boundary(now + Int64(rules.minimumNoticeMinutes) * 60)
-        horizonIndex = boundary(now + Int64(rules.bookingHorizonDays) * 86_400)
+        let notice = Int64(rules.minimumNoticeMinutes) * 60, horizon = Int64(rules.bookingHorizonDays) * 86_400
+        noticeIndex = boundary(now + notice)
+        horizonIndex = boundary(now + horizon)
+        // boundary(now + offset) only grows with now: the unclamped index ceil((x - origin) / g)
+        // steps up once x - origin passes a multiple of g, and the clamped one moves when that
+        // step is at or above `lo` and below `hi`.
+        func nextMove(_ offset: Int64) -> Int64? {
+            let unclamped = ceilDiv(now + offset - origin, g)
+            guard unclamped < hi else { return nil }
+            return origin + max(unclamped, lo) * g + 1 - offset
+        }
+        switch (nextMove(notice), nextMove(horizon)) {
+        case let (a?, b?): changesAt = min(a, b)
+        case let (a, b): changesAt = a ?? b
+        }
     }
 
     @inline(__always)

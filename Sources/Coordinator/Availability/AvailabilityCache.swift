@@ -4,12 +4,13 @@ import Synchronization
 ///
 /// One entry per (vendor, query string). An entry is served only while it is still the answer: it
 /// records the vendor revision it was computed at (the revision changes in the same transaction
-/// as any input, so a stale revision is never served) and the minute of "now" it was computed
-/// in (minimum notice and horizon move with time; the engine rounds them to the rules' granule,
-/// at least a minute). It also lives no longer than its time-to-live (5 minutes, the spec's)
-/// and the earliest deadline of a hold it counts (a hold stops blocking at its deadline).
-/// A newer answer replaces the entry in place, so old revisions and minutes do not pile up;
-/// the total body bytes are capped as well.
+/// as any input, so a stale revision is never served), and it lives no longer than its
+/// time-to-live (5 minutes, the spec's) and the answer's own `validUntil`: the earliest deadline
+/// of a hold it counts (a hold stops blocking at its deadline) and the instant minimum notice or
+/// the horizon moves past a slot (the engine rounds both to the rules' granule; for a window
+/// that neither boundary is crossing, that is later than the time-to-live). A newer answer
+/// replaces the entry in place, so old revisions do not pile up; the total body bytes are
+/// capped as well.
 public final class AvailabilityCache: Sendable {
     /// A vendor and the request's query string as sent. Keyed by the text, not the parsed
     /// query, so a hit skips parsing: only a valid query is ever stored, and the same text
@@ -30,12 +31,8 @@ public final class AvailabilityCache: Sendable {
         public var gzipBody: [UInt8]?
         public var etag: String
         public var revision: Int64
-        public var minute: Int64
         public var expiresAt: Int64
     }
-
-    /// ceil(now / 60): the engine rounds notice and horizon boundaries up to the granule.
-    public static func minute(of now: Int64) -> Int64 { (now + 59) / 60 }
 
     public let timeToLiveSeconds: Int64
     public let maximumBytes: Int
@@ -111,7 +108,7 @@ public final class AvailabilityCache: Sendable {
         guard isEnabled else { return nil }
         return storage.withLock { state in
             guard let entry = state.entries[key] else { return nil }
-            guard entry.revision == revision, entry.minute == Self.minute(of: now), entry.expiresAt > now else { return nil }
+            guard entry.revision == revision, entry.expiresAt > now else { return nil }
             return entry
         }
     }
@@ -124,8 +121,7 @@ public final class AvailabilityCache: Sendable {
         guard isEnabled, body.count <= maximumBytes / 4 else { return }
         let expiresAt = min(now + timeToLiveSeconds, validUntil ?? Int64.max)
         guard expiresAt > now else { return }
-        let entry = Entry(
-            body: body, gzipBody: gzipBody, etag: etag, revision: revision, minute: Self.minute(of: now), expiresAt: expiresAt)
+        let entry = Entry(body: body, gzipBody: gzipBody, etag: etag, revision: revision, expiresAt: expiresAt)
         let size = entry.size
         storage.withLock { state in
             if let old = state.entries[key] {
@@ -134,7 +130,7 @@ public final class AvailabilityCache: Sendable {
                 state.bytes -= old.size
             }
             if state.bytes + size > maximumBytes {
-                state.entries = state.entries.filter { $0.value.expiresAt > now && $0.value.minute == entry.minute }
+                state.entries = state.entries.filter { $0.value.expiresAt > now }
                 state.bytes = state.entries.values.reduce(0) { $0 + $1.size }
                 while state.bytes + size > maximumBytes, let victim = state.entries.first {
                     state.bytes -= victim.value.size

@@ -12,7 +12,8 @@ public struct VendorAvailability: Sendable {
     public var computedAt: Int64
     public var computationNanos: UInt64
     /// When this answer stops being true even if nothing is written: the earliest deadline of a
-    /// hold it counts as reserved (a hold stops blocking at its deadline, before any sweeper runs).
+    /// hold it counts as reserved (a hold stops blocking at its deadline, before any sweeper runs)
+    /// or the instant minimum notice or the horizon moves past a slot, whichever comes first.
     public var validUntil: Int64?
 }
 
@@ -45,7 +46,7 @@ public struct AvailabilityService {
         return VendorAvailability(
             vendorID: vendorID, revision: inputs.vendor.revision, result: result, computedAt: query.now,
             computationNanos: SystemTime.monotonicNanos() - started,
-            validUntil: inputs.holds.compactMap(\.deadline).min())
+            validUntil: (inputs.holds.compactMap(\.deadline) + [result.changesAt].compactMap { $0 }).min())
     }
 
     /// Why a requested slot cannot be held, or nil when it can: the slot must be one the engine
