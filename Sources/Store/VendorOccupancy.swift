@@ -5,7 +5,8 @@ import Postgres
 /// from one snapshot: the revision it carries matches the intervals and reservations with it.
 public struct VendorOccupancy: Sendable {
     public var vendor: Vendor
-    /// Calendar intervals overlapping the span.
+    /// Calendar intervals overlapping the span, without their UIDs (availability does not
+    /// depend on them, and each would be one more string to send and read).
     public var busy: [BusyInterval]
     /// Reservations overlapping the span that block their slot at `now`.
     public var holds: [BlockingReservation]
@@ -30,8 +31,9 @@ extension VendorStore {
     ) throws -> VendorOccupancy? {
         guard UUIDText.isValid(id) else { return nil }
         // Every row has the same columns: the kind, the vendor's columns (filled on its one
-        // row), then three numbers and two texts for an interval or a reservation. On the
-        // vendor's row the middle number is 1 when its rules were left out.
+        // row), then three numbers and two texts for an interval or a reservation (the last
+        // text is always NULL now). On the vendor's row the middle number is 1 when its rules
+        // were left out.
         let rows = try connection.query("""
             SELECT 0, id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")),
                    CASE WHEN revision = $4::bigint THEN NULL ELSE rules::text END,
@@ -40,7 +42,7 @@ extension VendorStore {
             UNION ALL
             SELECT 1, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text,
                    extract(epoch FROM lower(period))::bigint, extract(epoch FROM upper(period))::bigint, NULL::bigint,
-                   status, uid
+                   status, NULL::text
             FROM calendar_intervals
             WHERE vendor_id = $1::uuid AND period && tstzrange(to_timestamp($2), to_timestamp($3), '[)')
             UNION ALL
@@ -64,8 +66,7 @@ extension VendorStore {
             case 1:
                 busy.append(BusyInterval(
                     start: try row.int64(values), end: try row.int64(values + 1),
-                    status: try row.string(values + 3) == "tentative" ? .tentative : .busy,
-                    uid: try row.optional(String.self, values + 4)))
+                    status: try row.string(values + 3) == "tentative" ? .tentative : .busy))
             default:
                 let reservation = BlockingReservation(
                     id: try row.string(values + 3),
