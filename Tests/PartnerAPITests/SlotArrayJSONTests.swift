@@ -61,6 +61,21 @@ import Testing
         #expect(object["isAvailable"] as? Bool == false)
     }
 
+    /// Bits that stand for no code are dropped from a set.
+    @Test func unknownReasonBitsAreIgnored() throws {
+        let odd = AvailabilityResult(
+            candidates: [.init(start: 0, reasons: SlotReasonSet(rawValue: 0x80)), .init(start: 3600, reasons: SlotReasonSet(rawValue: 0xFF))],
+            messages: [:], computedVersion: "v", slotMinutes: 60)
+        #expect(SlotReasonSet(rawValue: 0x80).isEmpty)
+        let (json, catalog) = SlotArrayJSON(computedAt: 0, computedVersion: "v", includeConfidence: true).render(odd)
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [[String: Any]])
+        #expect(objects[0]["isAvailable"] as? Bool == true)
+        #expect(objects[0]["confidence"] as? Double == 1.0)
+        #expect(objects[1]["reasons"] as? [String] == SlotReasonCode.allCases.map(\.rawValue))
+        #expect(objects[1]["confidence"] as? Double == 0.0)
+        #expect(catalog.count == SlotReasonCode.allCases.count)
+    }
+
     @Test func noSlotsIsAnEmptyArray() {
         let empty = AvailabilityResult(candidates: [], messages: [:], computedVersion: "v", slotMinutes: 60)
         let (json, catalog) = SlotArrayJSON(computedAt: 0, computedVersion: "v", includeConfidence: true).render(empty)

@@ -54,8 +54,9 @@ public struct AvailabilitySlot: Sendable, Hashable, CustomStringConvertible {
 public struct SlotReasonSet: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
 
+    /// Bits that stand for no code are dropped.
     public init(rawValue: UInt8) {
-        self.rawValue = rawValue
+        self.rawValue = rawValue & UInt8(truncatingIfNeeded: (1 << SlotReasonCode.allCases.count) - 1)
     }
 
     public init(_ code: SlotReasonCode) {

@@ -51,7 +51,7 @@ struct SlotArrayJSON {
                 let set = Int(candidate.reasons.rawValue)
                 if middleStart[set] < 0 {
                     middleStart[set] = middles.count
-                    middles += Self.middle(candidate.reasons, includeConfidence: includeConfidence)
+                    middles += (includeConfidence ? Self.middlesWithConfidence : Self.middlesWithoutConfidence)[set]
                     middleCount[set] = middles.count - middleStart[set]
                     present.formUnion(candidate.reasons)
                 }
@@ -82,6 +82,10 @@ struct SlotArrayJSON {
         }
         return present.codes.map { ($0.rawValue, result.messages[$0] ?? "") }
     }
+
+    /// The middle of every reason set, by its raw value: built once per process.
+    private static let middlesWithConfidence = (0...255).map { middle(SlotReasonSet(rawValue: UInt8($0)), includeConfidence: true) }
+    private static let middlesWithoutConfidence = (0...255).map { middle(SlotReasonSet(rawValue: UInt8($0)), includeConfidence: false) }
 
     /// `","isAvailable":…[,"confidence":…],"reasons":[…]`: everything a slot's reasons decide.
     static func middle(_ reasons: SlotReasonSet, includeConfidence: Bool) -> [UInt8] {
