@@ -223,7 +223,12 @@ struct AvailabilityAPITests {
         // Log every statement of this database; the responder's reconnected session picks it up.
         let admin = try service.sql()
         try admin.execute(script: "ALTER DATABASE \(service.database) SET log_statement = 'all'")
-        try admin.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        // Listed first and terminated one by one: in one statement the planner may call
+        // pg_terminate_backend before checking `pid <> pg_backend_pid()` and end this session.
+        let others = try admin.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).map { try $0.int(0) }
+        for pid in others { try admin.query("SELECT pg_terminate_backend($1)", [pid]) }
         #expect(eventually(seconds: 5) {
             (try? admin.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").first!.int(0)) == 0
         })
