@@ -28,7 +28,7 @@ public enum Gzip {
     }
 
     /// gzip in one fast pass, for an answer sent once (`CFastGzip`: fixed Huffman codes, greedy
-    /// matching). On availability JSON, whose slots repeat each other, about ten times faster
+    /// matching). On availability JSON, whose slots repeat each other, about seven times faster
     /// than zlib's level 1 for output about a third larger; on input that does not repeat, up to
     /// 9/8 of its size. Nil only for input of 4 GiB or more.
     public static func compressFast(_ bytes: [UInt8]) -> [UInt8]? {

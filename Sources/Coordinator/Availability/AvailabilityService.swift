@@ -94,7 +94,7 @@ public struct AvailabilityService {
     /// the rare case that the rules just read need more. The rules themselves are read only when
     /// the revision differs from the one they were last decoded at.
     static func inputs(of vendorID: String, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> Inputs? {
-        let known = knownVendors.withLock { $0[vendorID] }
+        var known = knownVendors.withLock { $0[vendorID] }
         var margin = known?.margin ?? widestMargin
         while true {
             let window = UTCInterval(start: span.start - margin, end: span.end + margin)
@@ -104,7 +104,13 @@ public struct AvailabilityService {
                 return nil
             }
             let rules: VendorRules
-            if occupancy.rulesOmitted, let known, known.revision == occupancy.vendor.revision {
+            if occupancy.rulesOmitted {
+                // Left out only when the revision is the one passed, whose rules `known` holds;
+                // should that ever not hold, read again with the rules.
+                guard let known, known.revision == occupancy.vendor.revision else {
+                    known = nil
+                    continue
+                }
                 rules = known.rules
             } else {
                 rules = try VendorRulesDocument.rules(of: occupancy.vendor)
