@@ -1,4 +1,5 @@
-// CRC-32 (gzip's polynomial, bit-reflected) by carry-less multiplication.
+// CRC-32 (gzip's polynomial, bit-reflected) by carry-less multiplication on x86-64; zlib's
+// table-driven CRC elsewhere and for short inputs.
 //
 // 64 bytes are folded per step into four 128-bit lanes, the lanes are folded into one, and
 // zlib reduces the last 128 bits and goes through the tail. The constants are x^(4·128±32) and
@@ -6,8 +7,10 @@
 // for Generic Polynomials Using PCLMULQDQ Instruction" (Linux's crc32-pclmul uses the same).
 #include "fast_gzip.h"
 
-#include <immintrin.h>
 #include <zlib.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
 
 __attribute__((target("pclmul,sse4.1")))
 static uint32_t crc32_folded(uint32_t crc, const uint8_t *p, size_t length) {
@@ -39,10 +42,15 @@ static uint32_t crc32_folded(uint32_t crc, const uint8_t *p, size_t length) {
     return (uint32_t)crc32(~raw, p, (uInt)length);
 }
 
+#endif
+
+// zlib's own CRC, in pieces of at most 1 GiB (its length is an unsigned int).
 uint32_t bk_crc32(uint32_t crc, const uint8_t *data, size_t length) {
+#if defined(__x86_64__)
     if (length >= 64 && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
         return crc32_folded(crc, data, length);
     }
+#endif
     uint32_t result = crc;
     for (; length > 0x40000000u; data += 0x40000000u, length -= 0x40000000u) {
         result = (uint32_t)crc32(result, data, 0x40000000u);
