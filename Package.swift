@@ -55,9 +55,9 @@ let package = Package(
         .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine", "CSHA256"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore", "TestSupport"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport", "Coordinator", "Availability"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
-        .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store", "Gzip", "CZlib", "Availability"]),
+        .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store", "Gzip", "CZlib", "Availability", "Coordinator"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres", "Store", "TestSupport", "Gzip"]),
     ]
 )

@@ -84,7 +84,7 @@ struct QueryPlan {
         // step is at or above `lo` and below `hi`.
         func nextMove(_ offset: Int64) -> Int64? {
             let unclamped = ceilDiv(now + offset - origin, g)
-            guard unclamped < hi else { return nil }
+            guard lo < hi, unclamped < hi else { return nil }  // no slots, or past the last start
             return origin + max(unclamped, lo) * g + 1 - offset
         }
         switch (nextMove(notice), nextMove(horizon)) {

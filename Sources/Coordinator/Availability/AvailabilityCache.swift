@@ -2,14 +2,14 @@ import Synchronization
 
 /// Rendered availability answers shared by the responder's threads.
 ///
-/// One entry per (vendor, query string). An entry is served only while it is still the answer: it
-/// records the vendor revision it was computed at (the revision changes in the same transaction
-/// as any input, so a stale revision is never served), and it lives no longer than its
-/// time-to-live (5 minutes, the spec's) and the answer's own `validUntil`: the earliest deadline
-/// of a hold it counts (a hold stops blocking at its deadline) and the instant minimum notice or
-/// the horizon moves past a slot (the engine rounds both to the rules' granule; for a window
-/// that neither boundary is crossing, that is later than the time-to-live). A newer answer
-/// replaces the entry in place, so old revisions do not pile up; the total body bytes are
+/// One entry per (vendor, query string). An entry is served only while it is still the answer.
+/// It records the vendor revision it was computed at (the revision changes in the same
+/// transaction as any input, so a stale revision is never served) and the "now" it was computed
+/// for, and it is served from that instant until the earliest of its time-to-live (5 minutes,
+/// the spec's), the deadline of a hold it counts (a hold stops blocking at its deadline) and the
+/// instant minimum notice or the horizon reaches another granule of its window (the engine's
+/// `changesAt`; for a window neither boundary is crossing, later than the time-to-live). A newer
+/// answer replaces the entry in place, so old revisions do not pile up; the total body bytes are
 /// capped as well.
 public final class AvailabilityCache: Sendable {
     /// A vendor and the request's query string as sent. Keyed by the text, not the parsed
@@ -31,6 +31,8 @@ public final class AvailabilityCache: Sendable {
         public var gzipBody: [UInt8]?
         public var etag: String
         public var revision: Int64
+        /// The "now" the answer was computed for; it is the answer from then until `expiresAt`.
+        public var computedAt: Int64
         public var expiresAt: Int64
     }
 
@@ -108,7 +110,9 @@ public final class AvailabilityCache: Sendable {
         guard isEnabled else { return nil }
         return storage.withLock { state in
             guard let entry = state.entries[key] else { return nil }
-            guard entry.revision == revision, entry.expiresAt > now else { return nil }
+            // Not before it was computed either: a thread whose clock reading came first, or a
+            // clock stepped back, must not see an answer computed past a notice or horizon step.
+            guard entry.revision == revision, entry.computedAt <= now, now < entry.expiresAt else { return nil }
             return entry
         }
     }
@@ -121,7 +125,7 @@ public final class AvailabilityCache: Sendable {
         guard isEnabled, body.count <= maximumBytes / 4 else { return }
         let expiresAt = min(now + timeToLiveSeconds, validUntil ?? Int64.max)
         guard expiresAt > now else { return }
-        let entry = Entry(body: body, gzipBody: gzipBody, etag: etag, revision: revision, expiresAt: expiresAt)
+        let entry = Entry(body: body, gzipBody: gzipBody, etag: etag, revision: revision, computedAt: now, expiresAt: expiresAt)
         let size = entry.size
         storage.withLock { state in
             if let old = state.entries[key] {
