@@ -9,11 +9,13 @@ import Testing
 /// written by the calendar store.
 @Suite(.serialized)
 struct AvailabilityAPITests {
-    /// Monday 2026-11-30 in Berlin (UTC+1): 09:00-12:00 local is 08:00-11:00Z.
+    /// Monday 2029-11-26 in Berlin (UTC+1): 09:00-12:00 local is 08:00-11:00Z. Years ahead, with a
+    /// horizon that reaches it, so that "now" (the responder's clock) is never near the window:
+    /// minimum notice and the horizon then mark nothing in it, whatever day the tests run.
     static let mondayRules = """
-        {"timeZone":"Europe/Berlin","weeklyHours":{"monday":[{"start":"09:00","end":"12:00"}]},"slotMinutes":30}
+        {"timeZone":"Europe/Berlin","weeklyHours":{"monday":[{"start":"09:00","end":"12:00"}]},"slotMinutes":30,"bookingHorizonDays":3660}
         """
-    static let window = "startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T12:00:00Z&slotDuration=30"
+    static let window = "startTime=2029-11-26T08:00:00Z&endTime=2029-11-26T12:00:00Z&slotDuration=30"
 
     func setUp(_ service: Service, rules: String = mondayRules) throws -> (key: String, vendor: String) {
         let key = try service.createPartner().key
@@ -37,8 +39,8 @@ struct AvailabilityAPITests {
         let slots = slots(response)
         try #require(slots.count == 8)
         #expect(slots.map { $0["isAvailable"] as? Bool } == [true, true, true, true, true, true, false, false])
-        #expect(slots.first?["startTime"] as? String == "2026-11-30T08:00:00Z")
-        #expect(slots.last?["endTime"] as? String == "2026-11-30T12:00:00Z")
+        #expect(slots.first?["startTime"] as? String == "2029-11-26T08:00:00Z")
+        #expect(slots.last?["endTime"] as? String == "2029-11-26T12:00:00Z")
         #expect(slots[0]["confidence"] as? Double == 1.0)
         #expect(slots[7]["confidence"] as? Double == 0.4)
         #expect(slots[7]["reasons"] as? [String] == ["outside_working_hours"])
@@ -72,10 +74,10 @@ struct AvailabilityAPITests {
             let source = try CalendarStore(connection: conn).findOrCreateSource(vendorID: vendor, name: "work", kind: .icsFile)
             try CalendarStore(connection: conn).replaceIntervals(
                 source: source,
-                covered: UTCInterval(start: try RFC3339.parse("2026-11-30T00:00:00Z"), end: try RFC3339.parse("2026-12-01T00:00:00Z")),
+                covered: UTCInterval(start: try RFC3339.parse("2029-11-26T00:00:00Z"), end: try RFC3339.parse("2029-11-27T00:00:00Z")),
                 intervals: [
-                    BusyInterval(start: try RFC3339.parse("2026-11-30T08:00:00Z"), end: try RFC3339.parse("2026-11-30T08:30:00Z"), status: .busy),
-                    BusyInterval(start: try RFC3339.parse("2026-11-30T09:00:00Z"), end: try RFC3339.parse("2026-11-30T09:30:00Z"), status: .tentative),
+                    BusyInterval(start: try RFC3339.parse("2029-11-26T08:00:00Z"), end: try RFC3339.parse("2029-11-26T08:30:00Z"), status: .busy),
+                    BusyInterval(start: try RFC3339.parse("2029-11-26T09:00:00Z"), end: try RFC3339.parse("2029-11-26T09:30:00Z"), status: .tentative),
                 ], contentDigest: nil)
         }
         #expect(try calendars.sources(vendorID: vendor).first?.status == "ok")
@@ -133,7 +135,7 @@ struct AvailabilityAPITests {
         #expect(slots(try #require(changed)).filter { $0["isAvailable"] as? Bool == true }.count == 4)
     }
 
-    static let week = "startTime=2026-11-30T00:00:00Z&endTime=2026-12-07T00:00:00Z&slotDuration=30&includeConfidence=true"
+    static let week = "startTime=2029-11-26T00:00:00Z&endTime=2029-12-03T00:00:00Z&slotDuration=30&includeConfidence=true"
 
     /// A client that accepts gzip gets the cached answer compressed, with its own entity tag.
     @Test func gzipIsSentToClientsThatAcceptIt() throws {
@@ -161,7 +163,7 @@ struct AvailabilityAPITests {
         }
         // Small answers are not worth compressing.
         let small = try service.get(
-            "/v1/vendors/\(vendor)/availability?startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T09:00:00Z&slotDuration=60",
+            "/v1/vendors/\(vendor)/availability?startTime=2029-11-26T08:00:00Z&endTime=2029-11-26T09:00:00Z&slotDuration=60",
             key: key, headers: ["Accept-Encoding": "gzip"])
         #expect(small.status == 200)
         #expect(small.body.count < 1024)
@@ -252,14 +254,14 @@ struct AvailabilityAPITests {
     }
 
     @Test(arguments: [
-        ("endTime=2026-11-30T12:00:00Z", "startTime"),
-        ("startTime=2026-11-30&endTime=2026-11-30T12:00:00Z", "startTime"),
-        ("startTime=2026-11-30T12:00:00Z&endTime=2026-11-30T08:00:00Z", "endTime"),
-        ("startTime=2026-11-30T12:00:00Z&endTime=2026-11-30T12:00:00Z", "endTime"),
-        ("startTime=2026-11-30T00:00:00Z&endTime=2027-02-01T00:00:01Z", "endTime"),
-        ("startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T12:00:00Z&slotDuration=0", "slotDuration"),
-        ("startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T12:00:00Z&slotDuration=abc", "slotDuration"),
-        ("startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T12:00:00Z&includeConfidence=maybe", "includeConfidence"),
+        ("endTime=2029-11-26T12:00:00Z", "startTime"),
+        ("startTime=2029-11-26&endTime=2029-11-26T12:00:00Z", "startTime"),
+        ("startTime=2029-11-26T12:00:00Z&endTime=2029-11-26T08:00:00Z", "endTime"),
+        ("startTime=2029-11-26T12:00:00Z&endTime=2029-11-26T12:00:00Z", "endTime"),
+        ("startTime=2029-11-26T00:00:00Z&endTime=2030-01-28T00:00:01Z", "endTime"),
+        ("startTime=2029-11-26T08:00:00Z&endTime=2029-11-26T12:00:00Z&slotDuration=0", "slotDuration"),
+        ("startTime=2029-11-26T08:00:00Z&endTime=2029-11-26T12:00:00Z&slotDuration=abc", "slotDuration"),
+        ("startTime=2029-11-26T08:00:00Z&endTime=2029-11-26T12:00:00Z&includeConfidence=maybe", "includeConfidence"),
     ])
     func badQueriesAre400NamingTheParameter(query: String, parameter: String) throws {
         let service = try Service()
@@ -277,7 +279,7 @@ struct AvailabilityAPITests {
         defer { service.stop() }
         let (key, _) = try setUp(service)
         let tooLong = try service.get(
-            "/v1/vendors/\(try service.createVendor())/availability?startTime=2026-11-01T00:00:00Z&endTime=2027-01-15T00:00:00Z", key: key)
+            "/v1/vendors/\(try service.createVendor())/availability?startTime=2029-11-01T00:00:00Z&endTime=2030-01-15T00:00:00Z", key: key)
         #expect(tooLong.status == 400)
         #expect((tooLong.error?["message"] as? String)?.contains("62 days") == true)
         let missing = try service.get("/v1/vendors/00000000-0000-0000-0000-000000000000/availability?\(Self.window)", key: key)
