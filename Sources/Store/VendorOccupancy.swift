@@ -23,7 +23,7 @@ extension VendorStore {
     /// The vendor with its calendar intervals and slot-blocking reservations overlapping
     /// `span`, or nil for an unknown vendor. One statement, one round trip, one snapshot.
     ///
-    /// When the vendor's revision is `knownRulesRevision`, its rules document (about 1 KB of
+    /// When the vendor's revision is `knownRulesRevision`, its rules document (about 700 bytes of
     /// JSON for PostgreSQL to print and for the caller to read and hash) is not sent; see
     /// ``VendorOccupancy/rulesOmitted``.
     public func occupancy(

@@ -32,6 +32,7 @@ import Testing
             Array(String(repeating: slot, count: 400).utf8),
             (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &random) },
             (0..<50_000).map { _ in UInt8.random(in: 0...3, using: &random) },
+            (0..<100_000).map { _ in UInt8.random(in: 144...255, using: &random) },  // every literal 9 bits: the bound's worst case
             Array(repeating: 0xFF, count: 300_000),
             block + block,  // repeats from 40,000 back: past the window, so literals
             Array(block.prefix(32_000)) + Array(block.prefix(32_000)),  // a match 32,000 back

@@ -76,6 +76,13 @@ import Testing
         #expect(catalog.count == SlotReasonCode.allCases.count)
     }
 
+    /// A reason set is one byte, and the slot JSON has a part for each of its 256 values: a
+    /// ninth code would not fit and would silently vanish from every answer.
+    @Test func everyReasonCodeFitsTheSet() {
+        #expect(SlotReasonCode.allCases.count <= 8)
+        #expect(SlotReasonCode.allCases.allSatisfy { SlotReasonSet($0).codes == [$0] })
+    }
+
     @Test func noSlotsIsAnEmptyArray() {
         let empty = AvailabilityResult(candidates: [], messages: [:], computedVersion: "v", slotMinutes: 60)
         let (json, catalog) = SlotArrayJSON(computedAt: 0, computedVersion: "v", includeConfidence: true).render(empty)

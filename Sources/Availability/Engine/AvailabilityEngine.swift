@@ -49,8 +49,8 @@ public struct AvailabilityEngine: Sendable {
     /// `computedVersion` is SHA-256 (its first 128 bits, base64url: 22 characters) over: the engine version; the rules in canonical form;
     /// the zone's UTC offsets over the window (so a tzdata update shows); the normalised window
     /// and slot length; `onlyAvailable`; the notice and horizon boundaries rounded up to the
-    /// granule and clamped to the window (so `now` moves the version only when it moves a slot
-    /// across a boundary); and the busy, tentative and reserved sets as granule bitsets over the
+    /// granule and clamped to the window's slot starts (so `now` moves the version only when a
+    /// boundary reaches another granule among them: ``AvailabilityResult/changesAt``); and the busy, tentative and reserved sets as granule bitsets over the
     /// window plus buffers (so order, duplicates, uids and time outside the window do not matter,
     /// and any change to blocking time inside it does). Equal inputs give equal bytes.
     public func compute(

@@ -100,9 +100,10 @@ public struct AvailabilityResult: Sendable, Hashable {
     public var computedVersion: String
     /// The slot length actually used, in minutes.
     public var slotMinutes: Int
-    /// The first instant after the query's `now` at which the same inputs could give another
-    /// answer: minimum notice or the horizon reaches the next granule that can move a slot's
-    /// reasons. Nil when the passing of time alone never changes it.
+    /// The first instant after the query's `now` at which the same inputs may give another
+    /// answer: minimum notice or the horizon reaches another granule among the slot starts (the
+    /// version changes then; a slot's reasons change only if a candidate starts there). Nil when
+    /// the passing of time alone never changes the answer.
     public var changesAt: Int64?
 
     public init(

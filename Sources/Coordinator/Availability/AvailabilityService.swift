@@ -79,6 +79,8 @@ public struct AvailabilityService {
     /// A vendor, its decoded rules, and what occupies its time around a span (see
     /// ``VendorOccupancy``).
     struct Inputs {
+        /// The vendor's row. Its `rulesJSON` is nil when the rules were not read again (the
+        /// responder held them for this revision): use `rules`, not `rulesJSON`.
         var vendor: Vendor
         var rules: VendorRules
         var busy: [BusyInterval]

@@ -59,7 +59,7 @@ struct SlotArrayJSON {
             }
         }
         json.raw(count: size, thenRoomFor: extra) { buffer in
-            var out = Writer(next: buffer.baseAddress!)
+            var out = Writer(next: buffer.baseAddress!, end: buffer.baseAddress! + buffer.count)
             out.byte(UInt8(ascii: "["))
             result.candidates.withUnsafeBufferPointer { candidates in
                 middles.withUnsafeBufferPointer { middles in
@@ -116,14 +116,23 @@ struct SlotArrayJSON {
         }
     }
 
+    /// Writes through a pointer into a buffer sized beforehand; debug builds (the tests) check
+    /// every write against its end.
     private struct Writer {
         var next: UnsafeMutablePointer<UInt8>
+        let end: UnsafeMutablePointer<UInt8>
         /// The day of the last instant written, and where its `YYYY-MM-DDT` is.
         var day = Int64.min
         var date: UnsafeMutablePointer<UInt8>?
 
+        init(next: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
+            self.next = next
+            self.end = end
+        }
+
         @inline(__always)
         mutating func byte(_ value: UInt8) {
+            assert(next < end, "slot JSON written past its computed size")
             next.pointee = value
             next += 1
         }
@@ -136,6 +145,7 @@ struct SlotArrayJSON {
 
         /// `YYYY-MM-DDTHH:MM:SSZ`, the date copied from the previous instant of the same day.
         mutating func instant(_ seconds: Int64) {
+            assert(end - next >= 20, "slot JSON written past its computed size")
             let thisDay = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
             if thisDay == day, let date {
                 next.update(from: date, count: 11)
@@ -158,6 +168,7 @@ struct SlotArrayJSON {
 
         @inline(__always)
         mutating func put(_ text: StaticString) {
+            assert(end - next >= text.utf8CodeUnitCount, "slot JSON written past its computed size")
             next.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
             next += text.utf8CodeUnitCount
         }
@@ -165,6 +176,7 @@ struct SlotArrayJSON {
         @inline(__always)
         mutating func put(_ bytes: UnsafeRawBufferPointer) {
             guard let base = bytes.baseAddress else { return }
+            assert(end - next >= bytes.count, "slot JSON written past its computed size")
             UnsafeMutableRawPointer(next).copyMemory(from: base, byteCount: bytes.count)
             next += bytes.count
         }

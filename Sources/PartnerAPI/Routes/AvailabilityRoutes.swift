@@ -57,10 +57,10 @@ extension PartnerAPIHandler {
                 onlyAvailable: query.onlyAvailable))
         let etag = "\"\(computed.result.computedVersion)-\(query.includeConfidence ? "c" : "n")\""
         let body = AvailabilityJSON.render(computed, request: query)
-        // An answer the cache keeps is sent many times: zlib makes it smallest. One sent once
-        // gets the fast pass: it costs the responder about what it saves nginx and the client
-        // (measured), and the partner receives about a fourteenth of the bytes. zlib's level 1
-        // cost the machine more than it saved.
+        // With the cache on, the answer is stored and may be sent many times: zlib makes it
+        // smallest. With the cache off it is sent once and gets the fast pass: that costs the
+        // responder about what it saves nginx and the client (measured), and the partner
+        // receives about a fourteenth of the bytes. zlib's level 1 cost more than it saved.
         let compressed = gzip && body.count >= Self.gzipMinimumBytes
             ? (cache.isEnabled ? Gzip.compress(body) : Gzip.compressFast(body)) : nil
         cache.noteRevision(computed.revision, of: vendorID, readAt: readAt)
