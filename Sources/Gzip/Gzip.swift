@@ -75,6 +75,15 @@ public enum Gzip {
     /// (or `x-gzip`) or `*` entry whose q-value is not 0.
     public static func isAccepted(by acceptEncoding: String?) -> Bool {
         guard let acceptEncoding else { return false }
+        // Most clients send a list without q-values ("gzip, deflate, br"), read on its bytes here:
+        // then any gzip, x-gzip or * entry accepts.
+        if !acceptEncoding.utf8.contains(UInt8(ascii: ";")) {
+            return acceptEncoding.utf8.split(separator: UInt8(ascii: ",")).contains { entry in
+                let coding = entry.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
+                let lowered = coding.reversed().map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+                return lowered.elementsEqual("gzip".utf8) || lowered.elementsEqual("x-gzip".utf8) || lowered.elementsEqual("*".utf8)
+            }
+        }
         var star: Bool?
         for entry in acceptEncoding.split(separator: ",") {
             let parts = entry.split(separator: ";")

@@ -41,7 +41,8 @@ public struct Router<Handler> {
     }
 
     public func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/")
+        // Split on the byte: splitting on the Character "/" walks grapheme clusters.
+        let parts = path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
         var allowed: [String] = []
         for route in routes {
             guard let parameters = Self.bind(route.segments, parts) else { continue }
@@ -57,7 +58,7 @@ public struct Router<Handler> {
         guard pattern.count == parts.count else { return nil }
         var parameters: [String: String] = [:]
         for (expected, actual) in zip(pattern, parts) {
-            if expected.first == "{" && expected.last == "}" {
+            if expected.utf8.first == UInt8(ascii: "{") && expected.utf8.last == UInt8(ascii: "}") {
                 parameters[String(expected.dropFirst().dropLast())] = PercentDecoding.decode(actual)
             } else if !expected.utf8.elementsEqual(actual.utf8) {
                 // Bytes, not Characters: paths are ASCII, and this runs for every route.
