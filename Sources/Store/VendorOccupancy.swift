@@ -31,24 +31,22 @@ extension VendorStore {
     ) throws -> VendorOccupancy? {
         guard UUIDText.isValid(id) else { return nil }
         // Every row has the same columns: the kind, the vendor's columns (filled on its one
-        // row), then three numbers and two texts for an interval or a reservation (the last
-        // text is always NULL now). On the vendor's row the middle number is 1 when its rules
-        // were left out.
+        // row), then three numbers and a text for an interval or a reservation. On the vendor's
+        // row the middle number is 1 when its rules were left out.
         let rows = try connection.query("""
-            SELECT 0, id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")),
-                   CASE WHEN revision = $4::bigint THEN NULL ELSE rules::text END,
-                   NULL::bigint, NULL::bigint, CASE WHEN revision = $4::bigint THEN 1 END, NULL::text, NULL::text
+            SELECT 0, \(Self.columnsBeforeRules), CASE WHEN revision = $4::bigint THEN NULL ELSE rules::text END,
+                   NULL::bigint, NULL::bigint, CASE WHEN revision = $4::bigint THEN 1 END, NULL::text
             FROM vendors WHERE id = $1::uuid
             UNION ALL
             SELECT 1, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text,
                    extract(epoch FROM lower(period))::bigint, extract(epoch FROM upper(period))::bigint, NULL::bigint,
-                   status, NULL::text
+                   status
             FROM calendar_intervals
             WHERE vendor_id = $1::uuid AND period && tstzrange(to_timestamp($2), to_timestamp($3), '[)')
             UNION ALL
             SELECT 2, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text,
                    extract(epoch FROM lower(slot))::bigint, extract(epoch FROM upper(slot))::bigint,
-                   extract(epoch FROM deadline)::bigint, id::text, NULL::text
+                   extract(epoch FROM deadline)::bigint, id::text
             FROM reservations
             WHERE vendor_id = $1::uuid AND reservation_blocks_slot(state)
               AND slot && tstzrange(to_timestamp($2), to_timestamp($3), '[)')

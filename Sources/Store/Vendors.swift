@@ -64,8 +64,11 @@ public struct VendorStore {
         try connection.query("UPDATE vendors SET revision = revision + 1, updated_at = now() WHERE id = $1::uuid", [id])
     }
 
-    static let columns = """
-        id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")), rules::text
+    static let columns = "\(columnsBeforeRules), rules::text"
+
+    /// ``columns`` up to the rules, for statements that choose whether to send them.
+    static let columnsBeforeRules = """
+        id::text, name, timezone, revision, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at"))
         """
 
     /// A vendor from ``columns``, starting at column `first`.
