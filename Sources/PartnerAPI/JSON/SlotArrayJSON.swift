@@ -6,7 +6,7 @@ import BookijiCore
 /// An answer for a week of 30-minute slots is 336 objects and about 60 KB, and it is written
 /// for every answer not served from the cache, so this skips the general JSON writer. A slot is
 /// its two instants between constant pieces: the part from `isAvailable` to the end of `reasons`
-/// depends only on the slot's set of reasons and is encoded once per set, the date part of an
+/// depends only on the slot's set of reasons and is encoded once per process for each set, the date part of an
 /// instant is copied from the previous one of the same day, and the `computedAt` and
 /// `computedVersion` stamp is the same for every slot.
 struct SlotArrayJSON {
@@ -41,38 +41,35 @@ struct SlotArrayJSON {
         _ result: AvailabilityResult, into json: inout JSONWriter, thenRoomFor extra: Int = 0
     ) -> [(code: String, message: String)] {
         let length = Int64(result.slotMinutes) * 60
-        // The middles of the reason sets that occur, one after another; where each one is, by set.
-        var middles: [UInt8] = []
-        var middleStart = [Int](repeating: -1, count: 256), middleCount = [Int](repeating: 0, count: 256)
+        let table = includeConfidence ? Self.middlesWithConfidence : Self.middlesWithoutConfidence
         var present = SlotReasonSet()
         var size = 2 + max(0, result.candidates.count - 1) + result.candidates.count * fixedCount
-        result.candidates.withUnsafeBufferPointer { candidates in
-            for candidate in candidates {
-                let set = Int(candidate.reasons.rawValue)
-                if middleStart[set] < 0 {
-                    middleStart[set] = middles.count
-                    middles += (includeConfidence ? Self.middlesWithConfidence : Self.middlesWithoutConfidence)[set]
-                    middleCount[set] = middles.count - middleStart[set]
+        table.offsets.withUnsafeBufferPointer { offsets in
+            result.candidates.withUnsafeBufferPointer { candidates in
+                for candidate in candidates {
+                    let set = Int(candidate.reasons.rawValue)
+                    size += offsets[set + 1] - offsets[set]
                     present.formUnion(candidate.reasons)
                 }
-                size += middleCount[set]
             }
         }
         json.raw(count: size, thenRoomFor: extra) { buffer in
             var out = Writer(next: buffer.baseAddress!, end: buffer.baseAddress! + buffer.count)
             out.byte(UInt8(ascii: "["))
             result.candidates.withUnsafeBufferPointer { candidates in
-                middles.withUnsafeBufferPointer { middles in
-                    stamp.withUnsafeBytes { stamp in
-                        for (index, candidate) in candidates.enumerated() {
-                            if index > 0 { out.byte(UInt8(ascii: ",")) }
-                            out.put(Self.startKey)
-                            out.instant(candidate.start)
-                            out.put(Self.endKey)
-                            out.instant(candidate.start + length)
-                            let set = Int(candidate.reasons.rawValue)
-                            out.put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: middles[middleStart[set]..<(middleStart[set] + middleCount[set])])))
-                            out.put(stamp)
+                table.bytes.withUnsafeBufferPointer { middles in
+                    table.offsets.withUnsafeBufferPointer { offsets in
+                        stamp.withUnsafeBytes { stamp in
+                            for (index, candidate) in candidates.enumerated() {
+                                if index > 0 { out.byte(UInt8(ascii: ",")) }
+                                out.put(Self.startKey)
+                                out.instant(candidate.start)
+                                out.put(Self.endKey)
+                                out.instant(candidate.start + length)
+                                let set = Int(candidate.reasons.rawValue)
+                                out.put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: middles[offsets[set]..<offsets[set + 1]])))
+                                out.put(stamp)
+                            }
                         }
                     }
                 }
@@ -83,9 +80,26 @@ struct SlotArrayJSON {
         return present.codes.map { ($0.rawValue, result.messages[$0] ?? "") }
     }
 
-    /// The middle of every reason set, by its raw value: built once per process.
-    private static let middlesWithConfidence = (0...255).map { middle(SlotReasonSet(rawValue: UInt8($0)), includeConfidence: true) }
-    private static let middlesWithoutConfidence = (0...255).map { middle(SlotReasonSet(rawValue: UInt8($0)), includeConfidence: false) }
+    /// The middle of every reason set, one after another by the set's raw value, built once per
+    /// process: the middle of set `s` is `bytes[offsets[s]..<offsets[s + 1]]`.
+    private struct MiddleTable {
+        let bytes: [UInt8]
+        let offsets: [Int]
+
+        init(includeConfidence: Bool) {
+            var bytes: [UInt8] = [], offsets: [Int] = []
+            for raw in 0...255 {
+                offsets.append(bytes.count)
+                bytes += SlotArrayJSON.middle(SlotReasonSet(rawValue: UInt8(raw)), includeConfidence: includeConfidence)
+            }
+            offsets.append(bytes.count)
+            self.bytes = bytes
+            self.offsets = offsets
+        }
+    }
+
+    private static let middlesWithConfidence = MiddleTable(includeConfidence: true)
+    private static let middlesWithoutConfidence = MiddleTable(includeConfidence: false)
 
     /// `","isAvailable":…[,"confidence":…],"reasons":[…]`: everything a slot's reasons decide.
     static func middle(_ reasons: SlotReasonSet, includeConfidence: Bool) -> [UInt8] {
