@@ -75,36 +75,30 @@ public enum Gzip {
     /// (or `x-gzip`) or `*` entry whose q-value is not 0.
     public static func isAccepted(by acceptEncoding: String?) -> Bool {
         guard let acceptEncoding else { return false }
-        // Most clients send a list without q-values ("gzip, deflate, br"), read on its bytes here:
-        // then any gzip, x-gzip or * entry accepts.
-        if !acceptEncoding.utf8.contains(UInt8(ascii: ";")) {
-            return acceptEncoding.utf8.split(separator: UInt8(ascii: ",")).contains { entry in
-                let coding = entry.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
-                let lowered = coding.reversed().map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-                return lowered.elementsEqual("gzip".utf8) || lowered.elementsEqual("x-gzip".utf8) || lowered.elementsEqual("*".utf8)
-            }
-        }
+        // On the header's bytes: it comes with every request, and nearly always as plain ASCII.
         var star: Bool?
-        for entry in acceptEncoding.split(separator: ",") {
-            let parts = entry.split(separator: ";")
-            let coding = parts.first.map { $0.trimmingCharacters(in: " \t").lowercased() } ?? ""
+        for entry in acceptEncoding.utf8.split(separator: UInt8(ascii: ",")) {
+            let parts = entry.split(separator: UInt8(ascii: ";"))
+            let coding = parts.first.map(token) ?? []
             var quality = 1.0
             for parameter in parts.dropFirst() {
-                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " \t").lowercased() }
-                if pair.count == 2, pair[0] == "q" { quality = Double(pair[1]) ?? 1.0 }
+                let pair = parameter.split(separator: UInt8(ascii: "="), maxSplits: 1).map(token)
+                if pair.count == 2, pair[0] == [UInt8(ascii: "q")] {
+                    quality = Double(String(decoding: pair[1], as: UTF8.self)) ?? 1.0
+                }
             }
-            if coding == "gzip" || coding == "x-gzip" { return quality > 0 }
-            if coding == "*" { star = quality > 0 }
+            if coding.elementsEqual("gzip".utf8) || coding.elementsEqual("x-gzip".utf8) { return quality > 0 }
+            if coding.elementsEqual("*".utf8) { star = quality > 0 }
         }
         return star ?? false
     }
-}
 
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = self
-        while let c = s.first, set.contains(c) { s.removeFirst() }
-        while let c = s.last, set.contains(c) { s.removeLast() }
-        return String(s)
+    /// The bytes without the spaces and tabs around them, ASCII letters lowercased.
+    private static func token(_ bytes: Substring.UTF8View) -> [UInt8] {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else {
+            return []
+        }
+        return bytes[first...last].map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }
     }
 }
