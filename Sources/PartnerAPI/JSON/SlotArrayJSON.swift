@@ -106,7 +106,7 @@ struct SlotArrayJSON {
         var bytes = Array((reasons.isEmpty ? #"","isAvailable":true"# : #"","isAvailable":false"#).utf8)
         if includeConfidence {
             bytes += Array(#","confidence":"#.utf8)
-            bytes += Array((knownConfidence(reasons.confidence).map { "\($0)" } ?? "\(reasons.confidence)").utf8)
+            bytes += Array("\(reasons.confidence)".utf8)  // the table's levels print as "1.0", "0.8" … "0.0"
         }
         bytes += Array(#","reasons":["#.utf8)
         for (index, code) in reasons.codes.enumerated() {
@@ -115,19 +115,6 @@ struct SlotArrayJSON {
         }
         bytes.append(UInt8(ascii: "]"))
         return bytes
-    }
-
-    /// The confidence levels of the spec's table, as written; nil for any other value.
-    static func knownConfidence(_ value: Double) -> StaticString? {
-        switch value {
-        case 1.0: "1.0"
-        case 0.8: "0.8"
-        case 0.6: "0.6"
-        case 0.4: "0.4"
-        case 0.2: "0.2"
-        case 0.0: "0.0"
-        default: nil
-        }
     }
 
     /// Writes through a pointer into a buffer sized beforehand; debug builds (the tests) check
