@@ -32,8 +32,8 @@
 # browsers, curl --compressed), so availability answers travel gzipped. cached-plain and
 # uncached-plain repeat the two without that header (answers uncompressed) as context.
 # Prints req/s, p99, the CPU time per request of the responder, PostgreSQL (postmaster and
-# backends) and nginx (master and workers) during each measured run, read from /proc, which
-# varies less than req/s on a shared machine; the ratios cached/ping (target >= 0.8) and uncached/ping (target >= 0.4),
+# backends), nginx (master and workers) and wrk during each measured run, read from /proc, which
+# varies less than req/s on a shared machine, and the machine's context switches per request; the ratios cached/ping (target >= 0.8) and uncached/ping (target >= 0.4),
 # p99 < 10 ms for both availability targets, the availability body size (plain and gzipped) and
 # the responder's peak RSS (VmHWM) in each mode. Any non-2xx answer or socket error makes the run
 # invalid (exit 1).
@@ -215,14 +215,19 @@ cpu_ticks() {
     done
     echo "$total"
 }
+# children_ticks PID — user + system CPU of the finished children of shell PID (wrk), in ticks.
+children_ticks() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$1/stat"; }
+# switches — context switches of the whole machine since boot.
+switches() { awk '$1 == "ctxt" { print $2 }' /proc/stat; }
 # The responder, PostgreSQL's postmaster with its backends, nginx's master with its workers.
 responder_pids() { head -n1 "$work/bookiji.pid"; }
 postgres_pids() { local p; p=$(head -n1 "$pg/data/postmaster.pid"); echo "$p"; pgrep -P "$p" || true; }
 nginx_pids() { local p; p=$(head -n1 "$ngx/nginx.pid"); echo "$p"; pgrep -P "$p" || true; }
 
 # run_wrk NAME PATH [LUA-SCRIPT LUA-ARGS...] — warm-up, then the measured run; prints
-# "responder_us postgres_us nginx_us req_per_s p99_ms non2xx errors": the first three are the CPU
-# time each side spent per request during the measured run (wrk's own is not counted).
+# "responder_us postgres_us nginx_us wrk_us switches req_per_s p99_ms non2xx errors": the first
+# four are the CPU time each process spent per request during the measured run, the fifth the
+# machine's context switches per request.
 # Headers come from the array `headers` (each target sets it).
 run_wrk() {
     local name=$1 path=$2 out="$work/wrk-$1.txt"
@@ -238,13 +243,17 @@ run_wrk() {
     read -r -a responder < <(responder_pids)
     mapfile -t postgres < <(postgres_pids)
     mapfile -t server < <(nginx_pids)
-    local r0 p0 n0 r1 p1 n1 summary
+    local r0 p0 n0 w0 s0 r1 p1 n1 w1 s1 summary
     r0=$(cpu_ticks "${responder[@]}") p0=$(cpu_ticks "${postgres[@]}") n0=$(cpu_ticks "${server[@]}")
+    local me=$BASHPID
+    w0=$(children_ticks "$me") s0=$(switches)
     wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --latency "${hs[@]}" "${script[@]}" "$base$path" "${args[@]}" >"$out"
+    s1=$(switches) w1=$(children_ticks "$me")
     r1=$(cpu_ticks "${responder[@]}") p1=$(cpu_ticks "${postgres[@]}") n1=$(cpu_ticks "${server[@]}")
     summary=$(bk_wrk_summary "$out") || bk_die "could not parse wrk output for $name ($out)"
     awk -v hz="$(getconf CLK_TCK)" -v rps="${summary%% *}" -v d="$duration" -v r=$((r1 - r0)) -v p=$((p1 - p0)) -v n=$((n1 - n0)) \
-        'BEGIN { q = rps * d; if (q <= 0) q = 1; f = 1e6 / hz / q; printf "%.1f %.1f %.1f ", r * f, p * f, n * f }'
+        -v w=$((w1 - w0)) -v s=$((s1 - s0)) \
+        'BEGIN { q = rps * d; if (q <= 0) q = 1; f = 1e6 / hz / q; printf "%.1f %.1f %.1f %.1f %.1f ", r * f, p * f, n * f, w * f, s / q }'
     echo "$summary"
 }
 
@@ -263,12 +272,12 @@ Bookiji Core availability benchmark (issue 3)
              (first vendor's first window: $slots slots, $open available)
 EOF
 
-declare -A rps p99 bad errs rss cpu_r cpu_p cpu_n
+declare -A rps p99 bad errs rss cpu_r cpu_p cpu_n cpu_w ctx
 invalid=0
 measure() { # measure TARGET PATH [LUA-SCRIPT LUA-ARGS...]
     local target=$1 result
     result=$(run_wrk "$@")
-    read -r "cpu_r[$target]" "cpu_p[$target]" "cpu_n[$target]" "rps[$target]" "p99[$target]" "bad[$target]" "errs[$target]" <<<"$result"
+    read -r "cpu_r[$target]" "cpu_p[$target]" "cpu_n[$target]" "cpu_w[$target]" "ctx[$target]" "rps[$target]" "p99[$target]" "bad[$target]" "errs[$target]" <<<"$result"
     if [ "${bad[$target]}" -ne 0 ] || [ "${errs[$target]}" != none ]; then invalid=1; fi
 }
 lua="$here/availability.lua"
@@ -291,7 +300,7 @@ headers=("$auth")
 measure uncached-plain / "$lua" "$work/vendors.txt" "$work/windows.txt"
 rss[uncached]=$(peak_rss_mib)
 
-printf '\n%-15s %-44s %10s %9s %8s  %-13s  %s\n' target request req/s p99_ms non-2xx socket_errors "CPU µs/request: responder postgres nginx"
+printf '\n%-15s %-44s %10s %9s %8s  %-13s  %s\n' target request req/s p99_ms non-2xx socket_errors "CPU µs/request: responder postgres nginx wrk; context switches/request"
 for target in roof bigroof ping cached cached-plain uncached uncached-plain; do
     case "$target" in
         roof) shown="GET /static-roof.json" ;;
@@ -302,8 +311,8 @@ for target in roof bigroof ping cached cached-plain uncached uncached-plain; do
         uncached) shown="GET .../availability (cache off, gzip)" ;;
         uncached-plain) shown="GET .../availability (cache off, plain)" ;;
     esac
-    printf '%-15s %-44s %10s %9s %8s  %-13s  %9s %8s %5s\n' "$target" "$shown" "${rps[$target]}" "${p99[$target]}" \
-        "${bad[$target]}" "${errs[$target]}" "${cpu_r[$target]}" "${cpu_p[$target]}" "${cpu_n[$target]}"
+    printf '%-15s %-44s %10s %9s %8s  %-13s  %9s %8s %5s %5s  %5s\n' "$target" "$shown" "${rps[$target]}" "${p99[$target]}" \
+        "${bad[$target]}" "${errs[$target]}" "${cpu_r[$target]}" "${cpu_p[$target]}" "${cpu_n[$target]}" "${cpu_w[$target]}" "${ctx[$target]}"
 done
 
 missed=0
