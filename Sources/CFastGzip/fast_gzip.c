@@ -4,7 +4,7 @@
 // gather statistics to build Huffman codes, and both look for matches at every position. An
 // answer whose slots each repeat the one before needs neither: the fixed Huffman codes cost a
 // few percent of size, and after one match the next starts where it ended. This writes that
-// answer as about 4.4 KB in about 11 µs, plus 5 µs for its CRC (zlib level 1: 3.3 KB). On input
+// answer as about 4.4 KB in about 11 µs, plus 2-5 µs for its CRC (zlib level 1: 3.3 KB). On input
 // that does not repeat it is still correct, only larger (up to 9/8 of the input).
 #include "fast_gzip.h"
 
