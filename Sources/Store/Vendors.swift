@@ -7,8 +7,15 @@ public struct Vendor: Sendable, Hashable {
     public var name: String
     public var timeZone: String
     public var revision: Int64
-    public var createdAt: String
-    public var updatedAt: String
+    /// When the vendor was created and last changed, in milliseconds since the epoch: kept as
+    /// numbers, and spelled out only by ``createdAt`` and ``updatedAt``, because the availability
+    /// read fetches the vendor for every computed answer and shows neither.
+    public var createdAtMillis: Int64
+    public var updatedAtMillis: Int64
+    /// ``createdAtMillis`` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    public var createdAt: String { SQLTime.format(millis: createdAtMillis) }
+    /// ``updatedAtMillis`` as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    public var updatedAt: String { SQLTime.format(millis: updatedAtMillis) }
     /// The stored rules document, or nil for the defaults. Decoded by the Coordinator.
     public var rulesJSON: String?
 }
@@ -75,8 +82,8 @@ public struct VendorStore {
     static func vendor(_ row: PGRow, from first: Int) throws -> Vendor {
         Vendor(
             id: try row.string(first), name: try row.string(first + 1), timeZone: try row.string(first + 2),
-            revision: try row.int64(first + 3), createdAt: try SQLTime.text(row, first + 4),
-            updatedAt: try SQLTime.text(row, first + 5), rulesJSON: try row.optional(String.self, first + 6))
+            revision: try row.int64(first + 3), createdAtMillis: try row.int64(first + 4),
+            updatedAtMillis: try row.int64(first + 5), rulesJSON: try row.optional(String.self, first + 6))
     }
 
     static func vendor(_ row: PGRow) throws -> Vendor { try vendor(row, from: 0) }
