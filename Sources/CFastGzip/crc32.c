@@ -45,9 +45,9 @@ static uint32_t crc32_folded(uint32_t crc, const uint8_t *p, size_t length) {
 }
 
 // The same folding, 256 bytes per step in four 512-bit registers (four 128-bit lanes each), on
-// processors with VPCLMULQDQ: x^(2048±32) folds a register onto the one 256 bytes on, x^(512±32)
-// (the constants above) folds the four registers into one, whose lanes are then x0-x3 above.
-// x^(2048±32) mod P(x) in the same form, as zlib-ng's VPCLMULQDQ fold uses.
+// processors with VPCLMULQDQ. x^(2048±32) mod P(x), in the same form as the constants above (and
+// as zlib-ng's VPCLMULQDQ fold has them), folds each register onto the one 256 bytes further on;
+// x^(512±32) then folds the four registers into one, whose lanes are x0-x3 of the 128-bit path.
 __attribute__((target("vpclmulqdq,avx512f,avx512vl,pclmul,sse4.1")))
 static uint32_t crc32_folded_wide(uint32_t crc, const uint8_t *p, size_t length) {
     const __m512i by_sixteen = _mm512_broadcast_i32x4(_mm_set_epi64x(0x01322d1430, 0x011542778a));
