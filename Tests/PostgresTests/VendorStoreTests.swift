@@ -51,6 +51,54 @@ struct VendorStoreTests {
         #expect(bumped.vendor.revision == set.revision + 1)
     }
 
+    /// The read's rows share their columns (an interval's or a reservation's numbers sit in the
+    /// vendor's): each comes back with its own fields, only what overlaps the span, and a hold
+    /// whose deadline has passed by `now` as stale.
+    @Test func occupancyCarriesEachIntervalAndReservationWithItsFields() throws {
+        let (store, connection) = try makeStore()
+        let vendor = try store.create(name: "Clinic", timeZone: "UTC")
+        let partner = try PartnerStore(connection: connection).create(name: "Partner").partner
+        let day: Int64 = 1_796_083_200  // 2026-12-01T00:00:00Z
+        let calendars = CalendarStore(connection: connection)
+        let source = try calendars.findOrCreateSource(vendorID: vendor.id, name: "work", kind: .icsFile)
+        try connection.transaction { _ in
+            try calendars.replaceIntervals(
+                source: source, covered: UTCInterval(start: day - 86_400, end: day + 2 * 86_400),
+                intervals: [
+                    BusyInterval(start: day + 9 * 3600, end: day + 10 * 3600, status: .busy),
+                    BusyInterval(start: day + 11 * 3600, end: day + 11 * 3600 + 1800, status: .tentative),
+                    BusyInterval(start: day + 30 * 3600, end: day + 31 * 3600, status: .busy),  // next day
+                ],
+                contentDigest: nil)
+        }
+        let reservations = ReservationStore(connection: connection)
+        func hold(at hour: Int64, placedAt: Int64) throws -> ReservationRecord {
+            try reservations.insertAwaitingConfirmation(
+                ReservationStore.NewReservation(
+                    partnerID: partner.id, vendorID: vendor.id, requesterID: "r", slot: UTCInterval(start: day + hour * 3600, end: day + (hour + 1) * 3600),
+                    metadataJSON: "{}", idempotencyKey: nil),
+                now: placedAt, notificationReason: "test", notificationTopic: "test")
+        }
+        let now = day + 8 * 3600
+        let fresh = try hold(at: 14, placedAt: now - 60)
+        let old = try hold(at: 15, placedAt: now - 86_400)
+
+        let read = try #require(try store.occupancy(id: vendor.id, overlapping: UTCInterval(start: day, end: day + 86_400), now: now))
+        #expect(read.vendor.id == vendor.id)
+        #expect(read.vendor.name == "Clinic")
+        #expect(read.vendor.timeZone == "UTC")
+        #expect(read.vendor.createdAt == vendor.createdAt)
+        #expect(read.busy.sorted() == [
+            BusyInterval(start: day + 9 * 3600, end: day + 10 * 3600, status: .busy),
+            BusyInterval(start: day + 11 * 3600, end: day + 11 * 3600 + 1800, status: .tentative),
+        ])
+        #expect(read.holds.map(\.id) == [fresh.id])
+        #expect(read.holds.first?.interval == UTCInterval(start: day + 14 * 3600, end: day + 15 * 3600))
+        #expect(read.holds.first?.deadline == fresh.deadline)
+        #expect(read.stale.map(\.id) == [old.id])
+        #expect(read.stale.first?.deadline == old.deadline)
+    }
+
     @Test(arguments: ["Mars/Olympus_Mons", "CET", "GMT+1", "../etc/passwd", "/etc/localtime", "", "europe/berlin",
                       "Europe/Berlin/../../x"])
     func invalidTimeZoneIsRefusedNamingTheField(_ zone: String) throws {
