@@ -33,7 +33,8 @@
 # uncached-plain repeat the two without that header (answers uncompressed) as context.
 # Prints req/s, p99, the CPU time per request of the responder, PostgreSQL (postmaster and
 # backends), nginx (master and workers) and wrk during each measured run, read from /proc, which
-# varies less than req/s on a shared machine, and the machine's context switches per request; the ratios cached/ping (target >= 0.8) and uncached/ping (target >= 0.4),
+# varies less than req/s on a shared machine, and the machine's context switches per request;
+# the ratios cached/ping (target >= 0.8) and uncached/ping (target >= 0.4),
 # p99 < 10 ms for both availability targets, the availability body size (plain and gzipped) and
 # the responder's peak RSS (VmHWM) in each mode. Any non-2xx answer or socket error makes the run
 # invalid (exit 1).
