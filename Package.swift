@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C libraries through the system, each wrapped by exactly one Swift module.
@@ -39,13 +40,17 @@ let package = Package(
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
         .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store", "CalendarConnectors"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
-        .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Availability", "Coordinator", "Store", "Postgres", "FastCGI", "Gzip"]),
+        .target(
+            name: "PartnerAPI",
+            dependencies: ["BookijiCore", "Availability", "Coordinator", "FastCGI", "Gzip", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "bookiji",
             dependencies: [
                 "BookijiCore", "Availability", "ICalendar", "Postgres", "Store", "Coordinator",
                 "FastCGI", "PartnerAPI", "CalendarConnectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 

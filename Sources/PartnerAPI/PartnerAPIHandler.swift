@@ -1,20 +1,21 @@
 import BookijiCore
+import Coordinator
 import FastCGI
-import Postgres
-import Store
+import Logging
 
 /// The partner API on one responder thread: routing, authentication, error mapping, and this
-/// thread's own database connection.
+/// thread's own way into the database (a ``Database`` the Coordinator's use cases run on).
 public final class PartnerAPIHandler: FastCGIHandler {
     typealias Route = (PartnerAPIHandler, RequestContext) throws -> HTTPResponse
 
     let settings: APISettings
-    private var connection: PGConnection?
+    let database: Database
     private var authCache: [String: (partner: Partner, expires: UInt64)] = [:]
     private let router: Router<Route>
 
     public init(settings: APISettings) {
         self.settings = settings
+        self.database = Database(url: settings.databaseURL)
         var router = Router<Route>()
         router.add("GET", "/v1/health", access: .publicRoute) { api, _ in try api.health() }
         router.add("GET", "/v1/ping") { api, context in api.ping(context) }
@@ -34,14 +35,29 @@ public final class PartnerAPIHandler: FastCGIHandler {
         self.router = router
     }
 
+    /// Answers one request and logs it as one line: method, path, status, duration, the
+    /// partner, and a request id (the caller's `X-Request-Id` when it sends a usable one), which
+    /// the answer carries back in `X-Request-Id` and every log line of the request carries too.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let started = SystemTime.monotonicNanos()
+        var logger = ErrorResponse.logger
+        let requestID = RequestID.of(request)
+        logger[metadataKey: "requestId"] = "\(requestID)"
+        var partnerID: String?
+        var response: HTTPResponse
         do {
-            var response = try route(request)
+            response = try route(request, partnerID: &partnerID)
             if request.method == "HEAD" { response.body = [] }
-            return response
         } catch {
-            return ErrorResponse.make(ErrorResponse.classify(error))
+            response = ErrorResponse.make(ErrorResponse.classify(error, logger: logger))
         }
+        response.addHeader("X-Request-Id", requestID)
+        logger.info("request", metadata: [
+            "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
+            "durationMs": "\(Double((SystemTime.monotonicNanos() - started) / 1000) / 1000)",
+            "partnerId": "\(partnerID ?? "")",
+        ])
+        return response
     }
 
     public func bodyTooLarge(limit: Int, declared: Int) -> HTTPResponse {
@@ -50,7 +66,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
             details: ["limit": String(limit)]))
     }
 
-    private func route(_ request: HTTPRequest) throws -> HTTPResponse {
+    private func route(_ request: HTTPRequest, partnerID: inout String?) throws -> HTTPResponse {
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
             throw BookijiError(.notFound, "no route for \(request.method) \(request.path)")
@@ -62,27 +78,13 @@ public final class PartnerAPIHandler: FastCGIHandler {
         case .found(let handler, let access, let parameters):
             var context = RequestContext(request: request, pathParameters: parameters, partner: nil)
             switch access {
-            case .partner: context.partner = try authenticate(request)
+            case .partner:
+                context.partner = try authenticate(request)
+                partnerID = context.partner?.id
             case .vendor: context.vendorID = try authenticateVendor(request)
             case .publicRoute: break
             }
             return try handler(self, context)
-        }
-    }
-
-    /// This thread's database connection, (re)connected if needed.
-    func database() throws -> PGConnection {
-        do {
-            if let connection {
-                try connection.ensureConnected()
-                return connection
-            }
-            let fresh = try PGConnection(url: settings.databaseURL)
-            connection = fresh
-            return fresh
-        } catch {
-            Log.error("database: \(error.message)")
-            throw BookijiError(.serviceUnavailable, "the database is unavailable; retry shortly", retryAfter: 1)
         }
     }
 
@@ -98,7 +100,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
 
     private func authenticateVendor(_ request: HTTPRequest) throws -> String {
         let key = try bearerKey(request)
-        guard let vendorID = try VendorKeyStore(connection: database()).authenticate(apiKey: key) else {
+        guard let vendorID = try AccessControl(database: database).vendorID(forKey: key) else {
             throw BookijiError(.unauthorized, "unknown or revoked vendor key")
         }
         return vendorID
@@ -110,7 +112,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
         if let cached = authCache[key], cached.expires > now {
             return cached.partner
         }
-        guard let partner = try PartnerStore(connection: database()).authenticate(apiKey: key) else {
+        guard let partner = try AccessControl(database: database).partner(forKey: key) else {
             authCache[key] = nil
             throw BookijiError(.unauthorized, "unknown or revoked API key")
         }

@@ -23,6 +23,10 @@ public struct CalendarSource: Sendable, Hashable {
 public struct CalendarStore {
     let connection: PGConnection
 
+    public init(_ session: Session) {
+        self.connection = session.connection
+    }
+
     public init(connection: PGConnection) {
         self.connection = connection
     }

@@ -1,18 +1,13 @@
 import BookijiCore
 import Postgres
 
-/// A partner: an external booking system that calls the API with its own key.
-public struct Partner: Sendable, Hashable {
-    public var id: String
-    public var name: String
-    public var keyPrefix: String
-    public var createdAt: String
-    public var revokedAt: String?
-}
-
 /// SQL for partners and their API keys.
 public struct PartnerStore {
     let connection: PGConnection
+
+    public init(_ session: Session) {
+        self.connection = session.connection
+    }
 
     public init(connection: PGConnection) {
         self.connection = connection

@@ -1,6 +1,5 @@
 import BookijiCore
 import Postgres
-
 /// Small SQL fragments shared by the stores.
 enum SQLTime {
     /// A timestamptz column as epoch milliseconds; ``text(_:_:)`` renders it as RFC 3339 UTC
@@ -19,31 +18,7 @@ enum SQLTime {
         try row.optional(Int64.self, column).map { format(millis: $0) }
     }
 
-    static func format(millis: Int64) -> String {
-        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        let fraction = Int(millis - seconds * 1000)
-        var text = RFC3339.format(seconds)
-        text.removeLast()  // "Z"
-        let digits = String(fraction)
-        return text + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
-    }
-}
-
-/// Checks ids before they reach SQL, so a malformed id is "not found" rather than a cast error.
-public enum UUIDText {
-    public static func isValid(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return false }
-        for (i, byte) in bytes.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                guard byte == UInt8(ascii: "-") else { return false }
-            } else {
-                let isHex = (48...57).contains(byte) || (97...102).contains(byte) || (65...70).contains(byte)
-                guard isHex else { return false }
-            }
-        }
-        return true
-    }
+    static func format(millis: Int64) -> String { RFC3339.format(millis: millis) }
 }
 
 extension String {

@@ -5,6 +5,10 @@ import Postgres
 public struct VendorKeyStore {
     let connection: PGConnection
 
+    public init(_ session: Session) {
+        self.connection = session.connection
+    }
+
     public init(connection: PGConnection) {
         self.connection = connection
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Coordinator
 import Foundation
 import PartnerAPI
 import Postgres
@@ -12,6 +13,11 @@ struct DatabaseOptions: ParsableArguments {
         if let database, !database.isEmpty { return database }
         if let env = ProcessInfo.processInfo.environment["BOOKIJI_DATABASE_URL"], !env.isEmpty { return env }
         throw ValidationError("no database: pass --database URL or set BOOKIJI_DATABASE_URL")
+    }
+
+    /// The Coordinator's way into the database for this command.
+    func open() throws -> Database {
+        Database(url: try url())
     }
 
     func connect() throws -> PGConnection {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Coordinator
 import FastCGI
 import Foundation
+import Logging
 import PartnerAPI
 
 struct Serve: ParsableCommand {
@@ -51,6 +52,8 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        JSONLogHandler.bootstrap()
+        let logger = Logger(label: "bookiji.serve")
         let settings = APISettings(
             databaseURL: try db.url(), authCacheSeconds: authCacheSeconds,
             availabilityCache: AvailabilityCache(
@@ -62,9 +65,9 @@ struct Serve: ParsableCommand {
         if let pidFile {
             try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         }
-        Log.info("serving on \(socket) with \(threads) threads")
+        logger.info("serving", metadata: ["socket": "\(socket)", "threads": "\(threads)"])
         server.run { _ in PartnerAPIHandler(settings: settings) }
         if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
-        Log.info("stopped")
+        logger.info("stopped")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BookijiCore
 import Coordinator
 import Foundation
 import Store

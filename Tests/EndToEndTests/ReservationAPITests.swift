@@ -197,11 +197,35 @@ struct ReservationAPITests {
         try service.sql().query("UPDATE reservations SET deadline = now() - interval '1 second' WHERE id = $1::uuid", [first])
         let second = try service.hold(key: key, vendor: vendor, start: tenAM, minutes: 60)
         #expect(second.status == 201, "the stale hold must not block: \(second.text)")
+        // Its vendor was notified and never answered: the spec's FAILED_VENDOR_TIMEOUT.
         let old = try service.get("/v1/reservations/\(first)", key: key)
-        #expect(old.json["state"] as? String == "EXPIRED")
+        #expect(old.json["state"] as? String == "FAILED_VENDOR_TIMEOUT")
         let last = (old.json["stateHistory"] as? [[String: Any]])?.last
-        #expect(last?["toState"] as? String == "EXPIRED")
+        #expect(last?["toState"] as? String == "FAILED_VENDOR_TIMEOUT")
         #expect(last?["triggeredBy"] as? String == "timeout")
+        let announced = try service.sql().query(
+            "SELECT payload->>'toState', payload->>'triggeredBy' FROM outbox WHERE reservation_id = $1::uuid AND topic = 'reservation.failed'",
+            [first])
+        #expect(announced.count == 1)
+        #expect(try announced.first?.string(0) == "FAILED_VENDOR_TIMEOUT")
+        #expect(try announced.first?.string(1) == "timeout")
+    }
+
+    @Test func aConfirmedReservationPastItsDeadlineExpires() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let partner = try service.createPartner()
+        let vendor = try service.createOpenVendor()
+        let vendorKey = try service.createVendorKey(vendor: vendor)
+        let id = try #require(try service.hold(key: partner.key, vendor: vendor, start: tenAM, minutes: 60).json["reservationId"] as? String)
+        #expect(try service.send("POST", "/v1/vendor/reservations/\(id)/confirm", key: vendorKey).status == 200)
+        try service.sql().query("UPDATE reservations SET deadline = now() - interval '1 second' WHERE id = $1::uuid", [id])
+        #expect(try service.bookiji(["expire"]).contains("expired 1 reservation"))
+        let read = try service.get("/v1/reservations/\(id)", key: partner.key)
+        #expect(read.json["state"] as? String == "EXPIRED")
+        let topics = try service.sql().query(
+            "SELECT topic FROM outbox WHERE reservation_id = $1::uuid AND topic LIKE 'reservation.%' ORDER BY id", [id])
+        #expect(try topics.map { try $0.string(0) } == ["reservation.vendor_confirmed", "reservation.expired"])
     }
 
     @Test func readsTreatAPastDeadlineAsExpiredAndTheSweepIsIdempotent() throws {
@@ -214,12 +238,15 @@ struct ReservationAPITests {
             ids.append(try #require(try service.hold(key: key, vendor: vendor, start: tenAM + Int64(i) * 3600, minutes: 30).json["reservationId"] as? String))
         }
         try service.sql().query("UPDATE reservations SET deadline = now() - interval '1 second' WHERE id = ANY($1::uuid[])", [PGArray(ids)])
-        #expect(try service.get("/v1/reservations/\(ids[0])", key: key).json["state"] as? String == "EXPIRED")
+        #expect(try service.get("/v1/reservations/\(ids[0])", key: key).json["state"] as? String == "FAILED_VENDOR_TIMEOUT")
         #expect(try service.bookiji(["expire"]).contains("expired 2 reservations"))
         #expect(try service.bookiji(["expire"]).contains("expired 0 reservations"))
         let logged = try service.sql().query(
-            "SELECT count(*) FROM reservation_transitions WHERE to_state = 'EXPIRED' AND reservation_id = ANY($1::uuid[])", [PGArray(ids)])
-        #expect(try logged.first!.int(0) == 3, "each expiry logged exactly once")
+            "SELECT count(*) FROM reservation_transitions WHERE to_state = 'FAILED_VENDOR_TIMEOUT' AND reservation_id = ANY($1::uuid[])", [PGArray(ids)])
+        #expect(try logged.first!.int(0) == 3, "each timeout logged exactly once")
+        let announced = try service.sql().query(
+            "SELECT count(*) FROM outbox WHERE topic = 'reservation.failed' AND reservation_id = ANY($1::uuid[])", [PGArray(ids)])
+        #expect(try announced.first!.int(0) == 3, "each timeout announced exactly once")
     }
 
     @Test func theTransitionLogIsAppendOnlyInTheDatabase() throws {

@@ -1,8 +1,8 @@
 import BookijiCore
 import FastCGI
 import Foundation
+@testable import Coordinator
 import PartnerAPI
-import Postgres
 import Store
 import Testing
 
@@ -82,14 +82,15 @@ struct ErrorResponseTests {
         #expect(classified.details == original.details)
     }
 
+    /// Database failures reach the edge already translated by the Coordinator's ``Database``.
     @Test(arguments: [
-        PGError(code: .connectionFailed, message: "cannot connect"),
-        PGError(code: .server, message: "terminating connection", sqlState: "57P01"),
-        PGError(code: .server, message: "could not serialize", sqlState: "40001"),
-        PGError(code: .server, message: "deadlock detected", sqlState: "40P01"),
+        StoreError(.unavailable, "cannot connect"),
+        StoreError(.unavailable, "terminating connection", sqlState: "57P01"),
+        StoreError(.conflict, "could not serialize", sqlState: "40001"),
+        StoreError(.conflict, "deadlock detected", sqlState: "40P01"),
     ])
-    func transientDatabaseErrorIs503ServiceUnavailable(_ error: PGError) throws {
-        let classified = ErrorResponse.classify(error)
+    func transientDatabaseErrorIs503ServiceUnavailable(_ error: StoreError) throws {
+        let classified = ErrorResponse.classify(Database.translate(error))
         #expect(classified.code == .serviceUnavailable)
         #expect(classified.retryAfter != nil)
         let response = ErrorResponse.make(classified)
@@ -100,18 +101,13 @@ struct ErrorResponseTests {
         #expect(!classified.message.contains(error.message))
     }
 
-    @Test func transientErrorInsideStoreErrorIs503() {
-        let wrapped = StoreError(.invalidData, "while reading", underlying: PGError(code: .connectionFailed, message: "gone"))
-        #expect(ErrorResponse.classify(wrapped).code == .serviceUnavailable)
-    }
-
     struct Unexpected: Error { var secret = "password=hunter2" }
 
     @Test(arguments: [
         Unexpected() as any Error,
-        PGError(code: .server, message: "duplicate key", sqlState: "23505"),
-        PGError(code: .decoding, message: "column 0 (id) is null"),
-        StoreError(.invalidData, "bad row", underlying: PGError(code: .server, message: "x", sqlState: "22P02")),
+        Database.translate(StoreError(.uniqueViolation, "duplicate key", sqlState: "23505")),
+        Database.translate(StoreError(.database, "column 0 (id) is null")),
+        Database.translate(StoreError(.invalidData, "bad row", sqlState: "22P02")),
     ])
     func anythingElseIs500InternalErrorWithoutLeakingDetails(_ error: any Error) throws {
         let classified = ErrorResponse.classify(error)

@@ -11,13 +11,13 @@ struct AvailabilityServiceTests {
     static let monday: Int64 = 1_890_345_600  // 2029-11-26T00:00:00Z
 
     @Test func validUntilIsWhenNoticeNextMovesInTheWindow() throws {
-        let connection = try TestDatabase(migrated: true).connect()
-        let vendors = VendorStore(connection: connection)
+        let database = try TestDatabase(migrated: true)
+        let vendors = VendorStore(connection: try database.connect())
         let vendor = try vendors.create(name: "Clinic", timeZone: "Europe/Berlin")
         let rules = #"{"timeZone":"Europe/Berlin","weeklyHours":{"monday":[{"start":"09:00","end":"17:00"}]},"slotMinutes":30,"minimumNoticeMinutes":120,"bookingHorizonDays":3660}"#
         _ = try #require(try vendors.setRules(id: vendor.id, rulesJSON: rules, timeZone: "Europe/Berlin"))
         #expect(try RFC3339.parse("2029-11-26T00:00:00Z") == Self.monday)
-        let service = AvailabilityService(connection: connection)
+        let service = AvailabilityService(database: Database(url: database.url))
         let window = (start: Self.monday + 8 * 3600, end: Self.monday + 16 * 3600)
 
         // Now is 09:07Z: notice reaches 11:07Z, inside the window; it moves on at the next

@@ -8,6 +8,16 @@ public enum RFC3339 {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Formats epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (how stored timestamps are shown).
+    public static func format(millis: Int64) -> String {
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let fraction = Int(millis - seconds * 1000)
+        var text = format(seconds)
+        text.removeLast()  // "Z"
+        let digits = String(fraction)
+        return text + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+
     /// Writes the 20 bytes of `format(_:)` into `buffer` starting at `offset`.
     public static func write(_ epochSeconds: Int64, into buffer: inout [UInt8], at offset: Int) {
         let days = floorDiv(epochSeconds, 86_400)

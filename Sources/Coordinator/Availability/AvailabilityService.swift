@@ -1,6 +1,5 @@
 import Availability
 import BookijiCore
-import Postgres
 import Store
 import Synchronization
 
@@ -19,11 +18,17 @@ public struct VendorAvailability: Sendable {
 
 /// Loads a vendor's availability inputs in one consistent snapshot and runs the engine.
 public struct AvailabilityService {
-    let connection: PGConnection
-    let engine = AvailabilityEngine()
+    let database: Database
+    static let engine = AvailabilityEngine()
 
-    public init(connection: PGConnection) {
-        self.connection = connection
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The vendor's current revision (every change to an input of its availability bumps it), or
+    /// nil for an unknown vendor: the one indexed lookup a cached answer costs.
+    public func revision(of vendorID: String) throws -> Int64? {
+        try database.read { try VendorStore($0).revision(id: vendorID) }
     }
 
     /// Computes availability for `query` (its `now` is the caller's clock).
@@ -31,14 +36,14 @@ public struct AvailabilityService {
     public func compute(vendorID: String, query: AvailabilityQuery) throws -> VendorAvailability {
         let started = SystemTime.monotonicNanos()
         // One statement, so one snapshot: the revision read matches the inputs read with it.
-        guard let inputs = try Self.inputs(
-            of: vendorID, around: UTCInterval(start: query.start, end: query.end), now: query.now, on: connection)
-        else {
+        guard let inputs = try database.read({ conn in
+            try Self.inputs(of: vendorID, around: UTCInterval(start: query.start, end: query.end), now: query.now, on: conn)
+        }) else {
             throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
         }
         let result: AvailabilityResult
         do {
-            result = try engine.compute(
+            result = try Self.engine.compute(
                 rules: inputs.rules, busy: inputs.busy, reserved: inputs.holds.map(\.interval), query: query)
         } catch {
             throw BookijiError(.invalidParameter, error.message, details: ["field": error.field])
@@ -52,7 +57,7 @@ public struct AvailabilityService {
     /// Why a requested slot cannot be held, or nil when it can: the slot must be one the engine
     /// offers (on the vendor's grid) and available, counting every blocking reservation except
     /// `excluding` (the reservation being revalidated). Runs on the caller's transaction.
-    func unavailability(
+    static func unavailability(
         of slot: UTCInterval, inputs: Inputs, excluding reservationID: String? = nil, now: Int64
     ) throws -> [SlotReason]? {
         let holds = inputs.holds.filter { $0.id != reservationID }
@@ -62,7 +67,7 @@ public struct AvailabilityService {
         }
         let result: AvailabilityResult
         do {
-            result = try engine.compute(
+            result = try Self.engine.compute(
                 rules: inputs.rules, busy: inputs.busy, reserved: holds.map(\.interval),
                 query: AvailabilityQuery(start: slot.start, end: slot.end, slotMinutes: minutes, now: now))
         } catch {
@@ -95,12 +100,12 @@ public struct AvailabilityService {
     /// last time (the widest any rules can need, for a vendor not seen before) and is repeated in
     /// the rare case that the rules just read need more. The rules themselves are read only when
     /// the revision differs from the one they were last decoded at.
-    static func inputs(of vendorID: String, around span: UTCInterval, now: Int64, on conn: PGConnection) throws -> Inputs? {
+    static func inputs(of vendorID: String, around span: UTCInterval, now: Int64, on conn: Session) throws -> Inputs? {
         var known = knownVendors.withLock { $0[vendorID] }
         var margin = known?.margin ?? widestMargin
         while true {
             let window = UTCInterval(start: span.start - margin, end: span.end + margin)
-            guard let occupancy = try VendorStore(connection: conn).occupancy(
+            guard let occupancy = try VendorStore(conn).occupancy(
                 id: vendorID, overlapping: window, now: now, knownRulesRevision: known?.revision)
             else {
                 return nil

@@ -1,6 +1,5 @@
 import Availability
 import BookijiCore
-import Postgres
 import Store
 
 /// What a partner asks for when it places a hold.
@@ -22,16 +21,17 @@ public struct HoldRequest: Sendable {
 
 /// The reservation use cases: hold, read, list, cancel, vendor confirm/decline, expire.
 ///
-/// Each runs in one transaction on the caller's connection. Expiry is lazy as well as swept:
-/// any use case that touches a reservation past its deadline first records it as EXPIRED, so a
-/// hold stops counting at its deadline whether or not `bookiji expire` has run.
+/// Each runs in one transaction of its own on the caller's ``Database``; `now` is the caller's
+/// clock (tests pass their own). Expiry is lazy as well as swept: any use case that touches a
+/// reservation past its deadline first records where its deadline took it (``ReservationState/timeoutState``),
+/// so a hold stops counting at its deadline whether or not a worker has swept.
 public struct ReservationCoordinator {
-    let connection: PGConnection
+    let database: Database
     /// Off only in tests that prove the exclusion constraint holds by itself.
     let advisoryLocks: Bool
 
-    public init(connection: PGConnection, advisoryLocks: Bool = true) {
-        self.connection = connection
+    public init(database: Database, advisoryLocks: Bool = true) {
+        self.database = database
         self.advisoryLocks = advisoryLocks
     }
 
@@ -42,10 +42,12 @@ public struct ReservationCoordinator {
     /// overlapping holds, revalidates the slot against current availability, then in the same
     /// transaction writes it HELD → AWAITING_VENDOR_CONFIRMATION (both transitions logged) with
     /// the vendor notification queued in the outbox.
-    /// `beforeCommit` runs last inside the transaction (the API stores its idempotent response there).
-    public func hold(
-        partnerID: String, _ request: HoldRequest, now: Int64,
-        beforeCommit: (PGConnection, ReservationRecord) throws -> Void = { _, _ in }
+    public func hold(partnerID: String, _ request: HoldRequest, now: Int64) throws -> ReservationRecord {
+        try hold(partnerID: partnerID, request, now: now, beforeCommit: { _, _ in })
+    }
+
+    func hold(
+        partnerID: String, _ request: HoldRequest, now: Int64, beforeCommit: (Session, ReservationRecord) throws -> Void
     ) throws -> ReservationRecord {
         guard request.slot.end > request.slot.start else {
             throw BookijiError(.invalidParameter, "slotEndTime must be after slotStartTime", details: ["field": "slotEndTime"])
@@ -53,55 +55,42 @@ public struct ReservationCoordinator {
         guard request.slot.duration <= Self.maximumSlotSeconds else {
             throw BookijiError(.invalidParameter, "a reservation may cover at most 24 hours", details: ["field": "slotEndTime"])
         }
-        // Two inserts that conflict through the exclusion constraint can deadlock when they race
-        // without the advisory locks; the database aborts one. Running it again gives the loser
-        // its real answer (usually 409, now that the winner is visible).
-        var attempt = 1
-        while true {
-            do {
-                return try holdOnce(partnerID: partnerID, request, now: now, beforeCommit: beforeCommit)
-            } catch let error as PGError where (error.sqlState == "40P01" || error.sqlState == "40001") && attempt < 3 {
-                attempt += 1
-            }
-        }
-    }
-
-    private func holdOnce(
-        partnerID: String, _ request: HoldRequest, now: Int64,
-        beforeCommit: (PGConnection, ReservationRecord) throws -> Void
-    ) throws -> ReservationRecord {
         // Four round trips in the common case: limits and locks, what occupies the vendor's
-        // time, every write of the hold, and COMMIT (plus BEGIN).
-        do {
-            return try connection.transaction { conn in
-                // Keys from the id as PostgreSQL prints it, so any spelling of one vendor's id
-                // takes the same locks.
-                let lockKeys = advisoryLocks ? SlotLocks.keys(vendorID: request.vendorID.lowercased(), slot: request.slot) : []
-                try checkLimits(partnerID: partnerID, now: now, thenLocking: lockKeys, conn: conn)
-                guard let inputs = try AvailabilityService.inputs(of: request.vendorID, around: request.slot, now: now, on: conn) else {
-                    throw BookijiError(.vendorNotFound, "no vendor with id '\(request.vendorID)'", details: ["vendorId": request.vendorID])
-                }
-                let reservations = ReservationStore(connection: conn)
-                // Holds past their deadline no longer block, but the exclusion constraint sees
-                // them until they are recorded as EXPIRED.
-                if inputs.stale.contains(where: { $0.interval.overlaps(request.slot) }) {
-                    try reservations.expireStale(now: now, vendorID: inputs.vendor.id, overlapping: request.slot)
-                }
-                if let reasons = try AvailabilityService(connection: conn).unavailability(of: request.slot, inputs: inputs, now: now) {
-                    throw Self.slotUnavailable(reasons)
-                }
-                // The notification row and the vendor's new revision commit with the hold; the
-                // worker sends the notification.
-                let awaiting = try reservations.insertAwaitingConfirmation(ReservationStore.NewReservation(
+        // time, every write of the hold, and COMMIT (plus BEGIN). Two inserts that conflict
+        // through the exclusion constraint can deadlock when they race without the advisory
+        // locks; the database aborts one, and running it again gives the loser its real answer
+        // (usually 409, now that the winner is visible).
+        return try database.transaction(attempts: 3) { conn in
+            // Keys from the id as PostgreSQL prints it, so any spelling of one vendor's id
+            // takes the same locks.
+            let lockKeys = advisoryLocks ? SlotLocks.keys(vendorID: request.vendorID.lowercased(), slot: request.slot) : []
+            try checkLimits(partnerID: partnerID, now: now, thenLocking: lockKeys, conn: conn)
+            guard let inputs = try AvailabilityService.inputs(of: request.vendorID, around: request.slot, now: now, on: conn) else {
+                throw BookijiError(.vendorNotFound, "no vendor with id '\(request.vendorID)'", details: ["vendorId": request.vendorID])
+            }
+            let reservations = ReservationStore(conn)
+            // Holds past their deadline no longer block, but the exclusion constraint sees
+            // them until their timeout is recorded.
+            if inputs.stale.contains(where: { $0.interval.overlaps(request.slot) }) {
+                try reservations.expireStale(now: now, vendorID: inputs.vendor.id, overlapping: request.slot)
+            }
+            if let reasons = try AvailabilityService.unavailability(of: request.slot, inputs: inputs, now: now) {
+                throw Self.slotUnavailable(reasons)
+            }
+            // The notification row and the vendor's new revision commit with the hold; the
+            // worker sends the notification.
+            let awaiting: ReservationRecord
+            do {
+                awaiting = try reservations.insertAwaitingConfirmation(ReservationStore.NewReservation(
                     partnerID: partnerID, vendorID: inputs.vendor.id, requesterID: request.requesterID, slot: request.slot,
                     metadataJSON: request.metadataJSON, idempotencyKey: request.idempotencyKey),
                     now: now, notificationReason: "vendor notification queued", notificationTopic: "vendor.confirmation_requested")
-                try beforeCommit(conn, awaiting)
-                return awaiting
+            } catch let error as StoreError where error.code == .exclusionViolation {
+                // A path without the locks raced us; the constraint kept capacity 1.
+                throw Self.slotUnavailable([SlotReason(code: "reserved", message: "Already held or booked through Bookiji.")])
             }
-        } catch let error as PGError where error.isExclusionViolation {
-            // A path without the locks raced us; the constraint kept capacity 1.
-            throw Self.slotUnavailable([SlotReason(code: "reserved", message: "Already held or booked through Bookiji.")])
+            try beforeCommit(conn, awaiting)
+            return awaiting
         }
     }
 
@@ -114,8 +103,8 @@ public struct ReservationCoordinator {
 
     /// Refuses a partner over its hourly limit or at its cap of active holds, then takes the
     /// slot's advisory locks (`lockKeys`) in the same statement.
-    private func checkLimits(partnerID: String, now: Int64, thenLocking lockKeys: [Int64], conn: PGConnection) throws {
-        let partners = PartnerStore(connection: conn)
+    private func checkLimits(partnerID: String, now: Int64, thenLocking lockKeys: [Int64], conn: Session) throws {
+        let partners = PartnerStore(conn)
         guard var (limits, usage) = try partners.limitsAndUsage(id: partnerID, now: now, thenLocking: lockKeys) else {
             throw BookijiError(.unauthorized, "unknown partner")
         }
@@ -128,7 +117,7 @@ public struct ReservationCoordinator {
                 details: ["limit": String(limits.reservationsPerHour)], retryAfter: retryAfter)
         }
         if usage.activeHolds >= limits.maxActiveHolds,
-           try !ReservationStore(connection: conn).expireStale(now: now, partnerID: partnerID).isEmpty,
+           try !ReservationStore(conn).expireStale(now: now, partnerID: partnerID).isEmpty,
            let recounted = try partners.limitsAndUsage(id: partnerID, now: now, thenLocking: []) {
             // The counter included holds past their deadline that nobody had expired yet; they
             // no longer count, so they were recorded as EXPIRED and the holds counted again.
@@ -144,14 +133,15 @@ public struct ReservationCoordinator {
 
     /// A reservation with its transition history, as the partner that made it sees it.
     public func find(id: String, partnerID: String, now: Int64) throws -> (ReservationRecord, [TransitionRecord]) {
-        let store = ReservationStore(connection: connection)
-        guard var record = try store.find(id: id), record.partnerID == partnerID else { throw Self.notFound(id) }
+        guard var record = try database.read({ try ReservationStore($0).find(id: id) }), record.partnerID == partnerID else {
+            throw Self.notFound(id)
+        }
         if record.state.isActive, let deadline = record.deadline, deadline <= now {
-            record = try connection.transaction { conn in
+            record = try database.transaction { conn in
                 try lockAndExpire(id: id, now: now, conn: conn) ?? record
             }
         }
-        return (record, try store.history(id: id))
+        return (record, try database.read { try ReservationStore($0).history(id: id) })
     }
 
     /// A page of the partner's reservations (newest first) after lazily expiring its stale ones.
@@ -159,16 +149,18 @@ public struct ReservationCoordinator {
         partnerID: String, vendorID: String?, state: ReservationState?, after cursor: (createdAt: String, id: String)?,
         limit: Int, now: Int64
     ) throws -> [ReservationRecord] {
-        let store = ReservationStore(connection: connection)
-        try store.expireStale(now: now, partnerID: partnerID)
-        return try store.list(partnerID: partnerID, vendorID: vendorID, state: state, after: cursor, limit: limit)
+        try database.read { conn in
+            let store = ReservationStore(conn)
+            try store.expireStale(now: now, partnerID: partnerID)
+            return try store.list(partnerID: partnerID, vendorID: vendorID, state: state, after: cursor, limit: limit)
+        }
     }
 
     /// The partner cancels its reservation.
     public func cancel(id: String, partnerID: String, now: Int64) throws -> ReservationRecord {
         try change(id: id, now: now, requested: .cancelled, owner: { $0.partnerID == partnerID }) { record, conn in
-            try VendorStore(connection: conn).bumpRevision(id: record.vendorID)
-            return .done(try ReservationStore(connection: conn).move(
+            try VendorStore(conn).bumpRevision(id: record.vendorID)
+            return .done(try ReservationStore(conn).move(
                 record, to: .cancelled, trigger: .partner, reason: "cancelled by partner", now: now, failureReason: "cancelled by partner"))
         }
     }
@@ -183,15 +175,15 @@ public struct ReservationCoordinator {
             guard let inputs = try AvailabilityService.inputs(of: vendorID, around: record.slot, now: now, on: conn) else {
                 throw Self.notFound(id)
             }
-            if let reasons = try AvailabilityService(connection: conn).unavailability(
+            if let reasons = try AvailabilityService.unavailability(
                 of: record.slot, inputs: inputs, excluding: record.id, now: now) {
                 let reason = "slot no longer available: " + reasons.map(\.code).joined(separator: ",")
-                try VendorStore(connection: conn).bumpRevision(id: vendorID)
-                try ReservationStore(connection: conn).move(
+                try VendorStore(conn).bumpRevision(id: vendorID)
+                try ReservationStore(conn).move(
                     record, to: .cancelled, trigger: .system, reason: reason, now: now, failureReason: reason)
                 return .fail(Self.slotUnavailable(reasons))
             }
-            return .done(try ReservationStore(connection: conn).move(
+            return .done(try ReservationStore(conn).move(
                 record, to: .confirmedByVendor, trigger: .vendor, reason: "confirmed by vendor", now: now))
         }
     }
@@ -202,25 +194,32 @@ public struct ReservationCoordinator {
             guard record.state == .awaitingVendorConfirmation || record.state == .held else {
                 throw Self.invalidTransition(record.state, .cancelled)
             }
-            try VendorStore(connection: conn).bumpRevision(id: vendorID)
-            return .done(try ReservationStore(connection: conn).move(
+            try VendorStore(conn).bumpRevision(id: vendorID)
+            return .done(try ReservationStore(conn).move(
                 record, to: .cancelled, trigger: .vendor, reason: "declined by vendor", now: now, failureReason: "declined by vendor"))
         }
     }
 
-    /// One sweep: expires every active reservation past its deadline. Idempotent, and safe to
+    /// One sweep: records the timeout of every active reservation past its deadline (each move
+    /// logged with `triggeredBy: timeout` and announced in the outbox). Idempotent, and safe to
     /// run on several machines at once (rows are claimed with SKIP LOCKED).
     public func expireAll(now: Int64, batch: Int = 1000) throws -> Int {
         var total = 0
         while true {
-            let expired = try connection.transaction { conn in
-                try ReservationStore(connection: conn).expireStale(now: now, limit: batch)
+            let expired = try database.transaction { conn in
+                try ReservationStore(conn).expireStale(now: now, limit: batch)
             }
             total += expired.count
             if expired.count < batch { break }
         }
-        try PartnerStore.pruneUsageCounters(now: now, on: connection)
+        _ = try database.read { try PartnerStore($0).pruneUsageCounters(now: now) }
         return total
+    }
+
+    /// The earliest deadline of any active reservation, or nil when none has one: when the next
+    /// sweep has work.
+    public func nextDeadline() throws -> Int64? {
+        try database.read { try ReservationStore($0).nextDeadline() }
     }
 
     enum Outcome {
@@ -233,10 +232,10 @@ public struct ReservationCoordinator {
     /// "not found", like an unknown one), applies `body`, and commits before reporting.
     private func change(
         id: String, now: Int64, requested: ReservationState, owner: (ReservationRecord) -> Bool,
-        _ body: (ReservationRecord, PGConnection) throws -> Outcome
+        _ body: (ReservationRecord, Session) throws -> Outcome
     ) throws -> ReservationRecord {
-        let outcome = try connection.transaction { conn -> Outcome in
-            guard let locked = try ReservationStore(connection: conn).lock(id: id), owner(locked) else { throw Self.notFound(id) }
+        let outcome = try database.transaction { conn -> Outcome in
+            guard let locked = try ReservationStore(conn).lock(id: id), owner(locked) else { throw Self.notFound(id) }
             let record = try expireIfPastDeadline(locked, now: now, conn: conn)
             if record.state.isTerminal {
                 return .fail(Self.invalidTransition(record.state, requested))
@@ -249,16 +248,17 @@ public struct ReservationCoordinator {
         }
     }
 
-    private func lockAndExpire(id: String, now: Int64, conn: PGConnection) throws -> ReservationRecord? {
-        guard let record = try ReservationStore(connection: conn).lock(id: id) else { return nil }
+    private func lockAndExpire(id: String, now: Int64, conn: Session) throws -> ReservationRecord? {
+        guard let record = try ReservationStore(conn).lock(id: id) else { return nil }
         return try expireIfPastDeadline(record, now: now, conn: conn)
     }
 
-    /// Lazy expiry: a locked reservation whose deadline has passed is recorded as EXPIRED now.
-    private func expireIfPastDeadline(_ record: ReservationRecord, now: Int64, conn: PGConnection) throws -> ReservationRecord {
-        guard record.state.isActive, let deadline = record.deadline, deadline <= now else { return record }
-        return try ReservationStore(connection: conn).move(
-            record, to: .expired, trigger: .timeout, reason: "deadline passed", now: now,
+    /// Lazy expiry: a locked reservation whose deadline has passed is moved where its deadline
+    /// takes it (``ReservationState/timeoutState``) now, exactly as the sweep would.
+    private func expireIfPastDeadline(_ record: ReservationRecord, now: Int64, conn: Session) throws -> ReservationRecord {
+        guard let target = record.state.timeoutState, let deadline = record.deadline, deadline <= now else { return record }
+        return try ReservationStore(conn).move(
+            record, to: target, trigger: .timeout, reason: "deadline passed", now: now,
             failureReason: "deadline of \(record.state.rawValue) passed")
     }
 

@@ -1,5 +1,4 @@
 import BookijiCore
-import Store
 
 /// Reservation bodies of the spec's contract.
 enum ReservationJSON {

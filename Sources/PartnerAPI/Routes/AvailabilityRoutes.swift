@@ -3,7 +3,6 @@ import BookijiCore
 import Coordinator
 import FastCGI
 import Gzip
-import Store
 
 extension PartnerAPIHandler {
     /// Longest window one request may ask for.
@@ -27,7 +26,7 @@ extension PartnerAPIHandler {
             if let recent = cache.recentRevision(of: vendorID, at: readAt) {
                 revision = recent
             } else {
-                guard let read = try VendorStore(connection: database()).revision(id: vendorID) else {
+                guard let read = try AvailabilityService(database: database).revision(of: vendorID) else {
                     throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
                 }
                 cache.noteRevision(read, of: vendorID, readAt: readAt)
@@ -50,7 +49,7 @@ extension PartnerAPIHandler {
 
         let query = try AvailabilityRequest(context.request.queryParameters)
         let readAt = SystemTime.monotonicNanos()
-        let computed = try AvailabilityService(connection: database()).compute(
+        let computed = try AvailabilityService(database: database).compute(
             vendorID: vendorID,
             query: AvailabilityQuery(
                 start: query.start, end: query.end, slotMinutes: query.slotMinutes, now: now,

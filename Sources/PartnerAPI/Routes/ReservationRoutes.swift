@@ -2,8 +2,6 @@ import BookijiCore
 import Coordinator
 import FastCGI
 import Foundation
-import Postgres
-import Store
 
 extension PartnerAPIHandler {
     /// `POST /v1/reservations`: place a hold. With an `Idempotency-Key` header (or the body's
@@ -17,7 +15,7 @@ extension PartnerAPIHandler {
         if let headerKey, let bodyKey, headerKey != bodyKey {
             throw BookijiError(.invalidRequest, "the Idempotency-Key header and the body's idempotencyKey differ; send one key")
         }
-        let coordinator = ReservationCoordinator(connection: try database(), advisoryLocks: settings.advisoryLocks)
+        let coordinator = ReservationCoordinator(database: database, advisoryLocks: settings.advisoryLocks)
         // A hold changes the vendor's availability: this process's cached answers see it at once.
         defer { settings.availabilityCache.invalidateRevision(of: request.vendorID.lowercased(), at: SystemTime.monotonicNanos()) }
         guard let key = headerKey ?? bodyKey else {
@@ -27,53 +25,19 @@ extension PartnerAPIHandler {
         guard (1...255).contains(key.utf8.count) else {
             throw BookijiError(.invalidRequest, "an idempotency key must be 1 to 255 bytes")
         }
-        var withKey = request
-        withKey.idempotencyKey = key
-        return try idempotent(partnerID: partnerID, key: key, request: context.request) { db in
-            let record = try ReservationCoordinator(connection: db, advisoryLocks: settings.advisoryLocks)
-                .hold(partnerID: partnerID, withKey, now: SystemTime.epochSeconds()) { conn, record in
-                    try IdempotencyStore(connection: conn).complete(
-                        partnerID: partnerID, key: key, status: 201,
-                        body: String(decoding: ReservationJSON.created(record), as: UTF8.self))
-                }
+        let outcome = try coordinator.hold(
+            partnerID: partnerID, request, idempotency: IdempotencyClaim(key: key, requestHash: Self.requestHash(context.request)),
+            now: SystemTime.epochSeconds(),
+            render: { StoredAnswer(status: 201, body: String(decoding: ReservationJSON.created($0), as: UTF8.self)) },
+            renderFailure: { failure in
+                let response = ErrorResponse.make(failure)
+                return StoredAnswer(status: response.status, body: String(decoding: response.body, as: UTF8.self))
+            })
+        switch outcome {
+        case .placed(let record):
             return HTTPResponse(status: 201, json: ReservationJSON.created(record))
-        }
-    }
-
-    /// Runs `operation` at most once per (partner, key): replays a completed response, refuses a
-    /// key reused for another request, and answers "in progress" to a concurrent duplicate.
-    /// A definite refusal (4xx) is stored like a success; a failure a retry may cure is not.
-    func idempotent(
-        partnerID: String, key: String, request: HTTPRequest, _ operation: (PGConnection) throws -> HTTPResponse
-    ) throws -> HTTPResponse {
-        let db = try database()
-        let store = IdempotencyStore(connection: db)
-        switch try store.claim(partnerID: partnerID, key: key, requestHash: Self.requestHash(request)) {
-        case .completed(let status, let body):
-            return HTTPResponse(status: status, json: Array(body.utf8), headers: [("Idempotent-Replayed", "true")])
-        case .mismatch:
-            throw BookijiError(
-                .idempotencyKeyReused,
-                "idempotency key '\(key)' was already used for a different request; use a new key for a new request")
-        case .inProgress:
-            throw BookijiError(
-                .idempotencyKeyInProgress, "a request with idempotency key '\(key)' is still being processed; retry shortly",
-                retryAfter: 1)
-        case .claimed:
-            do {
-                return try operation(db)
-            } catch {
-                let failure = ErrorResponse.classify(error)
-                if failure.code.isRetryable {
-                    try? store.release(partnerID: partnerID, key: key)
-                } else {
-                    let response = ErrorResponse.make(failure)
-                    try? store.complete(
-                        partnerID: partnerID, key: key, status: response.status,
-                        body: String(decoding: response.body, as: UTF8.self))
-                }
-                throw failure
-            }
+        case .replayed(let answer):
+            return HTTPResponse(status: answer.status, json: Array(answer.body.utf8), headers: [("Idempotent-Replayed", "true")])
         }
     }
 
@@ -122,7 +86,7 @@ extension PartnerAPIHandler {
     /// `GET /v1/reservations/{reservationId}` with its state history. Another partner's
     /// reservation is "not found", exactly like an unknown id.
     func reservation(_ context: RequestContext) throws -> HTTPResponse {
-        let (record, history) = try ReservationCoordinator(connection: database())
+        let (record, history) = try ReservationCoordinator(database: database)
             .find(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
         return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: history))
     }
@@ -158,7 +122,7 @@ extension PartnerAPIHandler {
             }
             cursor = decoded
         }
-        let records = try ReservationCoordinator(connection: database()).list(
+        let records = try ReservationCoordinator(database: database).list(
             partnerID: context.partner!.id, vendorID: vendorID, state: state, after: cursor, limit: limit + 1,
             now: SystemTime.epochSeconds())
         let page = Array(records.prefix(limit))
@@ -176,7 +140,7 @@ extension PartnerAPIHandler {
 
     /// `POST /v1/reservations/{reservationId}/cancel`.
     func cancelReservation(_ context: RequestContext) throws -> HTTPResponse {
-        let record = try ReservationCoordinator(connection: database())
+        let record = try ReservationCoordinator(database: database)
             .cancel(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
         settings.availabilityCache.invalidateRevision(of: record.vendorID, at: SystemTime.monotonicNanos())
         return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil))
@@ -184,7 +148,7 @@ extension PartnerAPIHandler {
 
     /// `POST /v1/vendor/reservations/{id}/confirm|decline` with a vendor key.
     func vendorDecision(_ context: RequestContext, confirm: Bool) throws -> HTTPResponse {
-        let coordinator = ReservationCoordinator(connection: try database())
+        let coordinator = ReservationCoordinator(database: database)
         let id = context.parameter("reservationId"), vendorID = context.vendorID!, now = SystemTime.epochSeconds()
         // Either answer may free the slot (a confirmation whose slot is gone cancels it).
         defer { settings.availabilityCache.invalidateRevision(of: vendorID, at: SystemTime.monotonicNanos()) }
@@ -196,11 +160,9 @@ extension PartnerAPIHandler {
 
     /// `GET /v1/partner/stats`: limits, current usage and the 7-day hold-to-commit reputation.
     func partnerStats(_ context: RequestContext) throws -> HTTPResponse {
-        let partners = PartnerStore(connection: try database())
-        let id = context.partner!.id, now = SystemTime.epochSeconds()
-        guard let limits = try partners.limits(id: id) else { throw BookijiError(.unauthorized, "unknown partner") }
-        let usage = try partners.usage(id: id, now: now)
-        let reputation = try partners.reputation(id: id, now: now)
+        let id = context.partner!.id
+        let standing = try PartnerAccount(database: database).standing(partnerID: id, now: SystemTime.epochSeconds())
+        let (limits, usage, reputation) = (standing.limits, standing.usage, standing.reputation)
         var json = JSONWriter()
         json.objectStart()
         json.field("partnerId", id)

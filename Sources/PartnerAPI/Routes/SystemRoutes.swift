@@ -1,16 +1,16 @@
 import BookijiCore
 import FastCGI
-import Postgres
 
 extension PartnerAPIHandler {
     /// `GET /v1/health`: 200 when the database answers, 503 when it does not. No key needed, so
     /// load balancers and operators can call it.
     func health() throws -> HTTPResponse {
         do {
-            try database().query("SELECT 1")
-        } catch let error as PGError {
-            Log.error("health: \(error)")
-            throw BookijiError(.serviceUnavailable, "the database is unavailable", details: ["database": "down"], retryAfter: 1)
+            try database.ping()
+        } catch let error as BookijiError {
+            throw BookijiError(
+                .serviceUnavailable, "the database is unavailable", details: ["database": "down"], retryAfter: 1,
+                underlying: error.underlying ?? error)
         }
         var json = JSONWriter()
         json.objectStart()

@@ -1,13 +1,12 @@
 import BookijiCore
 import Coordinator
 import FastCGI
-import Store
 
 extension PartnerAPIHandler {
     /// `GET /v1/vendors/{vendorId}`.
     func vendor(_ context: RequestContext) throws -> HTTPResponse {
         let id = context.parameter("vendorId")
-        guard let vendor = try VendorStore(connection: database()).find(id: id) else {
+        guard let vendor = try VendorDirectory(database: database).vendor(id: id) else {
             throw BookijiError(.vendorNotFound, "no vendor with id '\(id)'", details: ["vendorId": id])
         }
         var json = JSONWriter()

@@ -1,7 +1,6 @@
 import BookijiCore
 import FastCGI
-import Postgres
-import Store
+import Logging
 
 /// The one place that turns any error into the spec's error body and HTTP status:
 /// `{"error":{"code","message","details"?,"retryable","retryAfter"?}}`.
@@ -29,20 +28,18 @@ public enum ErrorResponse {
         return response
     }
 
-    /// Classifies an arbitrary error. Database outages become 503 (retry shortly); anything we
-    /// did not anticipate becomes 500 and is logged with its full description.
-    public static func classify(_ error: any Error) -> BookijiError {
-        switch error {
-        case let error as BookijiError:
-            return error
-        case let error as PGError where error.isTransient:
-            Log.error("transient database error: \(error)")
-            return BookijiError(.serviceUnavailable, "the database is unavailable; retry shortly", retryAfter: 1)
-        case let error as StoreError where error.underlying?.isTransient == true:
-            return BookijiError(.serviceUnavailable, "the database is unavailable; retry shortly", retryAfter: 1)
-        default:
-            Log.error("unexpected error: \(String(reflecting: error))")
-            return BookijiError(.internalError, "internal error; retry with backoff", retryAfter: 1)
+    /// Classifies an arbitrary error: a ``BookijiError`` is shown as it is; anything else was not
+    /// anticipated and becomes 500. Failures on our side (5xx) are logged with their cause.
+    public static func classify(_ error: any Error, logger: Logger = Self.logger) -> BookijiError {
+        guard let known = error as? BookijiError else {
+            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return BookijiError(.internalError, "internal error; retry with backoff", retryAfter: 1, underlying: error)
         }
+        if known.code == .internalError || known.code == .serviceUnavailable {
+            logger.error("\(known.code.rawValue)", metadata: ["error": "\(known.debugDescription)"])
+        }
+        return known
     }
+
+    public static let logger = Logger(label: "bookiji.api")
 }

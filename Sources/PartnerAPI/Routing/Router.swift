@@ -5,14 +5,13 @@ import FastCGI
 public struct RequestContext {
     public var request: HTTPRequest
     public var pathParameters: [String: String]
-    public var partner: Store.Partner?
+    public var partner: Partner?
     /// The vendor whose key authenticated a vendor route.
     public var vendorID: String?
 
     public func parameter(_ name: String) -> String { pathParameters[name] ?? "" }
 }
 
-import Store
 
 /// Matches method + path to a handler. Paths are segment patterns such as
 /// `/v1/vendors/{vendorId}`; a path that matches with another method yields 405 with `Allow`.

@@ -15,6 +15,10 @@ public struct Migrator {
 
     let connection: PGConnection
 
+    public init(_ session: Session) {
+        self.connection = session.connection
+    }
+
     public init(connection: PGConnection) {
         self.connection = connection
     }

@@ -10,6 +10,10 @@ public struct IdempotencyStore {
     /// process must have died (its transaction rolled back), since no request runs this long.
     public static let abandonedAfterSeconds = 60
 
+    public init(_ session: Session) {
+        self.connection = session.connection
+    }
+
     public init(connection: PGConnection) {
         self.connection = connection
     }

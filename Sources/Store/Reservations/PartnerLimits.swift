@@ -1,32 +1,6 @@
 import BookijiCore
 import Postgres
 
-/// A partner's abuse limits and current usage (spec: "Abuse Prevention").
-public struct PartnerLimits: Sendable, Hashable {
-    public var reservationsPerHour: Int
-    public var maxActiveHolds: Int
-}
-
-public struct PartnerUsage: Sendable, Hashable {
-    /// Reservations created in the last hour.
-    public var createdLastHour: Int
-    /// Active reservations before their deadline.
-    public var activeHolds: Int
-}
-
-/// A partner's hold-to-commit reputation over a period.
-public struct PartnerReputation: Sendable, Hashable {
-    public var days: Int
-    public var holds: Int
-    public var committed: Int
-    public var expired: Int
-    public var cancelled: Int
-    public var failed: Int
-    public var active: Int
-    /// committed / holds, or nil with no holds.
-    public var holdToCommitRatio: Double? { holds > 0 ? Double(committed) / Double(holds) : nil }
-}
-
 extension PartnerStore {
     public func limits(id: String) throws -> PartnerLimits? {
         guard UUIDText.isValid(id) else { return nil }
@@ -83,9 +57,9 @@ extension PartnerStore {
 
     /// Deletes counter rows that no hourly window can reach any more; the sweep calls it.
     @discardableResult
-    public static func pruneUsageCounters(now: Int64, on connection: PGConnection) throws -> Int {
+    public func pruneUsageCounters(now: Int64) throws -> Int {
         try connection.query(
-            "DELETE FROM partner_usage_minutes WHERE minute <= $1::bigint - 120 RETURNING 1", [minute(of: now)]).count
+            "DELETE FROM partner_usage_minutes WHERE minute <= $1::bigint - 120 RETURNING 1", [Self.minute(of: now)]).count
     }
 
     static func minute(of epochSeconds: Int64) -> Int64 {

@@ -1,51 +1,15 @@
 import BookijiCore
 import Postgres
 
-/// A reservation row as stored.
-public struct ReservationRecord: Sendable, Hashable {
-    public var id: String
-    public var partnerID: String
-    public var vendorID: String
-    public var requesterID: String
-    public var slot: UTCInterval
-    public var state: ReservationState
-    public var deadline: Int64?
-    public var metadataJSON: String
-    public var idempotencyKey: String?
-    public var failureReason: String?
-    public var bookingID: String?
-    public var createdAt: Int64
-    public var createdAtText: String
-    public var updatedAtText: String
-    public var vendorConfirmedAt: Int64?
-    public var vendorAuthorizedAt: Int64?
-    public var requesterAuthorizedAt: Int64?
-
-    public var timeline: ReservationTimeline {
-        ReservationTimeline(
-            createdAt: createdAt, vendorConfirmedAt: vendorConfirmedAt,
-            vendorAuthorizedAt: vendorAuthorizedAt, requesterAuthorizedAt: requesterAuthorizedAt)
-    }
-}
-
-/// One row of the append-only transition log (the spec's StateTransitionLog).
-public struct TransitionRecord: Sendable, Hashable {
-    public var id: Int64
-    public var reservationID: String
-    public var from: String
-    public var to: String
-    public var triggeredBy: String
-    public var reason: String?
-    public var metadataJSON: String?
-    public var idempotencyKey: String?
-    public var occurredAt: String
-}
-
 /// SQL for reservations and their transition log. Every state change goes through
 /// ``move(_:to:trigger:reason:now:)`` or the bulk expiry, which write the log row in the same
 /// statement or transaction as the change.
 public struct ReservationStore {
     let connection: PGConnection
+
+    public init(_ session: Session) {
+        self.connection = session.connection
+    }
 
     public init(connection: PGConnection) {
         self.connection = connection
@@ -86,7 +50,9 @@ public struct ReservationStore {
         let state = ReservationState.awaitingVendorConfirmation
         precondition(ReservationState.intentCreated.canTransition(to: .held) && ReservationState.held.canTransition(to: state))
         let deadline = ReservationTTL.deadline(for: state, timeline: ReservationTimeline(createdAt: now))
-        let row = try connection.query("""
+        let rows: PGRows
+        do {
+            rows = try connection.query("""
             WITH inserted AS (
                 INSERT INTO reservations (partner_id, vendor_id, requester_id, slot, state, deadline, metadata, idempotency_key, created_at, updated_at)
                 VALUES ($1::uuid, $2::uuid, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), $6,
@@ -107,8 +73,12 @@ public struct ReservationStore {
             """, [new.partnerID, new.vendorID, new.requesterID, new.slot.start, new.slot.end, state.rawValue, deadline,
                   new.metadataJSON, new.idempotencyKey, now,
                   ReservationState.intentCreated.rawValue, ReservationState.held.rawValue, TransitionTrigger.partner.rawValue,
-                  "hold placed", TransitionTrigger.system.rawValue, notificationReason, notificationTopic]).first!
-        return try Self.record(row)
+                  "hold placed", TransitionTrigger.system.rawValue, notificationReason, notificationTopic])
+        } catch {
+            guard error.isExclusionViolation else { throw error }
+            throw StoreError(.exclusionViolation, "the slot overlaps a reservation that occupies it", underlying: error)
+        }
+        return try Self.record(rows.first!)
     }
 
     /// Moves a reservation (locked by the caller with ``lock(id:)``) to `state`, setting the
@@ -148,7 +118,7 @@ public struct ReservationStore {
             throw BookijiError(.internalError, "reservation \(record.id) changed state concurrently; retry", retryAfter: 1)
         }
         let updated = try Self.record(row)
-        try log(record.id, from: record.state, to: state, trigger: trigger, reason: reason, idempotencyKey: nil)
+        try log(updated, from: record.state, trigger: trigger, reason: reason, idempotencyKey: nil)
         return updated
     }
 
@@ -193,10 +163,13 @@ public struct ReservationStore {
             """, [partnerID, vendorID, state?.rawValue, cursor?.createdAt, cursor?.id, limit]).map(Self.record)
     }
 
-    /// Expires active reservations whose deadline has passed — all of them, or those of one
-    /// vendor overlapping a slot, or those of one partner — logging each as a `timeout`
-    /// transition in the same statement. Rows another transaction holds are skipped (it will
-    /// decide them), so two sweepers on two machines never expire the same row twice.
+    /// Records the timeout of active reservations whose deadline has passed — all of them, or
+    /// those of one vendor overlapping a slot, or those of one partner: each moves where its
+    /// deadline takes it (``ReservationState/timeoutState``: `FAILED_VENDOR_TIMEOUT` for a
+    /// vendor that never answered, `EXPIRED` otherwise), logged as a `timeout` transition and
+    /// announced in the outbox, all in one statement. Rows another transaction holds are skipped
+    /// (it will decide them), so two sweepers on two machines never move the same row twice.
+    /// - Returns: the ids moved.
     @discardableResult
     public func expireStale(now: Int64, vendorID: String? = nil, overlapping slot: UTCInterval? = nil, partnerID: String? = nil, limit: Int = 1000) throws -> [String] {
         try connection.query("""
@@ -209,17 +182,33 @@ public struct ReservationStore {
                 ORDER BY deadline
                 LIMIT $6
                 FOR UPDATE SKIP LOCKED
-            ), expired AS (
+            ), moved AS (
                 UPDATE reservations r
-                SET state = 'EXPIRED', deadline = NULL, updated_at = to_timestamp($1),
+                SET state = CASE WHEN stale.state = $7 THEN $8 ELSE $9 END, deadline = NULL, updated_at = to_timestamp($1),
                     failure_reason = coalesce(r.failure_reason, 'deadline of ' || stale.state || ' passed')
                 FROM stale WHERE r.id = stale.id
-                RETURNING r.id, stale.state AS from_state
+                RETURNING r.id, stale.state AS from_state, r.state AS to_state
+            ), logged AS (
+                INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason)
+                SELECT id, from_state, to_state, $10, 'deadline passed' FROM moved
+            ), announced AS (
+                INSERT INTO outbox (topic, reservation_id, payload)
+                SELECT CASE WHEN to_state = $9 THEN $11 ELSE $12 END, id,
+                       \(Self.eventPayload(id: "id", from: "from_state", to: "to_state", trigger: "$10::text"))
+                FROM moved
             )
-            INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason)
-            SELECT id, from_state, 'EXPIRED', 'timeout', 'deadline passed' FROM expired
-            RETURNING reservation_id::text
-            """, [now, vendorID, slot?.start, slot?.end, partnerID, limit]).map { try $0.string(0) }
+            SELECT id::text FROM moved
+            """, [now, vendorID, slot?.start, slot?.end, partnerID, limit,
+                  ReservationState.awaitingVendorConfirmation.rawValue, ReservationState.failedVendorTimeout.rawValue,
+                  ReservationState.expired.rawValue, TransitionTrigger.timeout.rawValue,
+                  ReservationState.expired.eventTopic, ReservationState.failedVendorTimeout.eventTopic]).map { try $0.string(0) }
+    }
+
+    /// The earliest deadline of any active reservation, or nil when none has one.
+    public func nextDeadline() throws -> Int64? {
+        try connection.query(
+            "SELECT extract(epoch FROM min(deadline))::bigint FROM reservations WHERE deadline IS NOT NULL"
+        ).first?.optional(Int64.self, 0)
     }
 
     /// Queues a message for the worker in the same transaction as the change that caused it.
@@ -229,14 +218,30 @@ public struct ReservationStore {
             [topic, reservationID, payloadJSON])
     }
 
+    /// Logs the move of `record` (already in its new state) and, when the new state announces an
+    /// event (``ReservationState/eventTopic``), queues it in the outbox: one statement, so no
+    /// transition is logged without its event or announced without its log row.
     private func log(
-        _ id: String, from: ReservationState, to: ReservationState, trigger: TransitionTrigger, reason: String?,
+        _ record: ReservationRecord, from: ReservationState, trigger: TransitionTrigger, reason: String?,
         idempotencyKey: String?
     ) throws {
         try connection.query("""
-            INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, idempotency_key)
-            VALUES ($1::uuid, $2, $3, $4, $5, $6)
-            """, [id, from.rawValue, to.rawValue, trigger.rawValue, reason, idempotencyKey])
+            WITH logged AS (
+                INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, idempotency_key)
+                VALUES ($1::uuid, $2, $3, $4, $5, $6)
+            )
+            INSERT INTO outbox (topic, reservation_id, payload)
+            SELECT $7, $1::uuid, \(Self.eventPayload(id: "$1::uuid", from: "$2", to: "$3", trigger: "$4"))
+            WHERE $7::text IS NOT NULL
+            """, [record.id, from.rawValue, record.state.rawValue, trigger.rawValue, reason, idempotencyKey,
+                  record.state.eventTopic])
+    }
+
+    /// The outbox payload of a transition's event, from SQL expressions for its parts.
+    static func eventPayload(id: String, from: String, to: String, trigger: String) -> String {
+        """
+        jsonb_build_object('reservationId', (\(id))::text, 'fromState', \(from), 'toState', \(to), 'triggeredBy', \(trigger))
+        """
     }
 
     static let columns = """

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// swift-log's handler for the long-running commands (`serve`, `worker`): one JSON object per
+/// line on standard error, for the service manager to collect:
+/// `{"time":"…","level":"info","label":"bookiji.api","message":"request","requestId":"…",…}`.
+///
+/// Each line goes out in one `write(2)`, so lines from different threads never interleave.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    init(label: String) {
+        self.label = label
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var fields = metadata
+        if let extra = event.metadata { fields.merge(extra) { $1 } }
+        var line = "{\"time\":" + Self.quoted(Self.timestamp())
+        line += ",\"level\":" + Self.quoted(event.level.rawValue)
+        line += ",\"label\":" + Self.quoted(label)
+        line += ",\"message\":" + Self.quoted(event.message.description)
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+            line += "," + Self.quoted(key) + ":" + Self.quoted(value.description)
+        }
+        line += "}\n"
+        line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    }
+
+    /// Now as RFC 3339 UTC with milliseconds.
+    static func timestamp() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var seconds = spec.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let millis = Int(spec.tv_nsec / 1_000_000)
+        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
+    }
+
+    /// A JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Routes every `Logger` of the process here. Safe to call more than once.
+    static func bootstrap() {
+        let first = bootstrapped.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        if first { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
+    }
+
+    private static let bootstrapped = Mutex(false)
+}
