@@ -1,5 +1,4 @@
 import BookijiCore
-import Postgres
 
 /// Advisory locks per (vendor, 5-minute granule) of a slot, taken in sorted key order inside
 /// the inserting transaction (by `lock_slot_granules`, in the statement that reads the
