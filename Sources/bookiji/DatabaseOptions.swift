@@ -3,6 +3,7 @@ import Coordinator
 import Foundation
 import PartnerAPI
 import Postgres
+import Store
 
 /// `--database URL`, falling back to `BOOKIJI_DATABASE_URL`.
 struct DatabaseOptions: ParsableArguments {
@@ -18,6 +19,15 @@ struct DatabaseOptions: ParsableArguments {
     /// The Coordinator's way into the database for this command.
     func open() throws -> Database {
         Database(url: try url())
+    }
+
+    /// A Store session for commands that work on the tables directly.
+    func session() throws -> Session {
+        do {
+            return try Session(url: url())
+        } catch let error as StoreError {
+            throw CLIError(error.message)
+        }
     }
 
     func connect() throws -> PGConnection {

@@ -10,9 +10,9 @@ struct Migrate: ParsableCommand {
     var dir: String = "migrations"
 
     func run() throws {
-        let connection = try db.connect()
+        let session = try db.session()
         do {
-            let report = try Migrator(connection: connection).migrate(Migration.load(directory: dir))
+            let report = try Migrator(session).migrate(Migration.load(directory: dir))
             for name in report.applied { print("applied \(name)") }
             print("migrations: \(report.applied.count) applied, \(report.alreadyApplied) already applied")
         } catch let error as StoreError {

@@ -15,7 +15,7 @@ struct PartnerCommand: ParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
-            let (partner, key) = try cliErrors { try PartnerStore(connection: db.connect()).create(name: name) }
+            let (partner, key) = try cliErrors { try PartnerStore(db.session()).create(name: name) }
             if json {
                 printJSON { $0.field("id", partner.id); $0.field("name", partner.name); $0.field("apiKey", key) }
             } else {
@@ -31,7 +31,7 @@ struct PartnerCommand: ParsableCommand {
         @Argument(help: "Partner id.") var id: String
 
         func run() throws {
-            guard try cliErrors({ try PartnerStore(connection: db.connect()).revoke(id: id) }) else {
+            guard try cliErrors({ try PartnerStore(db.session()).revoke(id: id) }) else {
                 throw CLIError("no partner with id '\(id)'")
             }
             print("revoked partner \(id)")
@@ -43,7 +43,7 @@ struct PartnerCommand: ParsableCommand {
         @OptionGroup var db: DatabaseOptions
 
         func run() throws {
-            for partner in try cliErrors({ try PartnerStore(connection: db.connect()).list() }) {
+            for partner in try cliErrors({ try PartnerStore(db.session()).list() }) {
                 print("\(partner.id)  \(partner.keyPrefix)…  \(partner.revokedAt == nil ? "active " : "revoked")  \(partner.name)")
             }
         }
@@ -59,7 +59,7 @@ extension PartnerCommand {
         @Option(help: "Active holds the partner may have at once.") var maxHolds: Int?
 
         func run() throws {
-            let store = try PartnerStore(connection: db.connect())
+            let store = try PartnerStore(db.session())
             let limits = try cliErrors { () throws -> PartnerLimits? in
                 if perHour == nil && maxHolds == nil { return try store.limits(id: id) }
                 return try store.setLimits(id: id, reservationsPerHour: perHour, maxActiveHolds: maxHolds)
@@ -75,7 +75,7 @@ extension PartnerCommand {
         @Argument(help: "Partner id.") var id: String
 
         func run() throws {
-            let store = try PartnerStore(connection: db.connect())
+            let store = try PartnerStore(db.session())
             let now = Int64(Date().timeIntervalSince1970)
             let (reputation, usage) = try cliErrors { (try store.reputation(id: id, now: now), try store.usage(id: id, now: now)) }
             let ratio = reputation.holdToCommitRatio.map { String(format: "%.3f", $0) } ?? "n/a (no holds)"

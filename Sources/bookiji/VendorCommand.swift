@@ -16,7 +16,7 @@ struct VendorCommand: ParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
-            let vendor = try cliErrors { try VendorStore(connection: db.connect()).create(name: name, timeZone: timezone) }
+            let vendor = try cliErrors { try VendorStore(db.session()).create(name: name, timeZone: timezone) }
             if json {
                 printJSON { $0.field("id", vendor.id); $0.field("name", vendor.name); $0.field("timezone", vendor.timeZone) }
             } else {
@@ -31,7 +31,7 @@ struct VendorCommand: ParsableCommand {
         @Argument(help: "Vendor id.") var id: String
 
         func run() throws {
-            guard let vendor = try cliErrors({ try VendorStore(connection: db.connect()).find(id: id) }) else {
+            guard let vendor = try cliErrors({ try VendorStore(db.session()).find(id: id) }) else {
                 throw CLIError("no vendor with id '\(id)'")
             }
             print("id:       \(vendor.id)\nname:     \(vendor.name)\ntimezone: \(vendor.timeZone)\nrevision: \(vendor.revision)")
@@ -49,7 +49,7 @@ struct VendorCommand: ParsableCommand {
             @Flag(help: "Print one JSON object.") var json = false
 
             func run() throws {
-                guard let (id, key) = try cliErrors({ try VendorKeyStore(connection: db.connect()).create(vendorID: vendorID) }) else {
+                guard let (id, key) = try cliErrors({ try VendorKeyStore(db.session()).create(vendorID: vendorID) }) else {
                     throw CLIError("no vendor with id '\(vendorID)'")
                 }
                 if json {
@@ -79,7 +79,7 @@ struct VendorCommand: ParsableCommand {
             @Argument(help: "Vendor id.") var id: String
 
             func run() throws {
-                guard let vendor = try cliErrors({ try VendorStore(connection: db.connect()).find(id: id) }) else {
+                guard let vendor = try cliErrors({ try VendorStore(db.session()).find(id: id) }) else {
                     throw CLIError("no vendor with id '\(id)'")
                 }
                 print(try cliErrors { VendorRulesDocument.encode(try VendorRulesDocument.rules(of: vendor)) })
@@ -104,7 +104,7 @@ struct VendorCommand: ParsableCommand {
                 }
                 let vendor = try cliErrors { () throws -> Vendor in
                     let rules = try VendorRulesDocument.decode(Array(data))
-                    guard let updated = try VendorStore(connection: db.connect()).setRules(
+                    guard let updated = try VendorStore(db.session()).setRules(
                         id: id, rulesJSON: VendorRulesDocument.encode(rules), timeZone: rules.timeZone)
                     else { throw CLIError("no vendor with id '\(id)'") }
                     return updated
