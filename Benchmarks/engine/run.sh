@@ -9,7 +9,7 @@ root="$(cd "$here/../.." && pwd)"
 scratch="${BENCH_SCRATCH:-${TMPDIR:-/tmp}/bookiji-engine-bench}"
 
 mkdir -p "$scratch/Sources/EngineBenchmark"
-for target in CSHA256 BookijiCore CSlotEngine Availability; do
+for target in BookijiCore CSlotEngine Availability; do
   ln -sfn "$root/Sources/$target" "$scratch/Sources/$target"
 done
 # The benchmark's own file plus the test suite's oracle and RNG, so both sides see the same inputs.
@@ -24,10 +24,10 @@ import PackageDescription
 let package = Package(
     name: "bookiji-engine-bench",
     platforms: [.macOS(.v14)],
+    dependencies: [.package(url: "https://github.com/apple/swift-crypto", from: "4.5.2")],
     targets: [
         .target(name: "CSlotEngine", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "BookijiCore", dependencies: ["CSHA256"]),
+        .target(name: "BookijiCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Availability", dependencies: ["BookijiCore", "CSlotEngine"]),
         .executableTarget(name: "EngineBenchmark", dependencies: ["Availability", "BookijiCore"]),
     ]

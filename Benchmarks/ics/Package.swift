@@ -5,10 +5,10 @@ import PackageDescription
 // benchmark measures exactly the ICalendar module the product ships.
 let package = Package(
     name: "ics-benchmark",
+    dependencies: [.package(url: "https://github.com/apple/swift-crypto", from: "4.5.2")],
     targets: [
         .systemLibrary(name: "CLibical", pkgConfig: "libical", providers: [.apt(["libical-dev"])]),
-        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "BookijiCore", dependencies: ["CSHA256"]),
+        .target(name: "BookijiCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
         .executableTarget(name: "ics-expand", dependencies: ["ICalendar"]),
     ]
