@@ -12,8 +12,12 @@ mkdir -p "$scratch/Sources/EngineBenchmark"
 for target in BookijiCore CSlotEngine Availability; do
   ln -sfn "$root/Sources/$target" "$scratch/Sources/$target"
 done
-# The benchmark's own file plus the test suite's oracle and RNG, so both sides see the same inputs.
+# The benchmark's own file plus the test suite's oracle and RNG, so both sides see the same inputs,
+# and the Partner API's slot writer, so the answer is rendered by the code that renders it.
 ln -sfn "$here/main.swift" "$scratch/Sources/EngineBenchmark/main.swift"
+for file in SlotArrayJSON JSONWriter RFC3339Bytes; do
+  ln -sfn "$root/Sources/PartnerAPI/JSON/$file.swift" "$scratch/Sources/EngineBenchmark/$file.swift"
+done
 ln -sfn "$root/Tests/AvailabilityTests/Support/NaiveAvailability.swift" "$scratch/Sources/EngineBenchmark/NaiveAvailability.swift"
 ln -sfn "$root/Tests/AvailabilityTests/Support/SplitMix64.swift" "$scratch/Sources/EngineBenchmark/SplitMix64.swift"
 
