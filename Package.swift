@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries through the system, each wrapped by exactly one Swift module.
@@ -24,9 +25,8 @@ let package = Package(
         // carry-less multiplication, zlib for what is left).
         .target(name: "CFastGzip", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("z")]),
 
-        // SHA-256 blocks on the processor's SHA extensions where it has them (plain C otherwise).
-        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "BookijiCore", dependencies: ["CSHA256"]),
+        // SHA-256 (availability versions, fingerprints) from swift-crypto: BoringSSL, no NIO.
+        .target(name: "BookijiCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Availability", dependencies: ["BookijiCore", "CSlotEngine"]),
         .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
@@ -57,7 +57,7 @@ let package = Package(
         // Helpers to start and stop processes (PostgreSQL, nginx, the responder, fakes) in tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BookijiCoreTests", dependencies: ["BookijiCore"]),
-        .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine", "CSHA256"]),
+        .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport", "Coordinator", "Availability"]),

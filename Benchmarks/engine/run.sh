@@ -9,11 +9,15 @@ root="$(cd "$here/../.." && pwd)"
 scratch="${BENCH_SCRATCH:-${TMPDIR:-/tmp}/bookiji-engine-bench}"
 
 mkdir -p "$scratch/Sources/EngineBenchmark"
-for target in CSHA256 BookijiCore CSlotEngine Availability; do
+for target in BookijiCore CSlotEngine Availability; do
   ln -sfn "$root/Sources/$target" "$scratch/Sources/$target"
 done
-# The benchmark's own file plus the test suite's oracle and RNG, so both sides see the same inputs.
+# The benchmark's own file plus the test suite's oracle and RNG, so both sides see the same inputs,
+# and the Partner API's slot writer, so the answer is rendered by the code that renders it.
 ln -sfn "$here/main.swift" "$scratch/Sources/EngineBenchmark/main.swift"
+for file in SlotArrayJSON JSONWriter RFC3339Bytes; do
+  ln -sfn "$root/Sources/PartnerAPI/JSON/$file.swift" "$scratch/Sources/EngineBenchmark/$file.swift"
+done
 ln -sfn "$root/Tests/AvailabilityTests/Support/NaiveAvailability.swift" "$scratch/Sources/EngineBenchmark/NaiveAvailability.swift"
 ln -sfn "$root/Tests/AvailabilityTests/Support/SplitMix64.swift" "$scratch/Sources/EngineBenchmark/SplitMix64.swift"
 
@@ -24,10 +28,10 @@ import PackageDescription
 let package = Package(
     name: "bookiji-engine-bench",
     platforms: [.macOS(.v14)],
+    dependencies: [.package(url: "https://github.com/apple/swift-crypto", from: "4.5.2")],
     targets: [
         .target(name: "CSlotEngine", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "BookijiCore", dependencies: ["CSHA256"]),
+        .target(name: "BookijiCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Availability", dependencies: ["BookijiCore", "CSlotEngine"]),
         .executableTarget(name: "EngineBenchmark", dependencies: ["Availability", "BookijiCore"]),
     ]

@@ -309,10 +309,8 @@ public final class FastCGIServer: Sendable {
         return body
     }
 
-    /// Writes the response as FCGI_STDOUT records of up to 64 KB straight to the connection,
-    /// then the end of the stdout stream and FCGI_END_REQUEST, all with one `writev`, instead of
-    /// through libfcgi's stream, which sends one record per 8 KB it buffers (a 70 KB
-    /// availability answer cost ten writes) and the end records with another write.
+    /// Writes the response head and body, the end of the stdout stream and FCGI_END_REQUEST
+    /// straight to the connection with one `writev` (``FastCGIRecordWriter`` lays out the records).
     private func write(_ response: HTTPResponse, to request: UnsafeMutablePointer<FCGX_Request>) {
         let fd = request.pointee.ipcFd
         guard fd >= 0 else { return }
@@ -320,59 +318,11 @@ public final class FastCGIServer: Sendable {
         let head = Array(response.head().utf8)
         head.withUnsafeBytes { headBytes in
             response.body.withUnsafeBytes { bodyBytes in
-                let parts = [headBytes, bodyBytes].filter { $0.count > 0 }
-                let total = parts.reduce(0) { $0 + $1.count }
-                let recordCount = (total + Self.maxRecordContent - 1) / Self.maxRecordContent
-                // A header per record, then the empty stdout record and FCGI_END_REQUEST (header
-                // and body: application status 0, FCGI_REQUEST_COMPLETE).
-                var headers = [UInt8](repeating: 0, count: recordCount * 8 + 8 + 16)
-                headers.withUnsafeMutableBytes { headerBytes in
-                    var vectors: [iovec] = []
-                    vectors.reserveCapacity(recordCount * 3)
-                    var part = 0, offset = 0, remaining = total
-                    for record in 0..<recordCount {
-                        let length = min(remaining, Self.maxRecordContent)
-                        let header = headerBytes.baseAddress! + record * 8
-                        Self.fillRecordHeader(header, requestID: requestID, contentLength: length)
-                        vectors.append(iovec(iov_base: header, iov_len: 8))
-                        var needed = length
-                        while needed > 0 {
-                            let piece = min(needed, parts[part].count - offset)
-                            vectors.append(iovec(
-                                iov_base: UnsafeMutableRawPointer(mutating: parts[part].baseAddress! + offset), iov_len: piece))
-                            needed -= piece
-                            offset += piece
-                            if offset == parts[part].count { part += 1; offset = 0 }
-                        }
-                        remaining -= length
-                    }
-                    let end = headerBytes.baseAddress! + recordCount * 8
-                    Self.fillRecordHeader(end, requestID: requestID, contentLength: 0)
-                    Self.fillRecordHeader(end + 8, requestID: requestID, contentLength: 8, type: 3)
-                    vectors.append(iovec(iov_base: end, iov_len: 24))
-                    Self.writeAll(fd, vectors)
+                FastCGIRecordWriter.withResponseRecords(requestID: requestID, stdout: [headBytes, bodyBytes]) {
+                    Self.writeAll(fd, $0)
                 }
             }
         }
-    }
-
-    /// The most content one FastCGI record carries (its length field has 16 bits).
-    static let maxRecordContent = 65_535
-
-    /// FCGI_Header: version 1, the type (FCGI_STDOUT unless told), request id, content length,
-    /// no padding.
-    private static func fillRecordHeader(
-        _ header: UnsafeMutableRawPointer, requestID: UInt16, contentLength: Int, type: UInt8 = 6
-    ) {
-        let bytes = header.assumingMemoryBound(to: UInt8.self)
-        bytes[0] = 1
-        bytes[1] = type
-        bytes[2] = UInt8(requestID >> 8)
-        bytes[3] = UInt8(requestID & 0xFF)
-        bytes[4] = UInt8(contentLength >> 8)
-        bytes[5] = UInt8(contentLength & 0xFF)
-        bytes[6] = 0
-        bytes[7] = 0
     }
 
     /// `writev` until everything is written or the peer is gone (nginx gave up on the request;

@@ -7,12 +7,12 @@ import Darwin
 #endif
 import BookijiCore
 
-/// `bookiji ics expand FILE --from ISO --to ISO [--tz ZONE] [--format json|text] [--merge]`:
-/// prints the busy and tentative intervals of an iCalendar file, offline.
+/// `bookiji ics expand`: the busy and tentative intervals of an iCalendar file, offline, as the
+/// command prints them.
 ///
-/// The executable only forwards the arguments after `ics expand` and writes the result out:
+/// The executable parses the command line into ``IcsExpandOptions`` and writes the result out:
 /// ```swift
-/// let result = IcsExpandCommand.run(arguments: rest, stdin: { readAllOfStandardInput() })
+/// let result = IcsExpandCommand.run(options, stdin: { readAllOfStandardInput() })
 /// print(result.stdout, terminator: ""); printToStderr(result.stderr); exit(result.exitCode)
 /// ```
 /// Nothing is written to `stdout` unless the whole file was read and expanded.
@@ -32,52 +32,16 @@ public enum IcsExpandCommand {
         public static let noInput: Int32 = 66
     }
 
-    public static let usage = "usage: bookiji ics expand FILE --from ISO --to ISO [--tz ZONE] [--format json|text] [--merge]"
-
-    public static let helpText = """
-        \(usage)
-
-        Expands an iCalendar (.ics) file into busy and tentative intervals in UTC, offline.
-
-        Arguments:
-          FILE               the .ics file, or - to read standard input
-          --from ISO         window start: RFC 3339 instant (2026-03-01T00:00:00Z) or a date (UTC midnight)
-          --to ISO           window end (exclusive), same forms
-          --tz ZONE          zone for floating times and all-day dates when the file has no
-                             X-WR-TIMEZONE (IANA, e.g. Europe/Berlin, or a Windows zone name);
-                             without either they are read as UTC
-          --format FORMAT    json (default): one array of {"start","end","status","uid"};
-                             text: one "START  END  STATUS  UID" line per interval
-          --merge            merge overlapping or touching intervals of the same status (no uid)
-          -h, --help         show this help
-
-        Intervals overlapping the window are printed whole (not clipped), sorted by start.
-        Status is "busy" or "tentative"; cancelled, transparent, zero-length and FBTYPE=FREE
-        items block nothing. A summary goes to standard error.
-
-        Exit status: 0 success, 64 bad arguments, 65 malformed calendar (the message names the
-        line), 66 unreadable file. On error nothing is printed to standard output.
-        """
-
     /// Runs the command.
     /// - Parameters:
-    ///   - arguments: the arguments after `bookiji ics expand`.
+    ///   - options: the parsed command line.
     ///   - stdin: reads all of standard input (called only for FILE `-`).
     ///   - readFile: reads a file; defaults to the file system.
     public static func run(
-        arguments: [String],
+        _ options: IcsExpandOptions,
         stdin: () -> [UInt8],
         readFile: (String) -> Result<[UInt8], FileReadError> = readWholeFile
     ) -> Output {
-        let options: IcsExpandOptions
-        do {
-            guard let parsed = try IcsExpandOptions.parse(arguments) else {
-                return Output(exitCode: ExitCode.success, stdout: helpText + "\n", stderr: "")
-            }
-            options = parsed
-        } catch {
-            return Output(exitCode: ExitCode.usage, stdout: "", stderr: "error: \(error.message)\n\(usage)\n")
-        }
         if let zone = options.timeZone, !isKnownZone(zone) {
             return Output(
                 exitCode: ExitCode.usage, stdout: "",
@@ -107,7 +71,8 @@ public enum IcsExpandCommand {
         return Output(exitCode: ExitCode.success, stdout: stdout, stderr: summaryText(expansion.summary, printed: intervals.count, options: options))
     }
 
-    static func isKnownZone(_ name: String) -> Bool {
+    /// Whether libical finds `name` in the system's zone data (an IANA or Windows zone name).
+    public static func isKnownZone(_ name: String) -> Bool {
         LibicalLock.withLock { TimeZoneResolver.systemZone(named: name) != nil }
     }
 

@@ -1,0 +1,1 @@
+../../../../Sources/bookiji/IcsExpand.swift
