@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries through the system, each wrapped by exactly one Swift module.
@@ -30,21 +31,29 @@ let package = Package(
         .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Gzip", dependencies: ["CZlib", "CFastGzip"]),
-        // Google and Microsoft free/busy over HTTP; run from the CLI now, from the worker later.
-        // Kept apart so only the executable pays for async-http-client.
+        // Every call to the outside world: the HTTP client and its retry policy, OAuth, the Google
+        // and Graph connectors, ICS feeds; token sealing. The only module that imports
+        // AsyncHTTPClient, so nothing on the responder's request path pays for it.
         .target(
-            name: "CalendarConnectors",
-            dependencies: ["BookijiCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            name: "Integrations",
+            dependencies: [
+                "BookijiCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
-        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store", "CalendarConnectors"]),
+        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store"]),
+        // The jobs that call out (calendar syncs now): fetch through Integrations, write through
+        // the Coordinator and Store.
+        .target(name: "Worker", dependencies: ["BookijiCore", "Coordinator", "Integrations", "Store"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Availability", "Coordinator", "Store", "Postgres", "FastCGI", "Gzip"]),
         .executableTarget(
             name: "bookiji",
             dependencies: [
                 "BookijiCore", "Availability", "ICalendar", "Postgres", "Store", "Coordinator",
-                "FastCGI", "PartnerAPI", "CalendarConnectors",
+                "FastCGI", "PartnerAPI", "Integrations", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,7 +63,7 @@ let package = Package(
         .testTarget(name: "BookijiCoreTests", dependencies: ["BookijiCore"]),
         .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine", "CSHA256"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore", "TestSupport"]),
+        .testTarget(name: "IntegrationsTests", dependencies: ["Integrations", "BookijiCore", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport", "Coordinator", "Availability"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store", "Gzip", "CZlib", "Availability", "Coordinator"]),
