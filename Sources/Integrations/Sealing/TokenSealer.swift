@@ -32,7 +32,9 @@ public struct TokenSealer: Sendable {
     private static let nonceSize = 12
     private static let tagSize = 16
 
-    private let key: SymmetricKey
+    /// The raw key; a `SymmetricKey` is made per call because swift-crypto 3's is not `Sendable`.
+    private let keyBytes: [UInt8]
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
     /// Hex of the 4-byte key id written into every sealed token; safe to log.
     public let keyID: String
     private let keyIDBytes: [UInt8]
@@ -42,7 +44,7 @@ public struct TokenSealer: Sendable {
         guard key.count == Self.keySize else {
             throw TokenSealingError(.invalidKey, "the token key must be 32 bytes, got \(key.count)")
         }
-        self.key = SymmetricKey(data: key)
+        self.keyBytes = key
         let digest = Array(Crypto.SHA256.hash(data: Array("bookiji token key id\u{0}".utf8) + key))
         keyIDBytes = Array(digest[0..<4])
         keyID = Self.hex(keyIDBytes)
