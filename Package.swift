@@ -31,14 +31,22 @@ let package = Package(
         .target(name: "ICalendar", dependencies: ["BookijiCore", "CLibical"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Gzip", dependencies: ["CZlib", "CFastGzip"]),
-        // Google and Microsoft free/busy over HTTP; run from the CLI now, from the worker later.
-        // Kept apart so only the executable pays for async-http-client.
+        // Every call to the outside world: the HTTP client and its retry policy, OAuth, the Google
+        // and Graph connectors, ICS feeds; token sealing. The only module that imports
+        // AsyncHTTPClient, so nothing on the responder's request path pays for it.
         .target(
-            name: "CalendarConnectors",
-            dependencies: ["BookijiCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            name: "Integrations",
+            dependencies: [
+                "BookijiCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
-        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store", "CalendarConnectors"]),
+        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store"]),
+        // The jobs that call out (calendar syncs now): fetch through Integrations, write through
+        // the Coordinator and Store.
+        .target(name: "Worker", dependencies: ["BookijiCore", "Coordinator", "Integrations", "Store"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(
             name: "PartnerAPI",
@@ -48,7 +56,7 @@ let package = Package(
             name: "bookiji",
             dependencies: [
                 "BookijiCore", "Availability", "ICalendar", "Postgres", "Store", "Coordinator",
-                "FastCGI", "PartnerAPI", "CalendarConnectors",
+                "FastCGI", "PartnerAPI", "Integrations", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -59,7 +67,7 @@ let package = Package(
         .testTarget(name: "BookijiCoreTests", dependencies: ["BookijiCore"]),
         .testTarget(name: "AvailabilityTests", dependencies: ["Availability", "BookijiCore", "CSlotEngine"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "BookijiCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "CalendarConnectorsTests", dependencies: ["CalendarConnectors", "BookijiCore", "TestSupport"]),
+        .testTarget(name: "IntegrationsTests", dependencies: ["Integrations", "BookijiCore", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport", "Coordinator", "Availability"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store", "Gzip", "CZlib", "Availability", "Coordinator"]),

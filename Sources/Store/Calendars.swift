@@ -31,6 +31,11 @@ public struct CalendarStore {
         self.connection = connection
     }
 
+    /// The store on a ``Session``'s connection.
+    public init(session: Session) {
+        self.connection = session.connection
+    }
+
     public func sources(vendorID: String) throws -> [CalendarSource] {
         try connection.query("SELECT \(Self.columns) FROM calendar_sources WHERE vendor_id = $1::uuid ORDER BY name", [vendorID])
             .map(Self.source)
@@ -124,6 +129,40 @@ public struct CalendarStore {
         try connection.query(
             "UPDATE calendar_sources SET status = 'ok', last_error = NULL, last_synced_at = now() WHERE id = $1::uuid",
             [source.id])
+    }
+
+    /// Replaces the source's whole config document (a connector source's settings and sealed tokens).
+    public func setConfig(sourceID: String, json: String) throws {
+        try connection.query("UPDATE calendar_sources SET config = $2::jsonb WHERE id = $1::uuid", [sourceID, json])
+    }
+
+    /// Every `google`/`outlook` source, optionally of one vendor, as (vendor id, name), in a stable order.
+    public func connectorSources(vendorID: String? = nil) throws -> [(vendorID: String, name: String)] {
+        let rows = try connection.query("""
+            SELECT vendor_id::text, name FROM calendar_sources
+            WHERE kind IN ('google', 'outlook') AND ($1::uuid IS NULL OR vendor_id = $1::uuid)
+            ORDER BY vendor_id, name
+            """, [vendorID])
+        return try rows.map { (try $0.string(0), try $0.string(1)) }
+    }
+
+    /// Sources a scheduled sync should visit at `now` (epoch seconds): `google`/`outlook` sources
+    /// and `ics_url` sources with a stored feed URL, never synced or last synced (successfully or
+    /// not) at least their `sync_interval_seconds` ago; the longest-waiting first.
+    public func dueSources(now: Int64) throws -> [CalendarSource] {
+        try connection.query("""
+            SELECT \(Self.columns) FROM calendar_sources
+            WHERE (kind IN ('google', 'outlook') OR (kind = 'ics_url' AND config ? 'url'))
+              AND (last_synced_at IS NULL
+                   OR last_synced_at + make_interval(secs => sync_interval_seconds) <= to_timestamp($1))
+            ORDER BY last_synced_at NULLS FIRST, vendor_id, name
+            """, [now]).map(Self.source)
+    }
+
+    /// Sets how often a scheduled sync visits the source.
+    public func setSyncInterval(sourceID: String, seconds: Int) throws {
+        try connection.query(
+            "UPDATE calendar_sources SET sync_interval_seconds = $2 WHERE id = $1::uuid", [sourceID, seconds])
     }
 
     static let columns = """

@@ -5,8 +5,11 @@ import Dispatch
 import Foundation
 import PartnerAPI
 import Postgres
+import Store
+import Worker
 
-/// `bookiji calendar connect|sync|sync-all`: Google Calendar and Microsoft Graph sources.
+/// `bookiji calendar connect|sync|sync-all|sync-due`: Google Calendar and Microsoft Graph sources,
+/// and the scheduled sync of every due source (the worker's job, runnable by hand or from cron).
 ///
 /// The commands are plain `ParsableCommand`s that block on the async sync with a semaphore:
 /// ArgumentParser only runs async subcommands when the `@main` root is an `AsyncParsableCommand`,
@@ -16,7 +19,7 @@ struct CalendarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar",
         abstract: "Connect Google / Outlook calendars to a vendor and sync their free/busy time.",
-        subcommands: [Connect.self, Sync.self, SyncAll.self])
+        subcommands: [Connect.self, Sync.self, SyncAll.self, SyncDue.self])
 
     /// Exit status for a sync that ran and failed (the failure is recorded on the source).
     static let syncFailed: Int32 = 69
@@ -169,6 +172,77 @@ struct CalendarCommand: ParsableCommand {
             }
             CalendarCommand.summarize(reports, json: json, single: false)
             if reports.contains(where: { $0.outcome == .failed }) { throw ExitCode(CalendarCommand.syncFailed) }
+        }
+    }
+
+    struct SyncDue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sync-due",
+            abstract: "Sync every calendar source whose sync interval has elapsed (google, outlook, ics feeds).",
+            discussion: """
+                The worker runs this on a schedule. A source is due when it was never synced or its last sync \
+                (successful or not) is at least its sync interval ago (default 15 minutes). Feed sources \
+                re-fetch their URL with If-None-Match / If-Modified-Since. Failures are recorded on the source.
+
+                Exit status: 0 all due sources synced, 69 at least one failed.
+                """)
+
+        @OptionGroup var db: DatabaseOptions
+        @Flag(help: "Print the summary as one JSON object.") var json = false
+
+        func run() throws {
+            let now = Int64(Date().timeIntervalSince1970)
+            let url = try db.url()
+            let outcomes = try CalendarCommand.guarded {
+                try blockingAwait {
+                    try await CalendarSyncs(connection: CalendarCommand.connect(url)).syncDue(now: now).map(DueSummary.init)
+                }
+            }
+            if json {
+                printJSON { out in
+                    out.key("sources")
+                    out.arrayStart()
+                    for outcome in outcomes {
+                        out.objectStart()
+                        out.field("vendorId", outcome.vendorID)
+                        out.field("name", outcome.name)
+                        out.field("kind", outcome.kind)
+                        out.field("outcome", outcome.outcome)
+                        out.field("error", outcome.error)
+                        out.objectEnd()
+                    }
+                    out.arrayEnd()
+                    out.field("failed", outcomes.filter { $0.error != nil }.count)
+                }
+            } else {
+                if outcomes.isEmpty { print("no calendar source is due") }
+                for o in outcomes {
+                    print("source '\(o.name)' (\(o.kind)) of vendor \(o.vendorID): \(o.outcome)" + (o.error.map { ": \($0)" } ?? ""))
+                }
+            }
+            if outcomes.contains(where: { $0.error != nil }) { throw ExitCode(CalendarCommand.syncFailed) }
+        }
+    }
+
+    /// One line of `sync-due`'s summary.
+    struct DueSummary: Sendable {
+        var vendorID: String, name: String, kind: String, outcome: String, error: String?
+
+        init(_ outcome: CalendarSyncs.Outcome) {
+            vendorID = outcome.source.vendorID
+            name = outcome.source.name
+            kind = outcome.source.kind.rawValue
+            switch outcome.result {
+            case .connector(let report):
+                self.outcome = report.outcome.rawValue
+                error = report.outcome == .failed ? report.error : nil
+            case .feed(let report):
+                self.outcome = report.outcome.rawValue
+                error = nil
+            case .failed(let message):
+                self.outcome = "failed"
+                error = message
+            }
         }
     }
 

@@ -2,7 +2,9 @@ import ArgumentParser
 import BookijiCore
 import Coordinator
 import Foundation
+import Integrations
 import PartnerAPI
+import Worker
 
 /// `bookiji import-ics --vendor ID --source NAME FILE|DIR|URL...`
 struct ImportICS: ParsableCommand {
@@ -64,7 +66,15 @@ struct ImportICS: ParsableCommand {
         let report: CalendarImportReport
         do {
             report = try cliErrors {
-                try CalendarImport(connection: db.connect()).run(request, now: now) { bar.show($0) }
+                let importer = CalendarImport(connection: try db.connect())
+                // The Coordinator never calls out: a URL is fetched here, through Integrations.
+                var feed: (request: CalendarImport.FeedRequest, answer: CalendarImport.FeedAnswer)?
+                if let feedRequest = try importer.feedRequest(for: request, now: now) {
+                    bar.show(CalendarImport.Progress(
+                        phase: .fetching, inputsDone: 0, inputsTotal: 1, bytesDone: 0, bytesTotal: 0, current: feedRequest.url))
+                    feed = (feedRequest, try blockingAwait { try await ICSFeedFetcher().answer(feedRequest) })
+                }
+                return try importer.run(request, now: now, feed: feed) { bar.show($0) }
             }
         } catch let error as CalendarImportError {
             bar.clear()

@@ -311,6 +311,80 @@ struct ConnectorSyncTests {
         #expect(try revision(service, vendor) == revisionBefore)
     }
 
+    /// Pushes every source of the vendor's last sync `minutes` into the past.
+    func age(_ service: Service, _ vendor: String, minutes: Int) throws {
+        try service.sql().query(
+            "UPDATE calendar_sources SET last_synced_at = last_synced_at - make_interval(mins => $2) WHERE vendor_id = $1::uuid",
+            [vendor, minutes])
+    }
+
+    func syncDue(_ service: Service) throws -> (result: CLIResult, outcomes: [String: String]) {
+        let result = try cli(service, ["calendar", "sync-due", "--json"])
+        var outcomes: [String: String] = [:]
+        for source in result.json["sources"] as? [[String: Any]] ?? [] {
+            outcomes[source["name"] as? String ?? "?"] = source["outcome"] as? String
+        }
+        return (result, outcomes)
+    }
+
+    @Test func syncDueVisitsEverySourceWhoseIntervalElapsedAndRecordsFailures() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let fake = try FakeAPIs(service)
+        defer { fake.stop() }
+        let (_, vendor) = try setUp(service)
+        #expect(try connect(service, fake, vendor: vendor, source: "g", google: true, calendars: [Self.googleCalendar]).exitCode == 0)
+        #expect(try connect(service, fake, vendor: vendor, source: "o", google: false, calendars: [Self.outlookCalendar]).exitCode == 0)
+        let feedFile = service.directoryPath("feed.ics")
+        try CalendarImportTests.ics([.init(uid: "f1", start: Self.monday + 9 * Self.hour, end: Self.monday + 10 * Self.hour)])
+            .write(toFile: feedFile, atomically: true, encoding: .utf8)
+        let server = try CalendarImportTests.FeedServer(file: feedFile, service: service)
+        defer { server.stop() }
+        let feedImport = try cli(service, ["import-ics", "--vendor", vendor, "--source", "feed", "http://127.0.0.1:\(server.port)/calendar.ics"])
+        #expect(feedImport.exitCode == 0, "\(feedImport.stderr)")
+        let localFile = service.directoryPath("local.ics")
+        try CalendarImportTests.ics([]).write(toFile: localFile, atomically: true, encoding: .utf8)
+        #expect(try cli(service, ["import-ics", "--vendor", vendor, "--source", "local", localFile]).exitCode == 0)
+
+        // The connected sources were never synced; the feed and the file were just imported.
+        let first = try syncDue(service)
+        #expect(first.result.exitCode == 0, "\(first.result.stdout)\(first.result.stderr)")
+        #expect(first.outcomes == ["g": "replaced", "o": "replaced"])
+        // The scheduled sync uses the default window: 30 days before today to 365 days after, UTC.
+        let today = Int64(Date().timeIntervalSince1970) / Self.day * Self.day
+        let defaultWindow = UTCInterval(start: today - 30 * Self.day, end: today + 365 * Self.day)
+        #expect(try intervals(service, vendor, source: "g") == Self.expected(Self.googleCalendar, google: true, defaultWindow))
+
+        // Nothing is due right after.
+        #expect(try syncDue(service).outcomes.isEmpty)
+
+        // 20 minutes later every syncing source is due again (default interval 15 minutes); the
+        // feed is fetched conditionally and answers 304. A file source is never due.
+        try age(service, vendor, minutes: 20)
+        let second = try syncDue(service)
+        #expect(second.result.exitCode == 0, "\(second.result.stdout)\(second.result.stderr)")
+        #expect(second.outcomes == ["g": "unchanged", "o": "unchanged", "feed": "not-modified"])
+        let feedRequests = try server.requests()
+        #expect(feedRequests.map { $0["status"] as? Int } == [200, 304])
+        #expect(feedRequests.last?["ifNoneMatch"] as? String == server.etag(of: feedFile))
+
+        // A longer interval of its own keeps a source out; a failing provider is recorded on its
+        // source, and the others still sync.
+        try service.sql().query(
+            "UPDATE calendar_sources SET sync_interval_seconds = 3600 WHERE vendor_id = $1::uuid AND name = 'g'", [vendor])
+        try age(service, vendor, minutes: 20)
+        try fake.control(["graphFailNext": Array(repeating: 503, count: 50), "retryAfter": 0])
+        let third = try syncDue(service)
+        #expect(third.result.exitCode == 69)
+        #expect(third.outcomes == ["o": "failed", "feed": "not-modified"])
+        #expect(third.result.json["failed"] as? Int == 1)
+        let outlook = try row(service, vendor, "o")
+        #expect(outlook.status == "error")
+        #expect(outlook.lastError?.contains("503") == true)
+        #expect(try row(service, vendor, "g").status == "ok")
+        #expect(try row(service, vendor, "local").status == "ok")
+    }
+
     @Test func syncAllSyncsEveryConnectedSourceAndReportsEach() throws {
         let service = try Service()
         defer { service.stop() }

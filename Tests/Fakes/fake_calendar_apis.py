@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Local stand-ins for the Google Calendar and Microsoft Graph free/busy APIs and their OAuth
-token endpoints, for CalendarConnectors' tests. Python 3 standard library only.
+token endpoints, for the Integrations tests. Python 3 standard library only.
 
     python3 fake_calendar_apis.py PORT [--parent-pid PID]
 
@@ -20,7 +20,7 @@ Test control:
   POST /_reset     forget tokens, faults and recorded requests
 
 Busy data is derived from the calendar id and the UTC day, so tests can compute what to expect
-(the Swift mirror is Tests/CalendarConnectorsTests/Support/FakeCalendarData.swift). For each UTC
+(the Swift mirror is Tests/IntegrationsTests/Support/FakeCalendarData.swift). For each UTC
 day number D (days since 1970-01-01) and k = (sum of the id's UTF-8 bytes) % 8:
   Google: busy (9+k):00-(10+k):00; busy 14:00-15:00 if D%3==0; busy 22:00-02:00(+1d) if D%7==0.
   Graph:  busy (9+k):00-(10+k):00; tentative 14-15 if D%3==0; oof 16-17 if D%5==0;

@@ -12,8 +12,10 @@ import Store
 /// - Idempotent: the content digest covers the window, the zone and every input's bytes; when it
 ///   matches the source's digest (and the source still covers the window) only the sync time is
 ///   recorded and the revision stays, so cached availability stays valid.
-/// - Feeds: `If-None-Match` / `If-Modified-Since` from the last import; a `304` is "unchanged".
-///   A failed fetch is recorded on the source (status `error`, last error) and nothing else.
+/// - Feeds: the Coordinator never calls out. ``feedRequest(for:now:)`` says what to fetch (the URL
+///   and the `If-None-Match` / `If-Modified-Since` of the last import); the caller fetches it
+///   (through Integrations) and hands the answer to ``run(_:now:feed:progress:)``. A `304` is
+///   "unchanged"; a failed fetch is recorded on the source (status `error`, last error) and nothing else.
 ///
 /// ```swift
 /// let report = try CalendarImport(connection: db).run(
@@ -58,14 +60,48 @@ public struct CalendarImport {
         public var bytesTotal: Int64
         /// The file or URL being read.
         public var current: String?
+
+        public init(phase: Phase, inputsDone: Int, inputsTotal: Int, bytesDone: Int64, bytesTotal: Int64, current: String?) {
+            self.phase = phase
+            self.inputsDone = inputsDone
+            self.inputsTotal = inputsTotal
+            self.bytesDone = bytesDone
+            self.bytesTotal = bytesTotal
+            self.current = current
+        }
+    }
+
+    /// A feed the caller must fetch before ``run(_:now:feed:progress:)``: the URL, and the
+    /// validators to send (both nil when the body is needed whatever the server holds).
+    public struct FeedRequest: Sendable, Hashable {
+        public var url: String
+        public var ifNoneMatch: String?
+        public var ifModifiedSince: String?
+
+        public init(url: String, ifNoneMatch: String? = nil, ifModifiedSince: String? = nil) {
+            self.url = url
+            self.ifNoneMatch = ifNoneMatch
+            self.ifModifiedSince = ifModifiedSince
+        }
+
+        /// Whether validators are sent, i.e. whether a `304` is an acceptable answer.
+        public var isConditional: Bool { ifNoneMatch != nil || ifModifiedSince != nil }
+    }
+
+    /// How the server answered a ``FeedRequest``.
+    public enum FeedAnswer: Sendable, Hashable {
+        /// `200`: the (decompressed) body and its validators.
+        case content(body: [UInt8], etag: String?, lastModified: String?)
+        /// `304`: the validators sent still match.
+        case notModified(etag: String?, lastModified: String?)
+        /// No usable answer; the message says why (it is recorded as the source's last error).
+        case failed(String)
     }
 
     let connection: PGConnection
-    let fetcher: ICSFeedFetcher
 
-    public init(connection: PGConnection, fetcher: ICSFeedFetcher = ICSFeedFetcher()) {
+    public init(connection: PGConnection) {
         self.connection = connection
-        self.fetcher = fetcher
     }
 
     /// From 30 days before today to 365 days after it, at midnight UTC: whole days, so the same
@@ -91,14 +127,35 @@ public struct CalendarImport {
         return hasher.finalize().hexString
     }
 
-    /// Runs the import.
-    /// - Parameters:
-    ///   - now: the current time in epoch seconds, for the default window.
-    ///   - progress: called on the calling thread as inputs are fetched, read and written.
-    /// - Returns: what was done, for the summary.
-    /// - Throws: ``CalendarImportError`` when nothing could be imported (nothing is written,
-    ///   except a failed feed's status); `PGError` or `BookijiError` from the database.
-    public func run(_ request: Request, now: Int64, progress: (Progress) -> Void = { _ in }) throws -> CalendarImportReport {
+    /// What to fetch before importing `request`, or nil when its inputs are local files.
+    /// - Throws: what ``run(_:now:feed:progress:)`` would throw before reading anything (unknown
+    ///   vendor, empty window, unknown zone, bad inputs, a source of another kind).
+    public func feedRequest(for request: Request, now: Int64) throws -> FeedRequest? {
+        let plan = try prepare(request, now: now)
+        guard case .url(let url) = plan.inputs else { return nil }
+        let previous = try plan.existing.map { try CalendarStore(connection: connection).feedState(sourceID: $0.id) } ?? ICSFeedState()
+        // Validators only when a 304 would mean "nothing to do": same URL, and the stored digest
+        // is what this window and zone give for the last body. Otherwise fetch the body again.
+        if let existing = plan.existing, previous.url == url, let body = previous.bodyDigest,
+            previous.etag != nil || previous.lastModified != nil,
+            existing.contentDigest == Self.contentDigest(window: plan.window, timeZone: plan.zone, inputDigests: [body]),
+            Self.covers(existing.covered, plan.window)
+        {
+            return FeedRequest(url: url, ifNoneMatch: previous.etag, ifModifiedSince: previous.lastModified)
+        }
+        return FeedRequest(url: url)
+    }
+
+    private struct Plan {
+        var vendor: Vendor
+        var window: UTCInterval
+        var zone: String
+        var inputs: ICSImportInputs
+        var kind: CalendarSource.Kind
+        var existing: CalendarSource?
+    }
+
+    private func prepare(_ request: Request, now: Int64) throws -> Plan {
         guard let vendor = try VendorStore(connection: connection).find(id: request.vendorID) else {
             throw CalendarImportError(.vendorNotFound, "no vendor with id '\(request.vendorID)'")
         }
@@ -118,7 +175,24 @@ public struct CalendarImport {
                 .sourceKindMismatch,
                 "source '\(request.sourceName)' is an \(existing.kind.rawValue) source; import \(kind == .icsURL ? "files" : "a URL") into it, or use another --source")
         }
-        switch inputs {
+        return Plan(vendor: vendor, window: window, zone: zone, inputs: inputs, kind: kind, existing: existing)
+    }
+
+    /// Runs the import.
+    /// - Parameters:
+    ///   - now: the current time in epoch seconds, for the default window.
+    ///   - feed: for a URL input, the ``feedRequest(for:now:)`` the caller fetched and the answer.
+    ///   - progress: called on the calling thread as inputs are read and written.
+    /// - Returns: what was done, for the summary.
+    /// - Throws: ``CalendarImportError`` when nothing could be imported (nothing is written,
+    ///   except a failed feed's status); `PGError` or `BookijiError` from the database.
+    public func run(
+        _ request: Request, now: Int64, feed: (request: FeedRequest, answer: FeedAnswer)? = nil,
+        progress: (Progress) -> Void = { _ in }
+    ) throws -> CalendarImportReport {
+        let plan = try prepare(request, now: now)
+        let (window, zone, kind, existing) = (plan.window, plan.zone, plan.kind, plan.existing)
+        switch plan.inputs {
         case .files(let files):
             let total = files.reduce(Int64(0)) { $0 + $1.size }
             var expanded = ExpandedContent()
@@ -136,35 +210,25 @@ public struct CalendarImport {
             progress(Progress(phase: .writing, inputsDone: files.count, inputsTotal: files.count, bytesDone: bytesDone, bytesTotal: max(total, bytesDone), current: nil))
             return try store(expanded, feed: nil, request: request, kind: kind, window: window, zone: zone)
         case .url(let url):
-            return try importFeed(url, existing: existing, request: request, window: window, zone: zone, progress: progress)
+            guard let feed, feed.request.url == url else {
+                throw CalendarImportError(
+                    .invalidArgument, input: url, "the feed must be fetched first: ask feedRequest(for:now:) what to fetch")
+            }
+            return try importFeed(
+                url, answer: feed.answer, conditional: feed.request.isConditional, existing: existing, request: request,
+                window: window, zone: zone, progress: progress)
         }
     }
 
     private func importFeed(
-        _ url: String, existing: CalendarSource?, request: Request, window: UTCInterval, zone: String,
-        progress: (Progress) -> Void
+        _ url: String, answer: FeedAnswer, conditional: Bool, existing: CalendarSource?, request: Request,
+        window: UTCInterval, zone: String, progress: (Progress) -> Void
     ) throws -> CalendarImportReport {
         let calendars = CalendarStore(connection: connection)
         let previous = try existing.map { try calendars.feedState(sourceID: $0.id) } ?? ICSFeedState()
-        // Validators only when a 304 would mean "nothing to do": same URL, and the stored digest
-        // is what this window and zone give for the last body. Otherwise fetch the body again.
-        var conditional = false
-        if let existing, previous.url == url, let body = previous.bodyDigest,
-            previous.etag != nil || previous.lastModified != nil,
-            existing.contentDigest == Self.contentDigest(window: window, timeZone: zone, inputDigests: [body]),
-            Self.covers(existing.covered, window)
-        {
-            conditional = true
-        }
-        progress(Progress(phase: .fetching, inputsDone: 0, inputsTotal: 1, bytesDone: 0, bytesTotal: 0, current: url))
-        let response: ICSFeedFetcher.Response
-        do {
-            response = try fetcher.fetch(
-                url, ifNoneMatch: conditional ? previous.etag : nil, ifModifiedSince: conditional ? previous.lastModified : nil)
-        } catch {
-            try recordFeedFailure(error, url: url, request: request, previous: previous)
-        }
-        switch response {
+        switch answer {
+        case .failed(let message):
+            try recordFeedFailure(CalendarImportError(.fetchFailed, input: url, message), url: url, request: request, previous: previous)
         case .notModified(let etag, let lastModified):
             guard conditional else {
                 try recordFeedFailure(
@@ -256,7 +320,8 @@ public struct CalendarImport {
         return report
     }
 
-    static func covers(_ covered: UTCInterval?, _ window: UTCInterval) -> Bool {
+    /// Whether a source's covered span includes the whole window.
+    public static func covers(_ covered: UTCInterval?, _ window: UTCInterval) -> Bool {
         guard let covered else { return false }
         return covered.start <= window.start && covered.end >= window.end
     }

@@ -1,5 +1,5 @@
 import BookijiCore
-import CalendarConnectors
+import Integrations
 
 /// Connectors wired to one fake server, with a recording clock.
 struct Fixture {

@@ -1,5 +1,5 @@
 import BookijiCore
-import CalendarConnectors
+import Integrations
 import Foundation
 
 /// One running `Tests/Fakes/fake_calendar_apis.py`, private to one test.
@@ -16,7 +16,7 @@ final class FakeCalendarServer: Sendable {
 
     static let script: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // Support, CalendarConnectorsTests, Tests
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // Support, IntegrationsTests, Tests
         return url.appendingPathComponent("Fakes/fake_calendar_apis.py").path
     }()
 

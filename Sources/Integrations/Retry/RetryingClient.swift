@@ -45,6 +45,8 @@ struct RetryingClient: Sendable {
                 response = try await transport.send(make(token))
             } catch let error as CancellationError {
                 throw error
+            } catch let error as PermanentTransportError {
+                throw ConnectorError(error.code, "\(service): \(error.message)")
             } catch {
                 guard attempt < policy.maxAttempts else {
                     throw ConnectorError(

@@ -1,8 +1,17 @@
-import CalendarConnectors
+import Integrations
 import Testing
 
 @Suite("Retry policy and Retry-After parsing")
 struct RetryPolicyTests {
+    /// The spec's "Idempotency & Retries": 5 attempts, 1 s doubling to 60 s, ±20% jitter.
+    @Test func standardPolicyIsTheSpecs() {
+        let standard = RetryPolicy.standard
+        #expect(standard.maxAttempts == 5)
+        #expect(standard.initialDelay == .seconds(1))
+        #expect(standard.maxDelay == .seconds(60))
+        #expect(standard.jitter == 0.2)
+    }
+
     @Test func backoffDoublesFromOneSecondAndCapsAtSixty() {
         let middle = RetryPolicy(random: { 0.5 })  // no jitter
         #expect((1...8).map { middle.delay(afterAttempt: $0) }.map { $0.components.seconds } == [1, 2, 4, 8, 16, 32, 60, 60])

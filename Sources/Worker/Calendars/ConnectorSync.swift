@@ -1,12 +1,15 @@
 import BookijiCore
-import CalendarConnectors
+import Coordinator
 import Foundation
+import Integrations
 import Postgres
 import Store
 
 /// Connects `google`/`outlook` calendar sources and syncs them from Google Calendar
 /// (`freeBusy.query`) or Microsoft Graph (`calendar/getSchedule`): `bookiji calendar connect`,
-/// `calendar sync` and `calendar sync-all`, later the worker.
+/// `calendar sync` and `calendar sync-all`, and the worker through ``CalendarSyncs``.
+///
+/// Orchestration only: the HTTP calls go through Integrations, every SQL statement is in Store.
 ///
 /// - Secrets live in the source's config only sealed with ``TokenSealer`` (key from
 ///   `BOOKIJI_TOKEN_KEY`); see ``ConnectorSourceConfig``. Nothing here prints or logs them.
@@ -122,26 +125,16 @@ public struct ConnectorSync {
                 sealedClientSecret: sealer.seal(request.clientSecret, context: context("clientSecret")),
                 sealedRefreshToken: sealer.seal(request.refreshToken, context: context("refreshToken")),
                 sealedAccessToken: nil, accessTokenExpiresAt: nil)
-            try Self.writeConfig(config, sourceID: source.id, on: conn)
+            try store.setConfig(sourceID: source.id, json: config.encoded())
             return try store.source(vendorID: request.vendorID, name: request.sourceName) ?? source
         }
-    }
-
-    static func writeConfig(_ config: ConnectorSourceConfig, sourceID: String, on connection: PGConnection) throws {
-        try connection.query(
-            "UPDATE calendar_sources SET config = $2::jsonb WHERE id = $1::uuid", [sourceID, config.encoded()])
     }
 
     // MARK: - sync
 
     /// Every `google`/`outlook` source, optionally of one vendor, as (vendor id, name), in a stable order.
     public func connectedSources(vendorID: String? = nil) throws -> [(vendorID: String, name: String)] {
-        let rows = try connection.query("""
-            SELECT vendor_id::text, name FROM calendar_sources
-            WHERE kind IN ('google', 'outlook') AND ($1::uuid IS NULL OR vendor_id = $1::uuid)
-            ORDER BY vendor_id, name
-            """, [vendorID])
-        return try rows.map { (try $0.string(0), try $0.string(1)) }
+        try CalendarStore(connection: connection).connectorSources(vendorID: vendorID)
     }
 
     /// Syncs every connected source one by one. A source that fails is reported and recorded; the
@@ -301,7 +294,7 @@ public struct ConnectorSync {
         // A connect in between replaced the refresh token: ours belongs to the old grant.
         guard updated.sealedRefreshToken == config.sealedRefreshToken else { return }
         updated.store(credentials, with: sealer, sourceID: sourceID)
-        try writeConfig(updated, sourceID: sourceID, on: connection)
+        try CalendarStore(connection: connection).setConfig(sourceID: sourceID, json: updated.encoded())
     }
 
     /// The window, the provider, and each calendar's id and intervals in the configured order.

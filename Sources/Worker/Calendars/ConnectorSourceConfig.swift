@@ -1,4 +1,4 @@
-import CalendarConnectors
+import Integrations
 import Foundation
 import Store
 

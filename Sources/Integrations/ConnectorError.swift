@@ -1,4 +1,4 @@
-/// Why a calendar connector or the token provider gave up.
+/// Why a call to the outside world gave up: a calendar connector, the token provider, a feed fetch.
 ///
 /// The ``code`` is what callers branch on (the worker reschedules ``Code/rateLimited`` and
 /// ``Code/unavailable`` jobs, and asks the vendor to reconnect on ``Code/unauthorized`` and
@@ -39,6 +39,8 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
         public static let forbidden = Code("forbidden", retryable: false)
         /// A 2xx response whose body does not have the documented shape.
         public static let badResponse = Code("bad_response", retryable: false)
+        /// The response body was larger than the caller's limit.
+        public static let responseTooLarge = Code("response_too_large", retryable: false)
         /// The caller passed something unusable (an empty window, a malformed base URL).
         public static let invalidInput = Code("invalid_input", retryable: false)
     }

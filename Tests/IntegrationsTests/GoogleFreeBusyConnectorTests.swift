@@ -1,5 +1,5 @@
 import BookijiCore
-import CalendarConnectors
+import Integrations
 import Testing
 
 @Suite("Google freebusy.query connector")

@@ -1,5 +1,5 @@
 import BookijiCore
-import CalendarConnectors
+import Integrations
 import Foundation
 import Testing
 

@@ -53,14 +53,33 @@ public protocol HTTPTransport: Sendable {
     func send(_ request: ConnectorHTTPRequest) async throws -> ConnectorHTTPResponse
 }
 
+/// The transport refused to go on for a reason another attempt cannot change (a body over the
+/// limit, a malformed URL, a redirect loop); ``RetryingClient`` gives up at once on it.
+public struct PermanentTransportError: Error, Sendable, CustomStringConvertible {
+    public var code: ConnectorError.Code
+    public var message: String
+    public var description: String { message }
+}
+
+extension HTTPClient {
+    /// The one client every outside call of the project goes through: redirects followed (at most
+    /// 5, no cycles) and gzip/deflate accepted and decompressed. Created once and never shut down,
+    /// like `HTTPClient.shared`; the decompressed size is bounded by each transport's byte limit.
+    public static let integrations = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(
+            redirectConfiguration: .follow(max: 5, allowCycles: false),
+            decompression: .enabled(limit: .none)))
+}
+
 /// ``HTTPTransport`` over async-http-client.
 public struct AsyncHTTPClientTransport: HTTPTransport {
     public let client: HTTPClient
-    /// Responses larger than this are refused rather than buffered.
+    /// Responses larger than this (after decompression) are refused rather than buffered.
     public var maxResponseBytes: Int
 
-    /// - Parameter client: defaults to the process-wide `HTTPClient.shared`, which needs no shutdown.
-    public init(client: HTTPClient = .shared, maxResponseBytes: Int = 16 << 20) {
+    /// - Parameter client: defaults to ``AsyncHTTPClient/HTTPClient/integrations``, which needs no shutdown.
+    public init(client: HTTPClient = .integrations, maxResponseBytes: Int = 16 << 20) {
         self.client = client
         self.maxResponseBytes = maxResponseBytes
     }
@@ -76,8 +95,21 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         }
         let timeout = TimeAmount.nanoseconds(Int64(request.timeout.components.seconds) * 1_000_000_000
             + request.timeout.components.attoseconds / 1_000_000_000)
-        let response = try await client.execute(outgoing, timeout: timeout)
-        var buffer = try await response.body.collect(upTo: maxResponseBytes)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(outgoing, timeout: timeout)
+        } catch let error as HTTPClientError
+            where [.invalidURL, .emptyHost, .emptyScheme, .redirectLimitReached, .redirectCycleDetected].contains(error)
+        {
+            throw PermanentTransportError(code: .invalidInput, message: "\(request.url): \(error)")
+        }
+        var buffer: ByteBuffer
+        do {
+            buffer = try await response.body.collect(upTo: maxResponseBytes)
+        } catch is NIOTooManyBytesError {
+            throw PermanentTransportError(
+                code: .responseTooLarge, message: "the response is larger than the \(maxResponseBytes) bytes allowed")
+        }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         return ConnectorHTTPResponse(
             status: Int(response.status.code),

@@ -1,4 +1,4 @@
-import CalendarConnectors
+import Integrations
 import Foundation
 
 /// A ``ConnectorClock`` that records every requested wait and sleeps only `scale` of it.
