@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C libraries through the system, each wrapped by exactly one Swift module.
@@ -38,14 +40,25 @@ let package = Package(
         ),
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
         .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store", "CalendarConnectors"]),
+        // The long-running process off the request path: expiry, outbox dispatch, leader-locked jobs.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "BookijiCore", "Coordinator", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "PartnerAPI", dependencies: ["BookijiCore", "Availability", "Coordinator", "Store", "Postgres", "FastCGI", "Gzip"]),
         .executableTarget(
             name: "bookiji",
             dependencies: [
                 "BookijiCore", "Availability", "ICalendar", "Postgres", "Store", "Coordinator",
-                "FastCGI", "PartnerAPI", "CalendarConnectors",
+                "FastCGI", "PartnerAPI", "CalendarConnectors", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
