@@ -67,6 +67,23 @@ public struct OutboxStore {
         }
     }
 
+    /// Extends `worker`'s lease on claimed rows to `leaseSeconds` from now; returns the ids it
+    /// still held. A row missing from the answer had its lease lapse and was claimed by another
+    /// worker: it is that worker's now.
+    public func renewLeases(_ rows: [OutboxRow], worker: String, leaseSeconds: Double) throws -> Set<Int64> {
+        guard !rows.isEmpty else { return [] }
+        return try session.run { session in
+            Set(try session.connection.query("""
+                UPDATE outbox o SET locked_until = clock_timestamp() + make_interval(secs => $4::float8)
+                FROM unnest($1::bigint[], $3::int[]) AS c (id, attempts)
+                WHERE o.id = c.id AND o.attempts = c.attempts AND o.claimed_by = $2
+                  AND o.delivered_at IS NULL AND o.dead_at IS NULL
+                RETURNING o.id
+                """, [PGArray(rows.map { String($0.id) }), worker, PGArray(rows.map { String($0.attempt) }), leaseSeconds]
+            ).map { try $0.int64(0) })
+        }
+    }
+
     /// Records a delivery. False when `worker` no longer holds the row's lease (it lapsed and
     /// another worker claimed the row): the row stays with that worker.
     @discardableResult

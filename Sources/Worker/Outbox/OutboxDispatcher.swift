@@ -11,8 +11,9 @@ import Store
 /// started are given back.
 public struct OutboxDispatcher: Service {
     public struct Settings: Sendable {
-        /// How long a claim lasts; a handler must finish well within it, or its row may be
-        /// claimed again by another worker.
+        /// How long a claim lasts. Rows of a batch still waiting at half the lease are renewed
+        /// before they start; one handler call must finish well within it, or its row may be
+        /// claimed again by another worker while it runs.
         public var leaseSeconds: Double = 60
         /// Rows claimed per transaction.
         public var batchSize: Int = 10
@@ -79,7 +80,9 @@ public struct OutboxDispatcher: Service {
     }
 
     private func deliver(_ rows: [OutboxRow], shutdown: ShutdownFlag) async throws {
-        let worker = self.worker
+        let worker = self.worker, leaseSeconds = settings.leaseSeconds
+        var leased = ContinuousClock.now
+        var lost: Set<Int64> = []
         for (index, row) in rows.enumerated() {
             if shutdown.isRaised {
                 let rest = Array(rows[index...])
@@ -88,6 +91,21 @@ public struct OutboxDispatcher: Service {
                 return
             }
             guard let handler = handlers[row.topic] else { continue }  // claimed only for handled topics
+            // Rows wait here while the batch's earlier rows are handled; once half the lease has
+            // gone, the waiting rows' leases are renewed, and a row whose lease lapsed and was
+            // taken by another worker is left to it, so no row is ever handled twice at once.
+            if Double(milliseconds(since: leased)) / 1000 > leaseSeconds / 2 {
+                let waiting = Array(rows[index...])
+                let kept = try await database.run { session in
+                    try OutboxStore(session: session).renewLeases(waiting, worker: worker, leaseSeconds: leaseSeconds)
+                }
+                leased = ContinuousClock.now
+                lost.formUnion(waiting.map(\.id).filter { !kept.contains($0) })
+            }
+            if lost.contains(row.id) {
+                logger.warning("outbox row left: its lease lapsed before it was started", metadata: ["id": "\(row.id)"])
+                continue
+            }
             let started = ContinuousClock.now
             do {
                 try await handler.handle(row)
