@@ -10,7 +10,8 @@ import Store
 /// The sweep takes whole seconds and moves what is due at or before them, so the sweeper
 /// wakes at the first whole second at or after the deadline: a reservation moves less than a
 /// second after its deadline, plus the sweep's own time. Any number of workers may run it (the
-/// sweep claims rows with SKIP LOCKED); each sweep is recorded in `worker_jobs` as `expiry`.
+/// sweep claims rows with SKIP LOCKED). Sweeps that move something or fail are recorded in
+/// `worker_jobs` as `expiry`, idle ones once a minute.
 public struct ExpirySweeper: Service {
     public static let jobName = "expiry"
 
@@ -33,9 +34,12 @@ public struct ExpirySweeper: Service {
         let shutdown = ShutdownFlag()
         logger.info("expiry sweeper started")
         await withGracefulShutdownHandler {
+            var lastRecorded: ContinuousClock.Instant?
             while !shutdown.isRaised {
                 do {
-                    try await sweep()
+                    // Idle sweeps are recorded once a minute, so status shows the sweeper alive.
+                    let heartbeatDue = lastRecorded.map { ContinuousClock.now - $0 >= .seconds(60) } ?? true
+                    if try await sweep(recordingIdle: heartbeatDue) { lastRecorded = .now }
                     try await waitForNextDeadline(shutdown: shutdown)
                 } catch {
                     logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
@@ -48,26 +52,30 @@ public struct ExpirySweeper: Service {
         logger.info("expiry sweeper stopped")
     }
 
-    private func sweep() async throws {
+    /// One sweep; true when it was recorded in `worker_jobs`.
+    private func sweep(recordingIdle: Bool) async throws -> Bool {
         let worker = self.worker
         let started = ContinuousClock.now
         let now = Int64(Date.nowSeconds.rounded(.down))
-        let result: Result<Int, any Error> = try await database.run { session in
+        let (result, recorded): (Result<Int, any Error>, Bool) = try await database.run { session in
             let outcome = Result { try ReservationSweep(session: session).expireAll(now: now) }
             let seconds = Double(milliseconds(since: started)) / 1000
-            // Only sweeps that moved something or failed are worth a status write.
+            // Sweeps that moved something or failed are recorded; idle ones only when asked.
             switch outcome {
-            case .success(0): break
-            case .success: try JobRunStore(session: session).recordRun(job: Self.jobName, worker: worker, seconds: seconds, error: nil)
+            case .success(0) where !recordingIdle:
+                return (outcome, false)
+            case .success:
+                try JobRunStore(session: session).recordRun(job: Self.jobName, worker: worker, seconds: seconds, error: nil)
             case .failure(let error):
                 try? JobRunStore(session: session).recordRun(job: Self.jobName, worker: worker, seconds: seconds, error: "\(error)")
             }
-            return outcome
+            return (outcome, true)
         }
         let moved = try result.get()
         if moved > 0 {
             logger.info("expired reservations", metadata: ["count": "\(moved)", "ms": "\(milliseconds(since: started))"])
         }
+        return recorded
     }
 
     /// Blocks (on the sweeper's own queue) until the first whole second at or after the nearest

@@ -120,6 +120,8 @@ struct WorkerTests {
         #expect(outbox["pending"] as? Int == 0)
         let jobs = try #require(output.json["jobs"] as? [[String: Any]])
         #expect(jobs.contains { $0["job"] as? String == "test.periodic" })
+        #expect(jobs.contains { $0["job"] as? String == "expiry" && $0["outcome"] as? String == "succeeded" },
+                "an idle sweeper still shows its last sweep")
         let text = try fixture.bookiji(["worker", "status"])
         #expect(text.contains("1 dead letters"))
     }
