@@ -58,7 +58,6 @@ let package = Package(
                 "FastCGI", "PartnerAPI", "CalendarConnectors", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -61,7 +61,7 @@ public struct OutboxDispatcher: Service {
                         try await deliver(claimed, shutdown: shutdown)
                     }
                 } catch {
-                    logger.error("outbox dispatcher: \(error)")
+                    logger.error("outbox dispatcher failed", metadata: ["error": "\(error)"])
                     await shutdown.sleep(seconds: 1)
                 }
             }
