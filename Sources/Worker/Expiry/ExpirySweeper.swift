@@ -42,7 +42,7 @@ public struct ExpirySweeper: Service {
                     if try await sweep(recordingIdle: heartbeatDue) { lastRecorded = .now }
                     try await waitForNextDeadline(shutdown: shutdown)
                 } catch {
-                    logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+                    logger.error("expiry sweep failed", metadata: ["error": "\(oneLine(error))"])
                     await shutdown.sleep(seconds: 1)
                 }
             }
@@ -67,7 +67,7 @@ public struct ExpirySweeper: Service {
             case .success:
                 try JobRunStore(session: session).recordRun(job: Self.jobName, worker: worker, seconds: seconds, error: nil)
             case .failure(let error):
-                try? JobRunStore(session: session).recordRun(job: Self.jobName, worker: worker, seconds: seconds, error: "\(error)")
+                try? JobRunStore(session: session).recordRun(job: Self.jobName, worker: worker, seconds: seconds, error: oneLine(error))
             }
             return (outcome, true)
         }

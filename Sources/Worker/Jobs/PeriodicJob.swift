@@ -48,7 +48,7 @@ public struct PeriodicJob: Service {
                 do {
                     led = try await takeTurn(intervalSeconds: intervalSeconds)
                 } catch {
-                    logger.error("periodic job turn failed", metadata: ["job": "\(name)", "error": "\(error)"])
+                    logger.error("periodic job turn failed", metadata: ["job": "\(name)", "error": "\(oneLine(error))"])
                 }
                 // The worker that ran the job waits a whole interval after it, so the next turn
                 // is open to the others; one that skipped keeps to its schedule.
@@ -89,7 +89,7 @@ public struct PeriodicJob: Service {
         do {
             try await body(Int64(Date.nowSeconds))
         } catch {
-            failure = "\(error)"
+            failure = oneLine(error)
         }
         let error = failure
         try await database.run { session in

@@ -61,7 +61,7 @@ public struct OutboxDispatcher: Service {
                         try await deliver(claimed, shutdown: shutdown)
                     }
                 } catch {
-                    logger.error("outbox dispatcher failed", metadata: ["error": "\(error)"])
+                    logger.error("outbox dispatcher failed", metadata: ["error": "\(oneLine(error))"])
                     await shutdown.sleep(seconds: 1)
                 }
             }
@@ -115,7 +115,7 @@ public struct OutboxDispatcher: Service {
                 let policy = handler.retryPolicy
                 let dead = policy.isExhausted(afterAttempt: row.attempt)
                 let delay = policy.delaySeconds(afterAttempt: row.attempt)
-                let message = "\(error)"
+                let message = oneLine(error)
                 let kept = try await database.run { session in
                     try OutboxStore(session: session).markFailed(
                         row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)

@@ -126,6 +126,26 @@ struct WorkerTests {
         #expect(text.contains("1 dead letters"))
     }
 
+    @Test func workerReconnectsWhenItsConnectionsAreTerminated() throws {
+        let fixture = try WorkerFixture()
+        defer { fixture.stop() }
+        let worker = try fixture.startWorker(["--batch-size", "1"])
+        try fixture.enqueue(count: 1, sleepMillis: 0)
+        #expect(eventually(seconds: 10) {
+            (try? fixture.scalar("SELECT count(*)::int FROM outbox WHERE delivered_at IS NOT NULL")) == 1
+        }, "log:\n\(worker.log)")
+        let terminated = try fixture.scalar("""
+            SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """)
+        #expect(terminated >= 2, "the listening sessions were cut")
+        try fixture.enqueue(count: 2, sleepMillis: 0)
+        #expect(eventually(seconds: 15) {
+            (try? fixture.scalar("SELECT count(*)::int FROM outbox WHERE delivered_at IS NOT NULL")) == 3
+        }, "log:\n\(worker.log)")
+        #expect(worker.isRunning)
+    }
+
     @Test func expirySweepMovesAReservationWithinOneSecondOfItsDeadline() throws {
         let fixture = try WorkerFixture()
         defer { fixture.stop() }
