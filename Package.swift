@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C libraries through the system, each wrapped by exactly one Swift module.
@@ -44,9 +45,17 @@ let package = Package(
         ),
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
         .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store"]),
-        // The jobs that call out (calendar syncs now): fetch through Integrations, write through
-        // the Coordinator and Store.
-        .target(name: "Worker", dependencies: ["BookijiCore", "Coordinator", "Integrations", "Store"]),
+        // The long-running process off the request path: expiry, outbox dispatch, leader-locked
+        // jobs, and the jobs that call out (calendar syncs now): they fetch through Integrations
+        // and write through the Coordinator and Store.
+        .target(
+            name: "Worker",
+            dependencies: [
+                "BookijiCore", "Coordinator", "Integrations", "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(
             name: "PartnerAPI",
@@ -71,6 +80,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Store", "BookijiCore", "TestSupport", "Coordinator", "Availability"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "PartnerAPITests", dependencies: ["PartnerAPI", "BookijiCore", "FastCGI", "Postgres", "Store", "Gzip", "CZlib", "Availability", "Coordinator"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker"]),
         .testTarget(name: "EndToEndTests", dependencies: ["BookijiCore", "Postgres", "Store", "TestSupport", "Gzip"]),
     ]
 )

@@ -10,7 +10,7 @@ import Glibc
 /// and re-established, so a restarted server or a terminated backend costs at most the request
 /// that was running when it happened.
 public final class PGConnection {
-    private var conn: OpaquePointer?
+    private(set) var conn: OpaquePointer?
     public let url: String
     private var prepared: [String: String] = [:]
     private var transactionDepth = 0

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Moves reservations out of their state when their deadline passes, continuously: it sleeps
+/// until the nearest deadline of any active reservation (or until a NOTIFY on
+/// `bookiji_deadlines` says a deadline was set or moved), then runs the Coordinator's sweep.
+///
+/// The sweep takes whole seconds and moves what is due at or before them, so the sweeper
+/// wakes at the first whole second at or after the deadline: a reservation moves less than a
+/// second after its deadline, plus the sweep's own time. Any number of workers may run it (the
+/// sweep claims rows with SKIP LOCKED). Sweeps that move something or fail are recorded in
+/// `worker_jobs` as `expiry`, idle ones once a minute.
+public struct ExpirySweeper: Service {
+    public static let jobName = "expiry"
+
+    /// The longest sleep without a notification (the fallback if one is missed).
+    private let maxIdleSeconds: Double
+    private let database: DatabaseExecutor
+    private let worker: String
+    private let logger: Logger
+
+    public init(databaseURL: String, maxIdleSeconds: Double = 30, logger: Logger) {
+        self.maxIdleSeconds = maxIdleSeconds
+        self.worker = WorkerIdentity.current
+        self.logger = logger
+        self.database = DatabaseExecutor(url: databaseURL, label: "expiry") { session in
+            try NotificationListener(session: session).listen(DeadlineStore.notificationChannel)
+        }
+    }
+
+    public func run() async throws {
+        let shutdown = ShutdownFlag()
+        logger.info("expiry sweeper started")
+        await withGracefulShutdownHandler {
+            var lastRecorded: ContinuousClock.Instant?
+            while !shutdown.isRaised {
+                do {
+                    // Idle sweeps are recorded once a minute, so status shows the sweeper alive.
+                    let heartbeatDue = lastRecorded.map { ContinuousClock.now - $0 >= .seconds(60) } ?? true
+                    if try await sweep(recordingIdle: heartbeatDue) { lastRecorded = .now }
+                    try await waitForNextDeadline(shutdown: shutdown)
+                } catch {
+                    logger.error("expiry sweep failed", metadata: ["error": "\(oneLine(error))"])
+                    await shutdown.sleep(seconds: 1)
+                }
+            }
+        } onGracefulShutdown: {
+            shutdown.raise()
+        }
+        logger.info("expiry sweeper stopped")
+    }
+
+    /// One sweep; true when it was recorded in `worker_jobs`.
+    private func sweep(recordingIdle: Bool) async throws -> Bool {
+        let worker = self.worker
+        let started = ContinuousClock.now
+        let now = Int64(Date.nowSeconds.rounded(.down))
+        let (result, recorded): (Result<Int, any Error>, Bool) = try await database.run { session in
+            let outcome = Result { try ReservationSweep(session: session).expireAll(now: now) }
+            let seconds = Double(milliseconds(since: started)) / 1000
+            // Sweeps that moved something or failed are recorded; idle ones only when asked.
+            switch outcome {
+            case .success(0) where !recordingIdle:
+                return (outcome, false)
+            case .success:
+                try JobRunStore(session: session).recordRun(job: Self.jobName, worker: worker, seconds: seconds, error: nil)
+            case .failure(let error):
+                try? JobRunStore(session: session).recordRun(job: Self.jobName, worker: worker, seconds: seconds, error: oneLine(error))
+            }
+            return (outcome, true)
+        }
+        let moved = try result.get()
+        if moved > 0 {
+            logger.info("expired reservations", metadata: ["count": "\(moved)", "ms": "\(milliseconds(since: started))"])
+        }
+        return recorded
+    }
+
+    /// Blocks (on the sweeper's own queue) until the first whole second at or after the nearest
+    /// deadline, a notification of an earlier deadline, or `maxIdleSeconds`; in slices, so shutdown is noticed.
+    private func waitForNextDeadline(shutdown: ShutdownFlag) async throws {
+        let nearest = try await database.run { session in try DeadlineStore(session: session).nearestDeadline() }
+        let wakeAt = Date.nowSeconds + maxIdleSeconds
+        let target = nearest.map { min($0.rounded(.up), wakeAt) } ?? wakeAt
+        while !shutdown.isRaised {
+            let remaining = target - Date.nowSeconds
+            if remaining <= 0 { return }
+            let slice = min(remaining, 0.25)
+            let notifications = try await database.run { session in
+                try NotificationListener(session: session).wait(timeout: slice)
+            }
+            // A deadline later than the one awaited changes nothing.
+            if notifications.contains(where: { Double($0.payload).map { $0 < target } ?? true }) { return }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Drains the outbox: claims due rows of the handled topics in short transactions (leases, so a
+/// killed worker's rows fall due again), hands each to its ``OutboxHandler``, and records the
+/// outcome. Idle, it waits on LISTEN `bookiji_outbox` until a row is written, the next retry
+/// falls due, or the polling interval passes, whichever is first.
+///
+/// On graceful shutdown the row being handled finishes and is recorded; rows claimed but not
+/// started are given back.
+public struct OutboxDispatcher: Service {
+    public struct Settings: Sendable {
+        /// How long a claim lasts. Rows of a batch still waiting at half the lease are renewed
+        /// before they start; one handler call must finish well within it, or its row may be
+        /// claimed again by another worker while it runs.
+        public var leaseSeconds: Double = 60
+        /// Rows claimed per transaction.
+        public var batchSize: Int = 10
+        /// The longest wait without a notification (the fallback if one is missed).
+        public var pollIntervalSeconds: Double = 5
+        public init() {}
+    }
+
+    private let handlers: [String: any OutboxHandler]
+    private let settings: Settings
+    private let database: DatabaseExecutor
+    private let worker: String
+    private let logger: Logger
+
+    public init(databaseURL: String, handlers: [any OutboxHandler], settings: Settings = Settings(), logger: Logger) {
+        var byTopic: [String: any OutboxHandler] = [:]
+        for handler in handlers {
+            for topic in handler.topics { byTopic[topic] = handler }
+        }
+        self.handlers = byTopic
+        self.settings = settings
+        self.worker = WorkerIdentity.current
+        self.logger = logger
+        self.database = DatabaseExecutor(url: databaseURL, label: "outbox") { session in
+            try NotificationListener(session: session).listen(OutboxStore.notificationChannel)
+        }
+    }
+
+    public func run() async throws {
+        let shutdown = ShutdownFlag()
+        let topics = handlers.keys.sorted()
+        guard !topics.isEmpty else {
+            logger.info("outbox dispatcher idle: no handlers registered")
+            await withGracefulShutdownHandler { await shutdown.waitUntilRaised() } onGracefulShutdown: { shutdown.raise() }
+            return
+        }
+        logger.info("outbox dispatcher started", metadata: ["topics": "\(topics.joined(separator: ","))", "worker": "\(worker)"])
+        await withGracefulShutdownHandler {
+            while !shutdown.isRaised {
+                do {
+                    let claimed = try await claim(topics: topics)
+                    if claimed.isEmpty {
+                        try await waitForWork(topics: topics, shutdown: shutdown)
+                    } else {
+                        try await deliver(claimed, shutdown: shutdown)
+                    }
+                } catch {
+                    logger.error("outbox dispatcher failed", metadata: ["error": "\(oneLine(error))"])
+                    await shutdown.sleep(seconds: 1)
+                }
+            }
+        } onGracefulShutdown: {
+            shutdown.raise()
+        }
+        logger.info("outbox dispatcher stopped")
+    }
+
+    private func claim(topics: [String]) async throws -> [OutboxRow] {
+        let worker = self.worker, settings = self.settings
+        return try await database.run { session in
+            try OutboxStore(session: session).claim(
+                topics: topics, worker: worker, leaseSeconds: settings.leaseSeconds, limit: settings.batchSize)
+        }
+    }
+
+    private func deliver(_ rows: [OutboxRow], shutdown: ShutdownFlag) async throws {
+        let worker = self.worker, leaseSeconds = settings.leaseSeconds
+        var leased = ContinuousClock.now
+        var lost: Set<Int64> = []
+        for (index, row) in rows.enumerated() {
+            if shutdown.isRaised {
+                let rest = Array(rows[index...])
+                try await database.run { session in try OutboxStore(session: session).release(rest, worker: worker) }
+                logger.info("outbox rows given back at shutdown", metadata: ["count": "\(rest.count)"])
+                return
+            }
+            guard let handler = handlers[row.topic] else { continue }  // claimed only for handled topics
+            // Rows wait here while the batch's earlier rows are handled; once half the lease has
+            // gone, the waiting rows' leases are renewed, and a row whose lease lapsed and was
+            // taken by another worker is left to it, so no row is ever handled twice at once.
+            if Double(milliseconds(since: leased)) / 1000 > leaseSeconds / 2 {
+                let waiting = Array(rows[index...])
+                let kept = try await database.run { session in
+                    try OutboxStore(session: session).renewLeases(waiting, worker: worker, leaseSeconds: leaseSeconds)
+                }
+                leased = ContinuousClock.now
+                lost.formUnion(waiting.map(\.id).filter { !kept.contains($0) })
+            }
+            if lost.contains(row.id) {
+                logger.warning("outbox row left: its lease lapsed before it was started", metadata: ["id": "\(row.id)"])
+                continue
+            }
+            let started = ContinuousClock.now
+            do {
+                try await handler.handle(row)
+                let kept = try await database.run { session in try OutboxStore(session: session).markDelivered(row, worker: worker) }
+                logger.info("outbox row delivered", metadata: metadata(row, started: started, leaseKept: kept))
+            } catch {
+                let policy = handler.retryPolicy
+                let dead = policy.isExhausted(afterAttempt: row.attempt)
+                let delay = policy.delaySeconds(afterAttempt: row.attempt)
+                let message = oneLine(error)
+                let kept = try await database.run { session in
+                    try OutboxStore(session: session).markFailed(
+                        row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
+                }
+                var details = metadata(row, started: started, leaseKept: kept)
+                details["error"] = "\(message)"
+                if dead {
+                    logger.error("outbox row parked as a dead letter", metadata: details)
+                } else {
+                    details["retryInSeconds"] = "\((delay * 10).rounded() / 10)"
+                    logger.warning("outbox row failed; will retry", metadata: details)
+                }
+            }
+        }
+    }
+
+    private func metadata(_ row: OutboxRow, started: ContinuousClock.Instant, leaseKept: Bool) -> Logger.Metadata {
+        var details: Logger.Metadata = [
+            "id": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(row.attempt)",
+            "ms": "\(milliseconds(since: started))",
+        ]
+        if !leaseKept { details["leaseLost"] = "true" }
+        return details
+    }
+
+    /// Blocks (on the dispatcher's own queue) until a row is written, the next pending row
+    /// falls due, or the polling interval passes; in slices, so shutdown is noticed quickly.
+    private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
+        let poll = settings.pollIntervalSeconds
+        let nextDue = try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
+        var remaining = min(poll, nextDue ?? poll)
+        while remaining > 0, !shutdown.isRaised {
+            let slice = min(remaining, 0.25)
+            let notifications = try await database.run { session in
+                try NotificationListener(session: session).wait(timeout: slice)
+            }
+            if notifications.contains(where: { topics.contains($0.payload) }) { return }
+            remaining -= slice
+        }
+    }
+}

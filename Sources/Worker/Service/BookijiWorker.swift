@@ -1,0 +1,56 @@
+import Logging
+import ServiceLifecycle
+
+/// The `bookiji worker` process: one ``ServiceGroup`` holding the expiry sweeper, the outbox
+/// dispatcher and every periodic job. SIGTERM or SIGINT shuts the group down gracefully: each
+/// service finishes what it is doing (a handler call, a sweep, a job run) and stops; then
+/// ``run()`` returns.
+///
+/// Register outbox handlers and periodic jobs in ``Configuration``:
+/// ```swift
+/// var configuration = BookijiWorker.Configuration(databaseURL: url)
+/// configuration.handlers.append(WebhookHandler(...))            // an OutboxHandler
+/// configuration.jobs.append(PeriodicJob(name: "calendar-sync", every: .seconds(60),
+///                                       databaseURL: url, logger: logger) { now in ... })
+/// try await BookijiWorker(configuration).run()
+/// ```
+public struct BookijiWorker: Sendable {
+    public struct Configuration: Sendable {
+        public var databaseURL: String
+        /// Outbox handlers; the dispatcher claims rows of their topics only.
+        public var handlers: [any OutboxHandler] = []
+        /// Leader-locked periodic jobs.
+        public var jobs: [PeriodicJob] = []
+        public var outbox = OutboxDispatcher.Settings()
+        /// Runs the expiry sweeper (on by default).
+        public var expiry = true
+        public var logger = Logger(label: "bookiji.worker")
+
+        public init(databaseURL: String) {
+            self.databaseURL = databaseURL
+        }
+    }
+
+    public let configuration: Configuration
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// Runs until SIGTERM/SIGINT, then drains and returns.
+    public func run() async throws {
+        let c = configuration
+        typealias Entry = ServiceGroupConfiguration.ServiceConfiguration
+        var services: [Entry] = []
+        if c.expiry { services.append(Entry(service: ExpirySweeper(databaseURL: c.databaseURL, logger: c.logger), serviceName: "expiry")) }
+        services.append(Entry(
+            service: OutboxDispatcher(databaseURL: c.databaseURL, handlers: c.handlers, settings: c.outbox, logger: c.logger),
+            serviceName: "outbox"))
+        services.append(contentsOf: c.jobs.map { Entry(service: $0, serviceName: "job.\($0.name)") })
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: c.logger))
+        c.logger.info("worker started", metadata: ["services": "\(services.count)", "handlers": "\(c.handlers.flatMap(\.topics).sorted())"])
+        try await group.run()
+        c.logger.info("worker stopped")
+    }
+}

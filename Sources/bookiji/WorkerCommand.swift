@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PartnerAPI
+import Worker
+
+/// `bookiji worker`: the long-running process for everything off the request path (expiry,
+/// outbox delivery, leader-locked periodic jobs). `bookiji worker status` reports on it.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run the background worker (expiry, outbox delivery, periodic jobs), or report on it.",
+        subcommands: [Run.self, Status.self],
+        defaultSubcommand: Run.self)
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the worker until SIGTERM/SIGINT; in-flight work finishes, then it exits 0. Any number may run at once.")
+
+        @OptionGroup var db: DatabaseOptions
+
+        @Option(help: "Seconds an outbox claim lasts before another worker may take the row again.")
+        var leaseSeconds: Double = 60
+
+        @Option(help: "Longest wait for outbox work without a notification, in seconds.")
+        var pollSeconds: Double = 5
+
+        @Option(help: "Outbox rows claimed per transaction.")
+        var batchSize: Int = 10
+
+        @Flag(help: "Do not run the expiry sweeper in this process.")
+        var noExpiry = false
+
+        @Flag(help: ArgumentHelp(
+            "Test only: register the `test.record` outbox handler and the `test.periodic` job (see Worker/Testing).",
+            visibility: .hidden))
+        var testHandlers = false
+
+        @Option(help: ArgumentHelp("Test only: milliseconds `test.record` and `test.periodic` take.", visibility: .hidden))
+        var testSleepMs: Int = 200
+
+        @Option(help: ArgumentHelp("Test only: milliseconds between `test.periodic` turns.", visibility: .hidden))
+        var testPeriodicEveryMs: Int = 100
+
+        @Option(help: "Write the process id to this file.")
+        var pidFile: String?
+
+        func validate() throws {
+            guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
+            guard pollSeconds > 0 else { throw ValidationError("--poll-seconds must be positive") }
+            guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1...1000") }
+            guard testSleepMs >= 0, testPeriodicEveryMs > 0 else { throw ValidationError("test timings must be positive") }
+        }
+
+        func run() throws {
+            let url = try db.url()
+            var logger = Logger(label: "bookiji.worker")
+            logger.logLevel = .info
+            var configuration = BookijiWorker.Configuration(databaseURL: url)
+            configuration.logger = logger
+            configuration.expiry = !noExpiry
+            configuration.outbox.leaseSeconds = leaseSeconds
+            configuration.outbox.pollIntervalSeconds = pollSeconds
+            configuration.outbox.batchSize = batchSize
+            // Production handlers (partner webhooks, vendor notices, payment steps) and jobs
+            // (calendar syncs: PeriodicJob(name: "calendar-sync", every: .seconds(60), ...)) are
+            // registered here as they arrive.
+            if testHandlers {
+                configuration.handlers.append(TestRecordHandler(databaseURL: url, sleepMillis: testSleepMs))
+                configuration.jobs.append(PeriodicJob(
+                    name: TestPeriodicJob.name, every: .milliseconds(testPeriodicEveryMs), databaseURL: url, logger: logger,
+                    body: TestPeriodicJob.body(sleepMillis: testSleepMs)))
+            }
+            if let pidFile {
+                try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
+            }
+            let worker = BookijiWorker(configuration)
+            try blockingAwait { try await worker.run() }
+            if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show each job's last run and the outbox's depth (pending, in flight, dead letters, oldest pending).")
+
+        @OptionGroup var db: DatabaseOptions
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let status = try cliErrors { try WorkerStatus.read(databaseURL: db.url()) }
+            let now = Date().timeIntervalSince1970
+            if json {
+                printJSON { json in
+                    json.key("jobs")
+                    json.arrayStart()
+                    for job in status.jobs {
+                        json.objectStart()
+                        json.field("job", job.job)
+                        json.key("lastStartedAt"); json.instant(Int64(job.lastStartedAt))
+                        json.key("lastFinishedAt")
+                        if let finished = job.lastFinishedAt { json.instant(Int64(finished)) } else { json.null() }
+                        json.field("outcome", job.lastOutcome)
+                        json.field("error", job.lastError)
+                        json.field("worker", job.lastWorker)
+                        json.field("runs", job.runs)
+                        json.field("failures", job.failures)
+                        json.objectEnd()
+                    }
+                    json.arrayEnd()
+                    json.key("outbox")
+                    json.objectStart()
+                    json.field("pending", status.outbox.pending)
+                    json.field("inFlight", status.outbox.inFlight)
+                    json.field("deadLetters", status.outbox.deadLetters)
+                    json.key("oldestPendingAgeSeconds")
+                    if let age = status.outbox.oldestPendingAgeSeconds { json.double(age) } else { json.null() }
+                    json.objectEnd()
+                }
+                return
+            }
+            if status.jobs.isEmpty { print("jobs: none has run yet") }
+            for job in status.jobs {
+                let ago = Int((now - job.lastStartedAt).rounded())
+                var line = "job \(job.job): last run \(ago)s ago by \(job.lastWorker), \(job.lastOutcome)"
+                if let error = job.lastError { line += " (\(error))" }
+                line += "; \(job.runs) runs, \(job.failures) failed"
+                print(line)
+            }
+            let age = status.outbox.oldestPendingAgeSeconds.map { "\(Int($0.rounded()))s" } ?? "-"
+            print("outbox: \(status.outbox.pending) pending (\(status.outbox.inFlight) in flight), "
+                + "\(status.outbox.deadLetters) dead letters, oldest pending \(age)")
+        }
+    }
+}
