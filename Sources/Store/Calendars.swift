@@ -27,14 +27,11 @@ public struct CalendarStore {
         self.connection = session.connection
     }
 
-    public init(connection: PGConnection) {
+    init(connection: PGConnection) {
         self.connection = connection
     }
 
     /// The store on a ``Session``'s connection.
-    public init(session: Session) {
-        self.connection = session.connection
-    }
 
     public func sources(vendorID: String) throws -> [CalendarSource] {
         try connection.query("SELECT \(Self.columns) FROM calendar_sources WHERE vendor_id = $1::uuid ORDER BY name", [vendorID])

@@ -9,7 +9,7 @@ public struct VendorKeyStore {
         self.connection = session.connection
     }
 
-    public init(connection: PGConnection) {
+    init(connection: PGConnection) {
         self.connection = connection
     }
 

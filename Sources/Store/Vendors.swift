@@ -9,7 +9,7 @@ public struct VendorStore {
         self.connection = session.connection
     }
 
-    public init(connection: PGConnection) {
+    init(connection: PGConnection) {
         self.connection = connection
     }
 

@@ -92,7 +92,7 @@ struct CalendarCommand: ParsableCommand {
                 clientSecret: try Self.secret(clientSecretEnv, "--client-secret-env"),
                 refreshToken: try Self.secret(refreshTokenEnv, "--refresh-token-env"),
                 tenant: tenant, scope: scope, tokenURL: tokenUrl, apiURL: apiUrl)
-            let connected = try CalendarCommand.guarded { try ConnectorSync(connection: db.connect()).connect(request) }
+            let connected = try CalendarCommand.guarded { try ConnectorSync(session: db.session()).connect(request) }
             if json {
                 printJSON { json in
                     json.field("vendorId", connected.vendorID)
@@ -143,7 +143,7 @@ struct CalendarCommand: ParsableCommand {
             let (url, vendor, source, window) = (try db.url(), vendor, source, try window(now: now))
             let report = try CalendarCommand.guarded {
                 try blockingAwait {
-                    try await ConnectorSync(connection: CalendarCommand.connect(url))
+                    try await ConnectorSync(session: CalendarCommand.connect(url))
                         .sync(vendorID: vendor, sourceName: source, window: window, now: now)
                 }
             }
@@ -167,7 +167,7 @@ struct CalendarCommand: ParsableCommand {
             let (url, vendor) = (try db.url(), vendor)
             let reports = try CalendarCommand.guarded {
                 try blockingAwait {
-                    try await ConnectorSync(connection: CalendarCommand.connect(url)).syncAll(vendorID: vendor, now: now)
+                    try await ConnectorSync(session: CalendarCommand.connect(url)).syncAll(vendorID: vendor, now: now)
                 }
             }
             CalendarCommand.summarize(reports, json: json, single: false)
@@ -195,7 +195,7 @@ struct CalendarCommand: ParsableCommand {
             let url = try db.url()
             let outcomes = try CalendarCommand.guarded {
                 try blockingAwait {
-                    try await CalendarSyncs(connection: CalendarCommand.connect(url)).syncDue(now: now).map(DueSummary.init)
+                    try await CalendarSyncs(session: CalendarCommand.connect(url)).syncDue(now: now).map(DueSummary.init)
                 }
             }
             if json {
@@ -246,9 +246,9 @@ struct CalendarCommand: ParsableCommand {
         }
     }
 
-    static func connect(_ url: String) throws -> PGConnection {
+    static func connect(_ url: String) throws -> Session {
         do {
-            return try PGConnection(url: url)
+            return try Session(url: url)
         } catch {
             throw CLIError(error.message)
         }

@@ -66,7 +66,7 @@ struct ImportICS: ParsableCommand {
         let report: CalendarImportReport
         do {
             report = try cliErrors {
-                let importer = CalendarImport(connection: try db.connect())
+                let importer = CalendarImport(database: try db.open())
                 // The Coordinator never calls out: a URL is fetched here, through Integrations.
                 var feed: (request: CalendarImport.FeedRequest, answer: CalendarImport.FeedAnswer)?
                 if let feedRequest = try importer.feedRequest(for: request, now: now) {

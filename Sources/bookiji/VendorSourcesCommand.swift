@@ -22,11 +22,11 @@ extension VendorCommand {
 
         func run() throws {
             let rows = try cliErrors { () throws -> [Row] in
-                let connection = try db.connect()
-                guard try VendorStore(connection: connection).find(id: vendorID) != nil else {
+                let session = try db.session()
+                guard try VendorStore(session).find(id: vendorID) != nil else {
                     throw CLIError("no vendor with id '\(vendorID)'")
                 }
-                let store = CalendarStore(connection: connection)
+                let store = CalendarStore(session)
                 let counts = try store.intervalCounts(vendorID: vendorID)
                 return try store.sources(vendorID: vendorID).map { source in
                     Row(

@@ -69,10 +69,10 @@ struct AvailabilityAPITests {
         let etag = try #require(before.header("etag"))
 
         let db = try service.sql()
-        let calendars = CalendarStore(connection: db)
+        let calendars = CalendarStore(Session(db))
         try db.transaction { conn in
-            let source = try CalendarStore(connection: conn).findOrCreateSource(vendorID: vendor, name: "work", kind: .icsFile)
-            try CalendarStore(connection: conn).replaceIntervals(
+            let source = try CalendarStore(Session(conn)).findOrCreateSource(vendorID: vendor, name: "work", kind: .icsFile)
+            try CalendarStore(Session(conn)).replaceIntervals(
                 source: source,
                 covered: UTCInterval(start: try RFC3339.parse("2029-11-26T00:00:00Z"), end: try RFC3339.parse("2029-11-27T00:00:00Z")),
                 intervals: [
@@ -308,18 +308,18 @@ struct AvailabilityAPITests {
         let jan1 = try RFC3339.parse("2027-01-01T00:00:00Z"), feb1 = try RFC3339.parse("2027-02-01T00:00:00Z")
         let mar1 = try RFC3339.parse("2027-03-01T00:00:00Z"), apr1 = try RFC3339.parse("2027-04-01T00:00:00Z")
         try db.transaction { conn in
-            let store = CalendarStore(connection: conn)
+            let store = CalendarStore(Session(conn))
             let source = try store.findOrCreateSource(vendorID: vendor, name: "feed", kind: .icsFile)
             try store.replaceIntervals(
                 source: source, covered: UTCInterval(start: jan1, end: mar1),
                 intervals: [BusyInterval(start: jan1, end: mar1, status: .busy, uid: "long")], contentDigest: "a")
         }
         try db.transaction { conn in
-            let store = CalendarStore(connection: conn)
+            let store = CalendarStore(Session(conn))
             let source = try store.findOrCreateSource(vendorID: vendor, name: "feed", kind: .icsFile)
             try store.replaceIntervals(source: source, covered: UTCInterval(start: feb1, end: apr1), intervals: [], contentDigest: "b")
         }
-        let left = try VendorStore(connection: db).occupancy(id: vendor, overlapping: UTCInterval(start: jan1, end: apr1), now: jan1)?.busy
+        let left = try VendorStore(Session(db)).occupancy(id: vendor, overlapping: UTCInterval(start: jan1, end: apr1), now: jan1)?.busy
         #expect(left == [BusyInterval(start: jan1, end: feb1, status: .busy)])
         let uids = try db.query("SELECT uid FROM calendar_intervals WHERE vendor_id = $1::uuid", [vendor]).map { try $0.string(0) }
         #expect(uids == ["long"], "the part kept keeps its UID")

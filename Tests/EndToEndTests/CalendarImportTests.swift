@@ -80,7 +80,7 @@ struct CalendarImportTests {
     }
 
     func revision(_ service: Service, _ vendor: String) throws -> Int64 {
-        try #require(try VendorStore(connection: service.sql()).revision(id: vendor))
+        try #require(try VendorStore(Session(service.sql())).revision(id: vendor))
     }
 
     /// The source's stored intervals as `start-end status uid`, sorted.

@@ -131,7 +131,7 @@ struct ConnectorSyncTests {
     }
 
     func revision(_ service: Service, _ vendor: String) throws -> Int64 {
-        try #require(try VendorStore(connection: service.sql()).revision(id: vendor))
+        try #require(try VendorStore(Session(service.sql())).revision(id: vendor))
     }
 
     func config(_ text: String) -> [String: Any] {
@@ -254,7 +254,7 @@ struct ConnectorSyncTests {
         let refused = try cli(service, args, withKey: false)
         #expect(refused.exitCode == 78)
         #expect(refused.stderr.contains("BOOKIJI_TOKEN_KEY is not set"), "\(refused.stderr)")
-        #expect(try CalendarStore(connection: service.sql()).sources(vendorID: vendor).isEmpty)
+        #expect(try CalendarStore(Session(service.sql())).sources(vendorID: vendor).isEmpty)
 
         args += ["--token-url", fake.url("/google/token"), "--api-url", fake.url("/google/calendar/v3")]
         #expect(try cli(service, args).exitCode == 0)

@@ -1,3 +1,4 @@
+import BookijiCore
 import Integrations
 import Testing
 

@@ -12,7 +12,7 @@ struct AvailabilityServiceTests {
 
     @Test func validUntilIsWhenNoticeNextMovesInTheWindow() throws {
         let database = try TestDatabase(migrated: true)
-        let vendors = VendorStore(connection: try database.connect())
+        let vendors = VendorStore(Session(try database.connect()))
         let vendor = try vendors.create(name: "Clinic", timeZone: "Europe/Berlin")
         let rules = #"{"timeZone":"Europe/Berlin","weeklyHours":{"monday":[{"start":"09:00","end":"17:00"}]},"slotMinutes":30,"minimumNoticeMinutes":120,"bookingHorizonDays":3660}"#
         _ = try #require(try vendors.setRules(id: vendor.id, rulesJSON: rules, timeZone: "Europe/Berlin"))

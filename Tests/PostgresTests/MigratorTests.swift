@@ -35,7 +35,7 @@ struct MigratorTests {
         let migrations = try Migration.load(directory: folder.path)
         #expect(migrations.map(\.version) == [1, 2, 3])
 
-        let report = try Migrator(connection: connection).migrate(migrations)
+        let report = try Migrator(Session(connection)).migrate(migrations)
         #expect(report.applied == ["0001_create_a.sql", "0002_add_b.sql", "0003_add_c.sql"])
         #expect(report.alreadyApplied == 0)
         #expect(try columns(connection, "a") == ["id", "b", "c"])
@@ -54,7 +54,7 @@ struct MigratorTests {
         let folder = try MigrationFolder(Self.chain)
         defer { folder.delete() }
         let connection = try TestDatabase().connect()
-        let migrator = Migrator(connection: connection)
+        let migrator = Migrator(Session(connection))
         _ = try migrator.migrate(Migration.load(directory: folder.path))
         let before = try connection.query("SELECT version, applied_at::text FROM schema_migrations ORDER BY 1")
             .map { "\(try $0.int(0)) \(try $0.string(1))" }
@@ -72,7 +72,7 @@ struct MigratorTests {
         let folder = try MigrationFolder(["0001_create_a.sql": Self.chain["0001_create_a.sql"]!])
         defer { folder.delete() }
         let connection = try TestDatabase().connect()
-        let migrator = Migrator(connection: connection)
+        let migrator = Migrator(Session(connection))
         #expect(try migrator.migrate(Migration.load(directory: folder.path)).applied == ["0001_create_a.sql"])
         try folder.write("0002_add_b.sql", Self.chain["0002_add_b.sql"]!)
         let report = try migrator.migrate(Migration.load(directory: folder.path))
@@ -84,7 +84,7 @@ struct MigratorTests {
         let folder = try MigrationFolder(Self.chain)
         defer { folder.delete() }
         let connection = try TestDatabase().connect()
-        let migrator = Migrator(connection: connection)
+        let migrator = Migrator(Session(connection))
         _ = try migrator.migrate(Migration.load(directory: folder.path))
 
         try folder.write("0002_add_b.sql", "ALTER TABLE a ADD COLUMN b text; ALTER TABLE a ADD COLUMN sneaky int;")
@@ -108,7 +108,7 @@ struct MigratorTests {
         ])
         defer { folder.delete() }
         let connection = try TestDatabase().connect()
-        let migrator = Migrator(connection: connection)
+        let migrator = Migrator(Session(connection))
 
         let error = #expect(throws: StoreError.self) {
             try migrator.migrate(Migration.load(directory: folder.path))
@@ -172,7 +172,7 @@ struct MigratorTests {
         defer { folder.delete() }
         let database = try TestDatabase()
         // schema_migrations exists already (an earlier deploy); see the next test for a fresh database.
-        _ = try Migrator(connection: database.connect()).migrate([])
+        _ = try Migrator(Session(database.connect())).migrate([])
         let reports = try migrateConcurrently(database, folder)
         #expect(reports.map(\.count).sorted() == [0, 3])
         #expect(try recorded(database.connect()).map(\.version) == [1, 2, 3])
@@ -195,7 +195,7 @@ struct MigratorTests {
         let path = folder.path
         return try onThreads(2) { _ in
             let connection = try PGConnection(url: url)
-            return try Migrator(connection: connection).migrate(Migration.load(directory: path)).applied
+            return try Migrator(Session(connection)).migrate(Migration.load(directory: path)).applied
         }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 struct PartnerStoreTests {
     private func makeStore() throws -> (PartnerStore, PGConnection) {
         let connection = try TestDatabase(migrated: true).connect()
-        return (PartnerStore(connection: connection), connection)
+        return (PartnerStore(Session(connection)), connection)
     }
 
     @Test func keyIsReturnedOnceAndOnlyItsHashIsStored() throws {

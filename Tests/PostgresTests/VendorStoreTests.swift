@@ -6,7 +6,7 @@ import Testing
 struct VendorStoreTests {
     private func makeStore() throws -> (VendorStore, PGConnection) {
         let connection = try TestDatabase(migrated: true).connect()
-        return (VendorStore(connection: connection), connection)
+        return (VendorStore(Session(connection)), connection)
     }
 
     private func vendorCount(_ connection: PGConnection) throws -> Int {
@@ -57,9 +57,9 @@ struct VendorStoreTests {
     @Test func occupancyCarriesEachIntervalAndReservationWithItsFields() throws {
         let (store, connection) = try makeStore()
         let vendor = try store.create(name: "Clinic", timeZone: "UTC")
-        let partner = try PartnerStore(connection: connection).create(name: "Partner").partner
+        let partner = try PartnerStore(Session(connection)).create(name: "Partner").partner
         let day: Int64 = 1_796_083_200  // 2026-12-01T00:00:00Z
-        let calendars = CalendarStore(connection: connection)
+        let calendars = CalendarStore(Session(connection))
         let source = try calendars.findOrCreateSource(vendorID: vendor.id, name: "work", kind: .icsFile)
         try connection.transaction { _ in
             try calendars.replaceIntervals(
@@ -71,7 +71,7 @@ struct VendorStoreTests {
                 ],
                 contentDigest: nil)
         }
-        let reservations = ReservationStore(connection: connection)
+        let reservations = ReservationStore(Session(connection))
         func hold(at hour: Int64, placedAt: Int64) throws -> ReservationRecord {
             try reservations.insertAwaitingConfirmation(
                 ReservationStore.NewReservation(

@@ -1,3 +1,4 @@
+import BookijiCore
 import Testing
 @testable import Worker
 
@@ -13,7 +14,7 @@ struct OutboxRetryPolicyTests {
     }
 
     @Test func withoutJitterTheDelayIsExact() {
-        let policy = RetryPolicy(maxAttempts: 3, initialDelaySeconds: 0.2, maxDelaySeconds: 1, jitter: 0)
+        let policy = RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(200), maxDelay: .seconds(1), jitter: 0)
         #expect([1, 2, 3, 4].map { policy.delaySeconds(afterAttempt: $0) } == [0.2, 0.4, 0.8, 1])
     }
 

@@ -1,6 +1,5 @@
 import BookijiCore
 import ICalendar
-import Postgres
 import Store
 
 /// Imports iCalendar files or one feed URL into a named calendar source of a vendor
@@ -18,7 +17,7 @@ import Store
 ///   "unchanged"; a failed fetch is recorded on the source (status `error`, last error) and nothing else.
 ///
 /// ```swift
-/// let report = try CalendarImport(connection: db).run(
+/// let report = try CalendarImport(database: db).run(
 ///     .init(vendorID: id, sourceName: "work", inputs: ["calendars/"]), now: nowEpoch)
 /// ```
 public struct CalendarImport {
@@ -98,10 +97,10 @@ public struct CalendarImport {
         case failed(String)
     }
 
-    let connection: PGConnection
+    let database: Database
 
-    public init(connection: PGConnection) {
-        self.connection = connection
+    public init(database: Database) {
+        self.database = database
     }
 
     /// From 30 days before today to 365 days after it, at midnight UTC: whole days, so the same
@@ -133,7 +132,9 @@ public struct CalendarImport {
     public func feedRequest(for request: Request, now: Int64) throws -> FeedRequest? {
         let plan = try prepare(request, now: now)
         guard case .url(let url) = plan.inputs else { return nil }
-        let previous = try plan.existing.map { try CalendarStore(connection: connection).feedState(sourceID: $0.id) } ?? ICSFeedState()
+        let previous = try plan.existing.map { existing in
+            try database.read { try CalendarStore($0).feedState(sourceID: existing.id) }
+        } ?? ICSFeedState()
         // Validators only when a 304 would mean "nothing to do": same URL, and the stored digest
         // is what this window and zone give for the last body. Otherwise fetch the body again.
         if let existing = plan.existing, previous.url == url, let body = previous.bodyDigest,
@@ -156,7 +157,7 @@ public struct CalendarImport {
     }
 
     private func prepare(_ request: Request, now: Int64) throws -> Plan {
-        guard let vendor = try VendorStore(connection: connection).find(id: request.vendorID) else {
+        guard let vendor = try database.read({ try VendorStore($0).find(id: request.vendorID) }) else {
             throw CalendarImportError(.vendorNotFound, "no vendor with id '\(request.vendorID)'")
         }
         let window = request.window ?? Self.defaultWindow(now: now)
@@ -168,8 +169,7 @@ public struct CalendarImport {
         let inputs = try ICSImportInputs.resolve(request.inputs)
         let kind: CalendarSource.Kind
         if case .url = inputs { kind = .icsURL } else { kind = .icsFile }
-        let calendars = CalendarStore(connection: connection)
-        let existing = try calendars.source(vendorID: vendor.id, name: request.sourceName)
+        let existing = try database.read { try CalendarStore($0).source(vendorID: vendor.id, name: request.sourceName) }
         if let existing, existing.kind != kind {
             throw CalendarImportError(
                 .sourceKindMismatch,
@@ -185,7 +185,7 @@ public struct CalendarImport {
     ///   - progress: called on the calling thread as inputs are read and written.
     /// - Returns: what was done, for the summary.
     /// - Throws: ``CalendarImportError`` when nothing could be imported (nothing is written,
-    ///   except a failed feed's status); `PGError` or `BookijiError` from the database.
+    ///   except a failed feed's status); ``BookijiError`` from the database.
     public func run(
         _ request: Request, now: Int64, feed: (request: FeedRequest, answer: FeedAnswer)? = nil,
         progress: (Progress) -> Void = { _ in }
@@ -224,8 +224,9 @@ public struct CalendarImport {
         _ url: String, answer: FeedAnswer, conditional: Bool, existing: CalendarSource?, request: Request,
         window: UTCInterval, zone: String, progress: (Progress) -> Void
     ) throws -> CalendarImportReport {
-        let calendars = CalendarStore(connection: connection)
-        let previous = try existing.map { try calendars.feedState(sourceID: $0.id) } ?? ICSFeedState()
+        let previous = try existing.map { existing in
+            try database.read { try CalendarStore($0).feedState(sourceID: existing.id) }
+        } ?? ICSFeedState()
         switch answer {
         case .failed(let message):
             try recordFeedFailure(CalendarImportError(.fetchFailed, input: url, message), url: url, request: request, previous: previous)
@@ -238,14 +239,14 @@ public struct CalendarImport {
             let state = ICSFeedState(
                 url: url, etag: etag ?? previous.etag, lastModified: lastModified ?? previous.lastModified,
                 bodyDigest: previous.bodyDigest)
-            let (source, revision) = try connection.transaction { conn in
-                let store = CalendarStore(connection: conn)
+            let (source, revision) = try database.transaction { conn in
+                let store = CalendarStore(conn)
                 let created = try store.findOrCreateSource(vendorID: request.vendorID, name: request.sourceName, kind: .icsURL)
                 let locked = try store.lockSource(id: created.id) ?? created
                 try store.recordUnchanged(source: locked)
                 try store.setFeedState(sourceID: locked.id, state)
                 return (try store.source(vendorID: request.vendorID, name: request.sourceName) ?? locked,
-                        try VendorStore(connection: conn).revision(id: request.vendorID) ?? 0)
+                        try VendorStore(conn).revision(id: request.vendorID) ?? 0)
             }
             var report = CalendarImportReport(outcome: .notModified, source: source, window: window, timeZone: zone)
             report.revision = revision
@@ -271,8 +272,8 @@ public struct CalendarImport {
         _ error: CalendarImportError, url: String, request: Request, previous: ICSFeedState
     ) throws -> Never {
         do {
-            try connection.transaction { conn in
-                let store = CalendarStore(connection: conn)
+            try database.transaction { conn in
+                let store = CalendarStore(conn)
                 let source = try store.findOrCreateSource(vendorID: request.vendorID, name: request.sourceName, kind: .icsURL)
                 try store.recordFailure(source: source, error: error.description)
                 // A new URL must not inherit the old one's validators.
@@ -295,8 +296,8 @@ public struct CalendarImport {
         let written = content.intervals.reduce(0) { count, b in
             max(b.interval.start, window.start) < min(b.interval.end, window.end) ? count + 1 : count
         }
-        let (outcome, source, revision) = try connection.transaction { conn in
-            let store = CalendarStore(connection: conn)
+        let (outcome, source, revision) = try database.transaction { conn in
+            let store = CalendarStore(conn)
             let created = try store.findOrCreateSource(vendorID: request.vendorID, name: request.sourceName, kind: kind)
             let locked = try store.lockSource(id: created.id) ?? created
             let outcome: CalendarImportReport.Outcome
@@ -309,7 +310,7 @@ public struct CalendarImport {
             }
             if let feed { try store.setFeedState(sourceID: locked.id, feed) }
             return (outcome, try store.source(vendorID: request.vendorID, name: request.sourceName) ?? locked,
-                    try VendorStore(connection: conn).revision(id: request.vendorID) ?? 0)
+                    try VendorStore(conn).revision(id: request.vendorID) ?? 0)
         }
         var report = CalendarImportReport(outcome: outcome, source: source, window: window, timeZone: zone)
         report.revision = revision

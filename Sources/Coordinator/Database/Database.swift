@@ -17,6 +17,13 @@ public final class Database {
         self.url = url
     }
 
+    /// A Database on a session its caller already holds and keeps using (a worker job that also
+    /// works on Store directly): one connection, not two. Used from one thread at a time.
+    public init(session: Session) {
+        self.url = ""
+        self.session = session
+    }
+
     /// Whether the database answers a trivial statement (`GET /v1/health`).
     public func ping() throws {
         try read { try HealthStore($0).ping() }

@@ -1,3 +1,5 @@
+import BookijiCore
+
 /// Fetches an iCalendar feed with a conditional GET, over the project's one HTTP client
 /// (``AsyncHTTPClient/HTTPClient/integrations``: redirects followed, gzip and deflate accepted and
 /// decompressed) and the spec's retry policy (connection failures, 429 and 5xx are retried with

@@ -1,4 +1,5 @@
 #if canImport(FoundationEssentials)
+import BookijiCore
 import FoundationEssentials
 #else
 import Foundation

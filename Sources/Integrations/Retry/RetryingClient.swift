@@ -1,3 +1,5 @@
+import BookijiCore
+
 /// A provider's own account of a failed response, for messages and rate-limit detection.
 struct APIErrorDetail: Sendable {
     /// Google's `errors[0].reason`, Graph's `error.code`, OAuth's `error`.

@@ -14,7 +14,7 @@ public struct IdempotencyStore {
         self.connection = session.connection
     }
 
-    public init(connection: PGConnection) {
+    init(connection: PGConnection) {
         self.connection = connection
     }
 

@@ -11,7 +11,7 @@ public struct ReservationStore {
         self.connection = session.connection
     }
 
-    public init(connection: PGConnection) {
+    init(connection: PGConnection) {
         self.connection = connection
     }
 

@@ -2,7 +2,6 @@ import BookijiCore
 import Coordinator
 import Foundation
 import Integrations
-import Postgres
 import Store
 
 /// The scheduled calendar job: every source whose sync interval (`sync_interval_seconds`,
@@ -13,7 +12,7 @@ import Store
 /// before the next try) and the other sources still sync.
 ///
 /// ```swift
-/// let outcomes = try await CalendarSyncs(connection: db).syncDue(now: Int64(Date().timeIntervalSince1970))
+/// let outcomes = try await CalendarSyncs(session: db).syncDue(now: Int64(Date().timeIntervalSince1970))
 /// ```
 public struct CalendarSyncs {
     /// What one visited source came to.
@@ -40,7 +39,7 @@ public struct CalendarSyncs {
         }
     }
 
-    let connection: PGConnection
+    let session: Session
     let connectors: ConnectorSync
     let feeds: ICSFeedFetcher
 
@@ -49,12 +48,12 @@ public struct CalendarSyncs {
     ///   - transport, retryPolicy: the connectors' way out (tests pass fakes and fast policies).
     ///   - feeds: the fetcher for `ics_url` sources.
     public init(
-        connection: PGConnection, environment: [String: String] = ProcessInfo.processInfo.environment,
+        session: Session, environment: [String: String] = ProcessInfo.processInfo.environment,
         transport: any HTTPTransport = AsyncHTTPClientTransport(), retryPolicy: RetryPolicy = .standard,
         feeds: ICSFeedFetcher = ICSFeedFetcher()
     ) {
-        self.connection = connection
-        self.connectors = ConnectorSync(connection: connection, environment: environment, transport: transport, retryPolicy: retryPolicy)
+        self.session = session
+        self.connectors = ConnectorSync(session: session, environment: environment, transport: transport, retryPolicy: retryPolicy)
         self.feeds = feeds
     }
 
@@ -64,7 +63,7 @@ public struct CalendarSyncs {
     /// - Throws: database errors and cancellation only; a source's own failure is an outcome.
     public func syncDue(now: Int64) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
-        for source in try CalendarStore(connection: connection).dueSources(now: now) {
+        for source in try CalendarStore(session).dueSources(now: now) {
             try Task.checkCancellation()
             switch source.kind {
             case .google, .outlook:
@@ -89,11 +88,11 @@ public struct CalendarSyncs {
     }
 
     private func syncFeed(_ source: CalendarSource, now: Int64) async throws -> Outcome {
-        let store = CalendarStore(connection: connection)
+        let store = CalendarStore(session)
         guard let url = try store.feedState(sourceID: source.id).url else {
             return try recordFailure(source, message: "the source has no feed URL; import one with `bookiji import-ics`")
         }
-        let importer = CalendarImport(connection: connection)
+        let importer = CalendarImport(database: Database(session: session))
         let request = CalendarImport.Request(vendorID: source.vendorID, sourceName: source.name, inputs: [url])
         let feedRequest: CalendarImport.FeedRequest
         do {
@@ -117,7 +116,7 @@ public struct CalendarSyncs {
     }
 
     private func recordFailure(_ source: CalendarSource, message: String) throws -> Outcome {
-        let store = CalendarStore(connection: connection)
+        let store = CalendarStore(session)
         try store.recordFailure(source: source, error: message)
         return Outcome(source: try store.source(vendorID: source.vendorID, name: source.name) ?? source, result: .failed(message))
     }

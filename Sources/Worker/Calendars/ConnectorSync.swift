@@ -2,7 +2,6 @@ import BookijiCore
 import Coordinator
 import Foundation
 import Integrations
-import Postgres
 import Store
 
 /// Connects `google`/`outlook` calendar sources and syncs them from Google Calendar
@@ -56,17 +55,17 @@ public struct ConnectorSync {
         }
     }
 
-    let connection: PGConnection
+    let session: Session
     let environment: [String: String]
     let transport: any HTTPTransport
     let retryPolicy: RetryPolicy
 
     /// - Parameter environment: where `BOOKIJI_TOKEN_KEY` is read (the process environment unless given).
     public init(
-        connection: PGConnection, environment: [String: String] = ProcessInfo.processInfo.environment,
+        session: Session, environment: [String: String] = ProcessInfo.processInfo.environment,
         transport: any HTTPTransport = AsyncHTTPClientTransport(), retryPolicy: RetryPolicy = .standard
     ) {
-        self.connection = connection
+        self.session = session
         self.environment = environment
         self.transport = transport
         self.retryPolicy = retryPolicy
@@ -102,17 +101,17 @@ public struct ConnectorSync {
         let calendars = request.calendars.filter { !$0.isEmpty && seen.insert($0).inserted }
         guard !calendars.isEmpty else { throw ConnectorSyncError(.invalidArgument, "give at least one --calendar") }
         guard !request.clientID.isEmpty else { throw ConnectorSyncError(.invalidArgument, "--client-id is empty") }
-        guard try VendorStore(connection: connection).find(id: request.vendorID) != nil else {
+        guard try VendorStore(session).find(id: request.vendorID) != nil else {
             throw ConnectorSyncError(.vendorNotFound, "no vendor with id '\(request.vendorID)'")
         }
-        let store = CalendarStore(connection: connection)
+        let store = CalendarStore(session)
         if let existing = try store.source(vendorID: request.vendorID, name: request.sourceName), existing.kind != kind {
             throw ConnectorSyncError(
                 .sourceKindMismatch,
                 "source '\(request.sourceName)' is a \(existing.kind.rawValue) source; use another --source")
         }
-        return try connection.transaction { conn in
-            let store = CalendarStore(connection: conn)
+        return try session.transaction { conn in
+            let store = CalendarStore(conn)
             let created = try store.findOrCreateSource(vendorID: request.vendorID, name: request.sourceName, kind: kind)
             let source = try store.lockSource(id: created.id) ?? created
             let context = { (field: String) in ConnectorSourceConfig.context(sourceID: source.id, field: field) }
@@ -134,7 +133,7 @@ public struct ConnectorSync {
 
     /// Every `google`/`outlook` source, optionally of one vendor, as (vendor id, name), in a stable order.
     public func connectedSources(vendorID: String? = nil) throws -> [(vendorID: String, name: String)] {
-        try CalendarStore(connection: connection).connectorSources(vendorID: vendorID)
+        try CalendarStore(session).connectorSources(vendorID: vendorID)
     }
 
     /// Syncs every connected source one by one. A source that fails is reported and recorded; the
@@ -147,14 +146,14 @@ public struct ConnectorSync {
                 reports.append(try await sync(vendorID: vendor, sourceName: name, window: window, now: now))
             } catch let error as ConnectorSyncError {
                 // Only per-source problems get here (a never-connected source): record and go on.
-                guard let source = try CalendarStore(connection: connection).source(vendorID: vendor, name: name) else { throw error }
-                try CalendarStore(connection: connection).recordFailure(source: source, error: error.message)
+                guard let source = try CalendarStore(session).source(vendorID: vendor, name: name) else { throw error }
+                try CalendarStore(session).recordFailure(source: source, error: error.message)
                 var report = ConnectorSyncReport(
-                    outcome: .failed, source: try CalendarStore(connection: connection).source(vendorID: vendor, name: name) ?? source,
+                    outcome: .failed, source: try CalendarStore(session).source(vendorID: vendor, name: name) ?? source,
                     provider: source.kind.rawValue, window: window ?? CalendarImport.defaultWindow(now: now))
                 report.errorCode = error.code.rawValue
                 report.error = error.message
-                report.revision = try VendorStore(connection: connection).revision(id: vendor) ?? 0
+                report.revision = try VendorStore(session).revision(id: vendor) ?? 0
                 reports.append(report)
             }
         }
@@ -167,10 +166,10 @@ public struct ConnectorSync {
     /// - Throws: ``ConnectorSyncError`` when the sync could not start; database errors.
     public func sync(vendorID: String, sourceName: String, window: UTCInterval? = nil, now: Int64) async throws -> ConnectorSyncReport {
         let sealer = try sealer()
-        guard try VendorStore(connection: connection).find(id: vendorID) != nil else {
+        guard try VendorStore(session).find(id: vendorID) != nil else {
             throw ConnectorSyncError(.vendorNotFound, "no vendor with id '\(vendorID)'")
         }
-        let store = CalendarStore(connection: connection)
+        let store = CalendarStore(session)
         guard let source = try store.source(vendorID: vendorID, name: sourceName) else {
             throw ConnectorSyncError(.sourceNotFound, "vendor \(vendorID) has no calendar source '\(sourceName)'")
         }
@@ -237,8 +236,8 @@ public struct ConnectorSync {
 
         let intervals = config.calendars.flatMap { result.calendars[$0]?.intervals ?? [] }
         let digest = Self.contentDigest(window: window, provider: config.provider, result: result, calendars: config.calendars)
-        let (outcome, updated, revision) = try connection.transaction { conn in
-            let store = CalendarStore(connection: conn)
+        let (outcome, updated, revision) = try session.transaction { conn in
+            let store = CalendarStore(conn)
             let locked = try store.lockSource(id: source.id) ?? source
             let outcome: ConnectorSyncReport.Outcome
             if locked.contentDigest == digest, CalendarImport.covers(locked.covered, window) {
@@ -250,7 +249,7 @@ public struct ConnectorSync {
             }
             if let fresh { try Self.storeTokens(fresh, config: config, sourceID: source.id, sealer: sealer, on: conn) }
             return (outcome, try store.source(vendorID: vendorID, name: sourceName) ?? locked,
-                    try VendorStore(connection: conn).revision(id: vendorID) ?? 0)
+                    try VendorStore(conn).revision(id: vendorID) ?? 0)
         }
         var report = ConnectorSyncReport(outcome: outcome, source: updated, provider: config.provider, window: window)
         report.calendars = summaries
@@ -267,13 +266,13 @@ public struct ConnectorSync {
         _ source: CalendarSource, config: ConnectorSourceConfig, refreshed: OAuthCredentials?, sealer: TokenSealer,
         window: UTCInterval, code: String, message: String
     ) throws -> ConnectorSyncReport {
-        let (updated, revision) = try connection.transaction { conn in
-            let store = CalendarStore(connection: conn)
+        let (updated, revision) = try session.transaction { conn in
+            let store = CalendarStore(conn)
             let locked = try store.lockSource(id: source.id) ?? source
             try store.recordFailure(source: locked, error: message)
             if let refreshed { try Self.storeTokens(refreshed, config: config, sourceID: source.id, sealer: sealer, on: conn) }
             return (try store.source(vendorID: source.vendorID, name: source.name) ?? locked,
-                    try VendorStore(connection: conn).revision(id: source.vendorID) ?? 0)
+                    try VendorStore(conn).revision(id: source.vendorID) ?? 0)
         }
         var report = ConnectorSyncReport(outcome: .failed, source: updated, provider: config.provider, window: window)
         report.errorCode = code
@@ -287,14 +286,14 @@ public struct ConnectorSync {
     /// changed by a concurrent `connect` are kept.
     static func storeTokens(
         _ credentials: OAuthCredentials, config: ConnectorSourceConfig, sourceID: String, sealer: TokenSealer,
-        on connection: PGConnection
+        on session: Session
     ) throws {
-        let current = try CalendarStore(connection: connection).lockSource(id: sourceID)
+        let current = try CalendarStore(session).lockSource(id: sourceID)
         var updated = (try? current.map { try ConnectorSourceConfig.decode($0.configJSON, source: $0.name) }) ?? config
         // A connect in between replaced the refresh token: ours belongs to the old grant.
         guard updated.sealedRefreshToken == config.sealedRefreshToken else { return }
         updated.store(credentials, with: sealer, sourceID: sourceID)
-        try CalendarStore(connection: connection).setConfig(sourceID: sourceID, json: updated.encoded())
+        try CalendarStore(session).setConfig(sourceID: sourceID, json: updated.encoded())
     }
 
     /// The window, the provider, and each calendar's id and intervals in the configured order.

@@ -18,6 +18,7 @@ public struct ExpirySweeper: Service {
     /// The longest sleep without a notification (the fallback if one is missed).
     private let maxIdleSeconds: Double
     private let database: DatabaseExecutor
+    private let reservations: ReservationSweep
     private let worker: String
     private let logger: Logger
 
@@ -25,6 +26,7 @@ public struct ExpirySweeper: Service {
         self.maxIdleSeconds = maxIdleSeconds
         self.worker = WorkerIdentity.current
         self.logger = logger
+        self.reservations = ReservationSweep(databaseURL: databaseURL)
         self.database = DatabaseExecutor(url: databaseURL, label: "expiry") { session in
             try NotificationListener(session: session).listen(DeadlineStore.notificationChannel)
         }
@@ -54,11 +56,11 @@ public struct ExpirySweeper: Service {
 
     /// One sweep; true when it was recorded in `worker_jobs`.
     private func sweep(recordingIdle: Bool) async throws -> Bool {
-        let worker = self.worker
+        let (worker, reservations) = (self.worker, self.reservations)
         let started = ContinuousClock.now
         let now = Int64(Date.nowSeconds.rounded(.down))
         let (result, recorded): (Result<Int, any Error>, Bool) = try await database.run { session in
-            let outcome = Result { try ReservationSweep(session: session).expireAll(now: now) }
+            let outcome = Result { try reservations.expireAll(now: now) }
             let seconds = Double(milliseconds(since: started)) / 1000
             // Sweeps that moved something or failed are recorded; idle ones only when asked.
             switch outcome {

@@ -1,16 +1,19 @@
 import Coordinator
-import Store
 
-// The worker's only calls into the Coordinator live in this file: the Coordinator's API is
-// moving from a connection to a database handle, and this is the one place to adapt.
+/// The expiry use case as the worker runs it: the Coordinator's sweep on a ``Database`` of its
+/// own, opened from the same URL as the sweeper's session.
+// @unchecked Sendable: the Coordinator's Database is used only inside the expiry executor's
+// serial queue (``DatabaseExecutor/run(_:)``), one call at a time.
+final class ReservationSweep: @unchecked Sendable {
+    private let database: Database
 
-/// The expiry use case as the worker runs it.
-struct ReservationSweep {
-    let session: Session
+    init(databaseURL: String) {
+        database = Database(url: databaseURL)
+    }
 
-    /// Moves every active reservation whose deadline is at or before `now` (epoch seconds) out
-    /// of its state; returns how many moved.
+    /// Moves every active reservation whose deadline is at or before `now` (epoch seconds) where
+    /// its deadline takes it; returns how many moved.
     func expireAll(now: Int64) throws -> Int {
-        try ReservationCoordinator(connection: session.connection).expireAll(now: now)
+        try ReservationCoordinator(database: database).expireAll(now: now)
     }
 }

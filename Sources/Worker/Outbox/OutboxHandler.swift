@@ -1,3 +1,4 @@
+import BookijiCore
 import Store
 
 /// Delivers outbox rows of some topics: a partner webhook, a vendor notice, a payment call.

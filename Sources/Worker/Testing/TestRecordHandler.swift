@@ -1,3 +1,4 @@
+import BookijiCore
 import Foundation
 import Store
 
@@ -11,7 +12,7 @@ public struct TestRecordHandler: OutboxHandler {
     public static let topic = "test.record"
 
     public let topics = [TestRecordHandler.topic]
-    public let retryPolicy = RetryPolicy(maxAttempts: 3, initialDelaySeconds: 0.2, maxDelaySeconds: 1, jitter: 0)
+    public let retryPolicy = RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(200), maxDelay: .seconds(1), jitter: 0)
     let sleepMillis: Int
     let database: DatabaseExecutor
 

@@ -27,7 +27,7 @@ final class TestCluster: Sendable {
         let name = "migrated_template"
         try cluster.admin { try $0.execute(script: "CREATE DATABASE \(name)") }
         let connection = try PGConnection(url: cluster.url(database: name))
-        _ = try Migrator(connection: connection).migrate(Migration.load(directory: repositoryRoot + "/migrations"))
+        _ = try Migrator(Session(connection)).migrate(Migration.load(directory: repositoryRoot + "/migrations"))
         return name
     }
 

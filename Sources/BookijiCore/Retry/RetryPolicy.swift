@@ -1,9 +1,9 @@
 /// Bounded exponential backoff with jitter, per the spec's "Idempotency & Retries" section:
 /// at most 5 attempts, first delay 1 s, doubling up to 60 s, each delay varied by ±20%.
 ///
-/// A server's `Retry-After` replaces the computed delay (exactly, without jitter) when it is
-/// within ``maxDelay``; a longer one ends the retries at once with the wait reported in
-/// ``ConnectorError/retryAfter``, so a worker reschedules the job instead of holding a slot.
+/// One policy for every retry: outside calls (Integrations' HTTP client, where a server's
+/// `Retry-After` replaces the computed delay when it is within ``maxDelay``) and the worker's
+/// outbox rows (where a row that exhausts it is parked as a dead letter).
 public struct RetryPolicy: Sendable {
     /// Total attempts, the first included.
     public var maxAttempts: Int
@@ -28,6 +28,14 @@ public struct RetryPolicy: Sendable {
 
     /// The spec's policy.
     public static var standard: RetryPolicy { RetryPolicy() }
+
+    /// True when attempt number `attempt` (1-based) was the last one allowed.
+    public func isExhausted(afterAttempt attempt: Int) -> Bool { attempt >= maxAttempts }
+
+    /// ``delay(afterAttempt:)`` in seconds.
+    public func delaySeconds(afterAttempt attempt: Int) -> Double {
+        seconds(delay(afterAttempt: attempt))
+    }
 
     /// The wait after failed attempt number `attempt` (1-based) when the server named none:
     /// `initialDelay × 2^(attempt-1)`, capped at `maxDelay`, then varied by the jitter and capped again.
