@@ -31,10 +31,13 @@ CREATE TRIGGER outbox_notify_insert
     AFTER INSERT ON outbox
     FOR EACH ROW EXECUTE FUNCTION outbox_notify();
 
--- Wakes the expiry sweep when a deadline is set or moved (a hold, a vendor decision), so it
--- can sleep until the nearest deadline instead of polling. The payload is the new deadline in
--- epoch seconds: a sweeper already waking earlier ignores it. Deadlines cleared (a terminal
--- state) need no wake-up: the sweep finds nothing to do there.
+-- Wakes the expiry sweep when a deadline is set or moved to less than 30 seconds from now. The
+-- sweep sleeps until the nearest deadline but never longer than 30 s (ExpirySweeper's
+-- maxIdleSeconds; keep the two equal), so only a deadline sooner than that could be missed. The
+-- spec's deadlines are 10 minutes or more away when set, so holds and vendor decisions notify
+-- nothing: a transaction that notifies serializes its commit with every other notifying one,
+-- which would cost every hold. The payload is the new deadline in epoch seconds: a sweeper
+-- already waking earlier ignores it. Deadlines cleared (a terminal state) need no wake-up.
 CREATE FUNCTION reservations_notify_deadline() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -44,11 +47,11 @@ END;
 $$;
 CREATE TRIGGER reservations_notify_deadline_insert
     AFTER INSERT ON reservations
-    FOR EACH ROW WHEN (NEW.deadline IS NOT NULL)
+    FOR EACH ROW WHEN (NEW.deadline < now() + interval '30 seconds')
     EXECUTE FUNCTION reservations_notify_deadline();
 CREATE TRIGGER reservations_notify_deadline_update
     AFTER UPDATE OF deadline ON reservations
-    FOR EACH ROW WHEN (NEW.deadline IS NOT NULL AND NEW.deadline IS DISTINCT FROM OLD.deadline)
+    FOR EACH ROW WHEN (NEW.deadline < now() + interval '30 seconds' AND NEW.deadline IS DISTINCT FROM OLD.deadline)
     EXECUTE FUNCTION reservations_notify_deadline();
 
 -- Each job's latest run, one row per job (the expiry sweep, the dispatcher's failures, every

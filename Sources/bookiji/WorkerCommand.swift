@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PartnerAPI
+import Store
 import Worker
 
 /// `bookiji worker`: the long-running process for everything off the request path (expiry,
@@ -31,6 +32,12 @@ struct WorkerCommand: ParsableCommand {
         @Flag(help: "Do not run the expiry sweeper in this process.")
         var noExpiry = false
 
+        @Option(help: "Seconds between looks for calendar sources due a sync (each source has its own interval, default 15 minutes).")
+        var calendarSyncSeconds: Int = 60
+
+        @Flag(help: "Do not run the calendar-sync job in this process.")
+        var noCalendarSync = false
+
         @Flag(help: ArgumentHelp(
             "Test only: register the `test.record` outbox handler and the `test.periodic` job (see Worker/Testing).",
             visibility: .hidden))
@@ -49,10 +56,12 @@ struct WorkerCommand: ParsableCommand {
             guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
             guard pollSeconds > 0 else { throw ValidationError("--poll-seconds must be positive") }
             guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1...1000") }
+            guard calendarSyncSeconds > 0 else { throw ValidationError("--calendar-sync-seconds must be positive") }
             guard testSleepMs >= 0, testPeriodicEveryMs > 0 else { throw ValidationError("test timings must be positive") }
         }
 
         func run() throws {
+            JSONLogHandler.bootstrap()
             let url = try db.url()
             var logger = Logger(label: "bookiji.worker")
             logger.logLevel = .info
@@ -62,8 +71,10 @@ struct WorkerCommand: ParsableCommand {
             configuration.outbox.leaseSeconds = leaseSeconds
             configuration.outbox.pollIntervalSeconds = pollSeconds
             configuration.outbox.batchSize = batchSize
-            // Production handlers (partner webhooks, vendor notices, payment steps) and jobs
-            // (calendar syncs: PeriodicJob(name: "calendar-sync", every: .seconds(60), ...)) are
+            if !noCalendarSync {
+                configuration.jobs.append(Self.calendarSync(every: calendarSyncSeconds, databaseURL: url, logger: logger))
+            }
+            // Production outbox handlers (partner webhooks, vendor notices, payment steps) are
             // registered here as they arrive.
             if testHandlers {
                 configuration.handlers.append(TestRecordHandler(databaseURL: url, sleepMillis: testSleepMs))
@@ -77,6 +88,18 @@ struct WorkerCommand: ParsableCommand {
             let worker = BookijiWorker(configuration)
             try blockingAwait { try await worker.run() }
             if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
+        }
+
+        /// Syncs every calendar source whose own interval has elapsed (Google, Microsoft, ICS
+        /// feeds), under the job's leader lock; each source's failure is recorded on the source.
+        static func calendarSync(every seconds: Int, databaseURL: String, logger: Logger) -> PeriodicJob {
+            PeriodicJob(name: "calendar-sync", every: .seconds(seconds), databaseURL: databaseURL, logger: logger) { now in
+                let outcomes = try await CalendarSyncs(session: try Session(url: databaseURL)).syncDue(now: now)
+                let failed = outcomes.filter(\.failed).count
+                if !outcomes.isEmpty {
+                    logger.info("calendar sources synced", metadata: ["synced": "\(outcomes.count - failed)", "failed": "\(failed)"])
+                }
+            }
         }
     }
 

@@ -4,8 +4,10 @@ import ServiceLifecycle
 import Store
 
 /// Moves reservations out of their state when their deadline passes, continuously: it sleeps
-/// until the nearest deadline of any active reservation (or until a NOTIFY on
-/// `bookiji_deadlines` says a deadline was set or moved), then runs the Coordinator's sweep.
+/// until the nearest deadline of any active reservation, but at most `maxIdleSeconds` (30), then
+/// runs the Coordinator's sweep. A deadline set sooner than that wakes it through a NOTIFY on
+/// `bookiji_deadlines` (migration 0005 notifies only for those; the spec's deadlines are 10
+/// minutes or more away when set, so holds notify nothing and their commits stay independent).
 ///
 /// The sweep takes whole seconds and moves what is due at or before them, so the sweeper
 /// wakes at the first whole second at or after the deadline: a reservation moves less than a
@@ -15,7 +17,8 @@ import Store
 public struct ExpirySweeper: Service {
     public static let jobName = "expiry"
 
-    /// The longest sleep without a notification (the fallback if one is missed).
+    /// The longest sleep without a notification. Migration 0005 notifies only for deadlines
+    /// sooner than 30 s: keep this at 30 or less.
     private let maxIdleSeconds: Double
     private let database: DatabaseExecutor
     private let reservations: ReservationSweep
