@@ -56,7 +56,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "PartnerAPI",
             dependencies: ["BookijiCore", "Availability", "Coordinator", "FastCGI", "Gzip", .product(name: "Logging", package: "swift-log")]

@@ -1,5 +1,6 @@
 import CFastCGI
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -146,7 +147,7 @@ public final class FastCGIServer: Sendable {
         signals.wait(orReadable: stopPipe.read)
         stop()
         if done.wait(timeout: .now() + configuration.shutdownGraceSeconds) == .timedOut {
-            FileHandle.standardError.write(Data("bookiji: shutdown grace period over; exiting with requests still running\n".utf8))
+            Logger(label: "bookiji.fastcgi").warning("shutdown grace period over; exiting with requests still running")
         }
         unlink(configuration.socketPath)
     }

@@ -1,24 +1,6 @@
 import BookijiCore
 import Postgres
 
-/// A named source of a vendor's busy time.
-public struct CalendarSource: Sendable, Hashable {
-    public enum Kind: String, Sendable, CaseIterable {
-        case icsFile = "ics_file", icsURL = "ics_url", google, outlook
-    }
-
-    public var id: String
-    public var vendorID: String
-    public var name: String
-    public var kind: Kind
-    public var configJSON: String
-    public var covered: UTCInterval?
-    public var contentDigest: String?
-    public var status: String
-    public var lastSyncedAt: String?
-    public var lastError: String?
-}
-
 /// SQL for calendar sources and their busy intervals.
 public struct CalendarStore {
     let connection: PGConnection
