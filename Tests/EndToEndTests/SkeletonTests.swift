@@ -30,6 +30,36 @@ struct SkeletonTests {
         #expect(ping.json["partnerId"] as? String == partner.id)
     }
 
+    @Test func everyRequestIsLoggedAsOneJSONLineWithItsRequestID() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let partner = try service.createPartner()
+        let tagged = try service.get("/v1/ping", key: partner.key, headers: ["X-Request-Id": "trace-42"])
+        #expect(tagged.header("x-request-id") == "trace-42")
+        let untagged = try service.get("/v1/vendors/00000000-0000-0000-0000-000000000000", key: partner.key)
+        #expect(untagged.status == 404)
+        let generated = try #require(untagged.header("x-request-id"))
+        #expect(generated.count == 16 && generated.allSatisfy(\.isHexDigit))
+        // A header that could break a log line or a header is not echoed.
+        let spaced = try service.get("/v1/ping", key: partner.key, headers: ["X-Request-Id": "two words"])
+        #expect(spaced.header("x-request-id")?.count == 16)
+
+        let lines = try #require(service.responder?.log).split(separator: "\n").map { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        #expect(lines.allSatisfy { $0 != nil }, "every line of the responder's log is one JSON object")
+        let requests = lines.compactMap { $0 }.filter { $0["message"] as? String == "request" }
+        let ping = try #require(requests.first { $0["requestId"] as? String == "trace-42" })
+        #expect(ping["status"] as? String == "200")
+        #expect(ping["path"] as? String == "/v1/ping")
+        #expect(ping["partnerId"] as? String == partner.id)
+        #expect(ping["level"] as? String == "info")
+        #expect((ping["time"] as? String)?.hasSuffix("Z") == true)
+        let missing = try #require(requests.first { $0["requestId"] as? String == generated })
+        #expect(missing["status"] as? String == "404")
+        #expect(missing["method"] as? String == "GET")
+    }
+
     @Test func missingMalformedUnknownAndRevokedKeysAre401() throws {
         let service = try Service(responderArguments: ["--auth-cache-seconds", "0"])
         defer { service.stop() }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PartnerAPI
 import Synchronization
 
 /// swift-log's handler for the long-running commands (`serve`, `worker`): one JSON object per
@@ -24,15 +25,17 @@ struct JSONLogHandler: LogHandler {
     func log(event: LogEvent) {
         var fields = metadata
         if let extra = event.metadata { fields.merge(extra) { $1 } }
-        var line = "{\"time\":" + Self.quoted(Self.timestamp())
-        line += ",\"level\":" + Self.quoted(event.level.rawValue)
-        line += ",\"label\":" + Self.quoted(label)
-        line += ",\"message\":" + Self.quoted(event.message.description)
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-            line += "," + Self.quoted(key) + ":" + Self.quoted(value.description)
-        }
-        line += "}\n"
-        line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+        var json = JSONWriter(capacity: 256)
+        json.objectStart()
+        json.field("time", Self.timestamp())
+        json.field("level", event.level.rawValue)
+        json.field("label", label)
+        json.field("message", event.message.description)
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) { json.field(key, value.description) }
+        json.objectEnd()
+        var line = json.bytes
+        line.append(UInt8(ascii: "\n"))
+        line.withUnsafeBytes { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
     }
 
     /// Now as RFC 3339 UTC with milliseconds.
@@ -47,25 +50,6 @@ struct JSONLogHandler: LogHandler {
         let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
-    }
-
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// Routes every `Logger` of the process here. Safe to call more than once.
