@@ -63,8 +63,7 @@ struct WorkerCommand: ParsableCommand {
         func run() throws {
             JSONLogHandler.bootstrap()
             let url = try db.url()
-            var logger = Logger(label: "bookiji.worker")
-            logger.logLevel = .info
+            let logger = Logger(label: "bookiji.worker")
             var configuration = BookijiWorker.Configuration(databaseURL: url)
             configuration.logger = logger
             configuration.expiry = !noExpiry

@@ -52,13 +52,21 @@ struct JSONLogHandler: LogHandler {
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
     }
 
-    /// Routes every `Logger` of the process here. Safe to call more than once.
+    /// Routes every `Logger` of the process here, at the level `BOOKIJI_LOG_LEVEL` names (`trace`,
+    /// `debug`, `info` (the default), `notice`, `warning`, `error`, `critical`). Safe to call
+    /// more than once.
     static func bootstrap() {
         let first = bootstrapped.withLock { done in
             defer { done = true }
             return !done
         }
-        if first { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
+        guard first else { return }
+        let level = ProcessInfo.processInfo.environment["BOOKIJI_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
 
     private static let bootstrapped = Mutex(false)
