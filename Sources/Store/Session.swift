@@ -8,9 +8,7 @@ import Postgres
 /// statement stays in Store. Work run through ``transaction(_:)`` or ``run(_:)`` throws a
 /// ``StoreError`` for any database failure, so callers never see a `PGError`.
 public final class Session {
-    /// `package` so the worker can hand it to the Coordinator, whose API still takes a
-    /// connection (it is moving to a database handle); nothing outside this package sees it.
-    package let connection: PGConnection
+    let connection: PGConnection
 
     /// Connects to `url` (a libpq connection URI or key/value string).
     public init(url: String) throws(StoreError) {
