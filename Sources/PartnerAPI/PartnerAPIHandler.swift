@@ -54,7 +54,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
         response.addHeader("X-Request-Id", requestID)
         logger.info("request", metadata: [
             "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
-            "durationMs": "\(Double((SystemTime.monotonicNanos() - started) / 1000) / 1000)",
+            "durationMicros": "\((SystemTime.monotonicNanos() - started) / 1000)",
             "partnerId": "\(partnerID ?? "")",
         ])
         return response

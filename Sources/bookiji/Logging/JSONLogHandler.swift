@@ -1,3 +1,4 @@
+import BookijiCore
 import Foundation
 import Logging
 import PartnerAPI
@@ -38,18 +39,13 @@ struct JSONLogHandler: LogHandler {
         line.withUnsafeBytes { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
     }
 
-    /// Now as RFC 3339 UTC with milliseconds.
+    /// Now as RFC 3339 UTC with milliseconds (Core's byte formatter: a request's log line is
+    /// on the hot path, and calendar arithmetic through `gmtime_r` and string interpolation cost
+    /// several times more).
     static func timestamp() -> String {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = spec.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let millis = Int(spec.tv_nsec / 1_000_000)
-        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
+        return RFC3339.format(millis: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000))
     }
 
     /// Routes every `Logger` of the process here, at the level `BOOKIJI_LOG_LEVEL` names (`trace`,
