@@ -14,10 +14,15 @@ public struct APISettings: Sendable {
     /// constraint alone keeps capacity 1.
     public var advisoryLocks: Bool
 
+    /// Checks the signature of Stripe's events (`POST /v1/stripe/webhooks`); nil when no signing
+    /// secret is configured, and then the endpoint refuses every event.
+    public var stripeSignature: StripeSignature?
+
     public init(
         databaseURL: String, authCacheSeconds: Double = 5, availabilityCache: AvailabilityCache = AvailabilityCache(),
-        advisoryLocks: Bool = true
+        advisoryLocks: Bool = true, stripeSignature: StripeSignature? = nil
     ) {
+        self.stripeSignature = stripeSignature
         self.databaseURL = databaseURL
         self.authCacheSeconds = authCacheSeconds
         self.availabilityCache = availabilityCache

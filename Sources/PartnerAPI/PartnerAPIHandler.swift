@@ -32,6 +32,8 @@ public final class PartnerAPIHandler: FastCGIHandler {
             try api.vendorDecision(context, confirm: false)
         }
         router.add("GET", "/v1/partner/stats") { api, context in try api.partnerStats(context) }
+        // Stripe signs its events; no API key.
+        router.add("POST", "/v1/stripe/webhooks", access: .publicRoute) { api, context in try api.stripeWebhook(context) }
         self.router = router
     }
 

@@ -58,7 +58,9 @@ struct Serve: ParsableCommand {
             databaseURL: try db.url(), authCacheSeconds: authCacheSeconds,
             availabilityCache: AvailabilityCache(
                 timeToLiveSeconds: Int64(availabilityCacheSeconds), revisionTrustSeconds: availabilityRevisionSeconds),
-            advisoryLocks: !unsafeDisableAdvisoryLocks)
+            advisoryLocks: !unsafeDisableAdvisoryLocks,
+            stripeSignature: ProcessInfo.processInfo.environment["BOOKIJI_STRIPE_WEBHOOK_SECRET"]
+                .flatMap { $0.isEmpty ? nil : StripeSignature(secret: $0) })
         let server = try FastCGIServer(configuration: FastCGIConfiguration(
             socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
             maxBodyBytes: maxBodyBytes))

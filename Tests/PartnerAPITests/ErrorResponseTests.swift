@@ -13,6 +13,7 @@ struct ErrorResponseTests {
     /// (the first request is still running, so the same request can succeed later).
     static let specTable: [String: (status: Int, retryable: Bool)] = [
         "invalid_request": (400, false), "malformed_json": (400, false), "invalid_parameter": (400, false),
+        "invalid_signature": (400, false),
         "unauthorized": (401, false), "not_found": (404, false), "vendor_not_found": (404, false),
         "reservation_not_found": (404, false), "method_not_allowed": (405, false), "slot_unavailable": (409, false),
         "invalid_transition": (409, false), "idempotency_key_reused": (409, false),

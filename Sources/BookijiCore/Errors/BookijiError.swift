@@ -52,6 +52,8 @@ public struct ErrorCode: Sendable, Hashable, RawRepresentable, CustomStringConve
     public static let invalidRequest = ErrorCode("invalid_request", retryable: false)
     public static let malformedJSON = ErrorCode("malformed_json", retryable: false)
     public static let invalidParameter = ErrorCode("invalid_parameter", retryable: false)
+    /// A signed request (a Stripe event) whose signature is missing, stale or wrong.
+    public static let invalidSignature = ErrorCode("invalid_signature", retryable: false)
     // The caller is not known.
     public static let unauthorized = ErrorCode("unauthorized", retryable: false)
     // What was asked for does not exist.
@@ -74,7 +76,7 @@ public struct ErrorCode: Sendable, Hashable, RawRepresentable, CustomStringConve
     public static let serviceUnavailable = ErrorCode("service_unavailable", retryable: true)
 
     public static let all: [ErrorCode] = [
-        .invalidRequest, .malformedJSON, .invalidParameter, .unauthorized, .notFound, .vendorNotFound,
+        .invalidRequest, .malformedJSON, .invalidParameter, .invalidSignature, .unauthorized, .notFound, .vendorNotFound,
         .reservationNotFound, .methodNotAllowed, .slotUnavailable, .invalidTransition, .idempotencyKeyReused,
         .idempotencyKeyInProgress, .payloadTooLarge, .unsupportedMediaType, .rateLimited, .holdCapReached,
         .internalError, .serviceUnavailable,

@@ -8,7 +8,7 @@ extension ErrorCode {
     }
 
     private static let statuses: [ErrorCode: Int] = [
-        .invalidRequest: 400, .malformedJSON: 400, .invalidParameter: 400,
+        .invalidRequest: 400, .malformedJSON: 400, .invalidParameter: 400, .invalidSignature: 400,
         .unauthorized: 401,
         .notFound: 404, .vendorNotFound: 404, .reservationNotFound: 404,
         .methodNotAllowed: 405,

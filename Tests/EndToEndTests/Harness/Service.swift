@@ -15,6 +15,9 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
 
     var databaseURL: String { cluster.url(database: database) }
 
+    /// The signing secret every test responder checks Stripe's events with.
+    static let stripeWebhookSecret = "whsec_test_secret"
+
     init(cluster: PostgresCluster = .shared, responderArguments: [String] = [], nginxArguments: [String] = []) throws {
         self.cluster = cluster
         self.responderArguments = responderArguments
@@ -41,7 +44,8 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
             // Tests change data through the CLI and read it back at once; trusting a vendor's
             // revision for a while has tests of its own, which pass their own value.
             "--availability-revision-seconds", "0",
-        ] + responderArguments + extra, logPath: directory + "/responder.log")
+        ] + responderArguments + extra, logPath: directory + "/responder.log",
+            environment: ["BOOKIJI_STRIPE_WEBHOOK_SECRET": Self.stripeWebhookSecret])
         guard eventually(seconds: 10, { FileManager.default.fileExists(atPath: socketPath) }) else {
             throw CommandFailure(description: "responder did not open its socket:\n\(responder?.log ?? "")")
         }
