@@ -1,4 +1,5 @@
 import ArgumentParser
+import Coordinator
 import Foundation
 import Logging
 import PartnerAPI
@@ -70,6 +71,7 @@ struct WorkerCommand: ParsableCommand {
             configuration.outbox.leaseSeconds = leaseSeconds
             configuration.outbox.pollIntervalSeconds = pollSeconds
             configuration.outbox.batchSize = batchSize
+            configuration.jobs.append(Self.operationRecordsPurge(databaseURL: url, logger: logger))
             if !noCalendarSync {
                 configuration.jobs.append(Self.calendarSync(every: calendarSyncSeconds, databaseURL: url, logger: logger))
             }
@@ -87,6 +89,14 @@ struct WorkerCommand: ParsableCommand {
             let worker = BookijiWorker(configuration)
             try blockingAwait { try await worker.run() }
             if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
+        }
+
+        /// Deletes payment-call recovery points that finished more than 24 hours ago, hourly.
+        static func operationRecordsPurge(databaseURL: String, logger: Logger) -> PeriodicJob {
+            PeriodicJob(name: "operation-records-purge", every: .seconds(3600), databaseURL: databaseURL, logger: logger) { now in
+                let purged = try OperationRecords(database: Database(url: databaseURL)).purge(now: now)
+                if purged > 0 { logger.info("operation records purged", metadata: ["count": "\(purged)"]) }
+            }
         }
 
         /// Syncs every calendar source whose own interval has elapsed (Google, Microsoft, ICS
