@@ -87,7 +87,8 @@ partner_id=$(bk_json_field "$partner" id) || bk_die "no id in: $partner"
 # Vendors open every day 06:00-22:00 UTC (Tests/EndToEndTests/Harness/Booking.swift's rules).
 # One CLI call per vendor costs 20-50 ms here (process start, connection, a durable commit):
 # 1,000 `vendor create` took 45 s on a busy 2-core machine. So the CLI creates the first vendor
-# and sets its rules (validated, stored canonically), and SQL copies both to the others.
+# and sets its rules (validated, stored canonically) and payment settings, and SQL copies them to
+# the others.
 open=$((6 * 3600)) slot=1800 slots=32
 cat >"$setup/rules.json" <<'EOF'
 {"timeZone":"UTC","slotMinutes":30,"weeklyHours":{
@@ -101,8 +102,11 @@ first=$("$bin" vendor create --name bench-vendor-0001 --timezone UTC --json --da
     || bk_die "vendor create failed"
 first_id=$(bk_json_field "$first" id) || bk_die "no id in: $first"
 "$bin" vendor rules set "$first_id" --file "$setup/rules.json" --database "$url" >&2 || bk_die "vendor rules set failed"
-sql "INSERT INTO vendors (name, timezone, rules, revision)
-     SELECT format('bench-vendor-%s', lpad(g::text, 4, '0')), v.timezone, v.rules, v.revision
+"$bin" vendor payments set "$first_id" --stripe-account acct_1BenchVendor --currency eur --price 5000 --deposit 1000 \
+    --platform-fee 500 --database "$url" >&2 || bk_die "vendor payments set failed"
+sql "INSERT INTO vendors (name, timezone, rules, revision, stripe_account, currency, price_minor, deposit_minor, platform_fee_minor)
+     SELECT format('bench-vendor-%s', lpad(g::text, 4, '0')), v.timezone, v.rules, v.revision, v.stripe_account,
+            v.currency, v.price_minor, v.deposit_minor, v.platform_fee_minor
      FROM vendors v, generate_series(2, $vendors) AS g WHERE v.id = '$first_id'" >/dev/null \
     || bk_die "copying the first vendor failed"
 sql "SELECT id FROM vendors ORDER BY name" >"$work/vendors.txt" || bk_die "could not list the vendors"

@@ -16,6 +16,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let uniqueViolation = Code(name: "uniqueViolation")
         /// The server refused a statement for another reason.
         public static let database = Code(name: "database")
+        /// A hold on a vendor that has no payment settings.
+        public static let notBookable = Code(name: "notBookable")
         public static let migration = Code(name: "migration")
         public static let invalidData = Code(name: "invalidData")
         public var description: String { name }

@@ -6,7 +6,7 @@ import Store
 
 struct VendorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self, Key.self, Sources.self])
+        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self, Payments.self, Key.self, Sources.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a vendor.")
@@ -31,10 +31,55 @@ struct VendorCommand: ParsableCommand {
         @Argument(help: "Vendor id.") var id: String
 
         func run() throws {
-            guard let vendor = try cliErrors({ try VendorStore(db.session()).find(id: id) }) else {
+            guard let (vendor, payments) = try cliErrors({ try VendorDirectory(database: db.open()).vendorWithPayments(id: id) }) else {
                 throw CLIError("no vendor with id '\(id)'")
             }
             print("id:       \(vendor.id)\nname:     \(vendor.name)\ntimezone: \(vendor.timeZone)\nrevision: \(vendor.revision)")
+            print("payments: " + (payments.map(Payments.describe) ?? "none (set them with `bookiji vendor payments set`)"))
+        }
+    }
+
+    struct Payments: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A vendor's payment settings: without them it cannot be held.", subcommands: [Set.self])
+
+        static func describe(_ payments: VendorPayments) -> String {
+            "\(payments.price) \(payments.currency) price, \(payments.deposit) deposit, \(payments.platformFee) platform fee "
+                + "(minor units), Stripe account \(payments.stripeAccount)"
+        }
+
+        struct Set: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Set the Stripe account, currency, price, deposit and platform fee (amounts in minor units: cents).",
+                discussion: "Reservations already held keep the amounts they were held at.")
+            @OptionGroup var db: DatabaseOptions
+            @Argument(help: "Vendor id.") var id: String
+            @Option(help: "The vendor's Stripe Connect account (acct_…).") var stripeAccount: String
+            @Option(help: "ISO 4217 currency, lower case (eur).") var currency: String
+            @Option(help: "What the requester pays, in minor units.") var price: Int64
+            @Option(help: "The vendor's deposit, in minor units.") var deposit: Int64
+            @Option(help: "The platform's fee out of the price, in minor units.") var platformFee: Int64 = 0
+            @Flag(help: "Print one JSON object.") var json = false
+
+            func run() throws {
+                let wanted = VendorPayments(
+                    stripeAccount: stripeAccount, currency: currency, price: price, deposit: deposit, platformFee: platformFee)
+                guard let stored = try cliErrors({ try VendorDirectory(database: db.open()).setPayments(id: id, wanted) }) else {
+                    throw CLIError("no vendor with id '\(id)'")
+                }
+                if json {
+                    printJSON { out in
+                        out.field("vendorId", id)
+                        out.field("stripeAccount", stored.stripeAccount)
+                        out.field("currency", stored.currency)
+                        out.field("price", stored.price)
+                        out.field("deposit", stored.deposit)
+                        out.field("platformFee", stored.platformFee)
+                    }
+                } else {
+                    print("vendor \(id): \(Payments.describe(stored))")
+                }
+            }
         }
     }
 

@@ -187,6 +187,36 @@ struct ReservationAPITests {
         #expect((confirm.error?["message"] as? String)?.contains("CANCELLED") == true)
     }
 
+    @Test func aVendorWithoutPaymentSettingsIs409NotBookableAndAHoldShowsItsPrice() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let key = try service.createPartner().key
+        let bare = try service.createVendor(name: "Bare", timezone: "UTC")
+        let file = service.directoryPath("rules-bare.json")
+        try Booking.openRules.write(toFile: file, atomically: true, encoding: .utf8)
+        try service.bookiji(["vendor", "rules", "set", bare, "--file", file])
+        let refused = try service.hold(key: key, vendor: bare, start: tenAM, minutes: 30)
+        #expect(refused.status == 409)
+        #expect(refused.error?["code"] as? String == "vendor_not_bookable")
+        #expect((refused.error?["message"] as? String)?.contains("payment settings") == true)
+        #expect(try service.get("/v1/vendors/\(bare)", key: key).json["payments"] is NSNull)
+
+        try service.setPayments(vendor: bare, price: 4200)
+        let vendor = try service.get("/v1/vendors/\(bare)", key: key).json
+        let payments = try #require(vendor["payments"] as? [String: Any])
+        #expect(payments["price"] as? Int == 4200 && payments["currency"] as? String == "eur")
+        #expect(payments["deposit"] as? Int == 1000 && payments["platformFee"] as? Int == 500)
+        let held = try service.hold(key: key, vendor: bare, start: tenAM, minutes: 30)
+        #expect(held.status == 201, "\(held.text)")
+        let price = try #require(held.json["price"] as? [String: Any])
+        #expect(price["amount"] as? Int == 4200 && price["currency"] as? String == "eur")
+        // A later change of settings does not move a reservation already held.
+        try service.setPayments(vendor: bare, price: 9900)
+        let id = try #require(held.json["reservationId"] as? String)
+        let read = try service.get("/v1/reservations/\(id)", key: key).json
+        #expect((read["price"] as? [String: Any])?["amount"] as? Int == 4200)
+    }
+
     @Test func anExpiredHoldStopsBlockingBeforeAnySweeperRuns() throws {
         let service = try Service()
         defer { service.stop() }

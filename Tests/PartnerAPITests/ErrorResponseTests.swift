@@ -16,7 +16,7 @@ struct ErrorResponseTests {
         "invalid_signature": (400, false),
         "unauthorized": (401, false), "not_found": (404, false), "vendor_not_found": (404, false),
         "reservation_not_found": (404, false), "method_not_allowed": (405, false), "slot_unavailable": (409, false),
-        "invalid_transition": (409, false), "idempotency_key_reused": (409, false),
+        "invalid_transition": (409, false), "vendor_not_bookable": (409, false), "idempotency_key_reused": (409, false),
         "idempotency_key_in_progress": (409, true), "payload_too_large": (413, false),
         "unsupported_media_type": (415, false), "rate_limited": (429, true), "hold_cap_reached": (429, true),
         "internal_error": (500, true), "service_unavailable": (503, true),

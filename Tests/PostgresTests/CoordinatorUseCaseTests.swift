@@ -37,6 +37,8 @@ struct CoordinatorUseCaseTests {
             let vendors = VendorStore(session)
             vendorID = try vendors.create(name: "Clinic", timeZone: "UTC").id
             _ = try vendors.setRules(id: vendorID, rulesJSON: Self.openRules, timeZone: "UTC")
+            _ = try vendors.setPayments(
+                id: vendorID, VendorPayments(stripeAccount: "acct_1Clinic", currency: "eur", price: 5000, deposit: 1000, platformFee: 500))
             vendorKey = try #require(try VendorKeyStore(session).create(vendorID: vendorID)).key
         }
 
@@ -115,6 +117,39 @@ struct CoordinatorUseCaseTests {
         #expect(offGrid?.details["reasons"] == "not_offered")
         Self.expectError(.slotUnavailable) { try world.hold(at: Self.tenAM + 13 * 3600) }
         #expect(try world.count("SELECT count(*) FROM reservations") == 0)
+    }
+
+    @Test func aVendorWithoutPaymentSettingsCannotBeHeldAndAHoldKeepsItsPrice() throws {
+        let world = try World()
+        let bare = try VendorStore(Session(world.sql)).create(name: "No payments", timeZone: "UTC").id
+        _ = try VendorStore(Session(world.sql)).setRules(id: bare, rulesJSON: World.openRules, timeZone: "UTC")
+        let refused = Self.expectError(.vendorNotBookable) {
+            try world.reservations.hold(
+                partnerID: world.partnerID,
+                HoldRequest(vendorID: bare, slot: UTCInterval(start: Self.tenAM, end: Self.tenAM + 1800), requesterID: "r"),
+                now: world.clock)
+        }
+        #expect(refused?.details["missing"] == "stripeAccount,currency,price,deposit")
+        #expect(try world.count("SELECT count(*) FROM reservations") == 0)
+
+        let held = try world.hold()
+        let price = ReservationPrice(currency: "eur", amount: 5000, deposit: 1000, platformFee: 500, vendorStripeAccount: "acct_1Clinic")
+        #expect(held.price == price)
+        // New settings apply to new holds only.
+        let directory = VendorDirectory(database: world.database)
+        _ = try directory.setPayments(
+            id: world.vendorID, VendorPayments(stripeAccount: "acct_1Clinic", currency: "eur", price: 9000, deposit: 2000))
+        #expect(try world.reservations.find(id: held.id, partnerID: world.partnerID, now: world.clock).0.price == price)
+        #expect(try world.hold(at: Self.tenAM + 3600).price?.amount == 9000)
+        // Settings are checked before they are stored.
+        Self.expectError(.invalidParameter) {
+            try directory.setPayments(id: world.vendorID, VendorPayments(stripeAccount: "acct_1", currency: "EUR", price: 1, deposit: 1))
+        }
+        Self.expectError(.invalidParameter) {
+            try directory.setPayments(
+                id: world.vendorID, VendorPayments(stripeAccount: "acct_1", currency: "eur", price: 100, deposit: 1, platformFee: 101))
+        }
+        #expect(try directory.vendorWithPayments(id: world.vendorID)?.1?.price == 9000)
     }
 
     // MARK: - read, list

@@ -57,6 +57,7 @@ struct VendorStoreTests {
     @Test func occupancyCarriesEachIntervalAndReservationWithItsFields() throws {
         let (store, connection) = try makeStore()
         let vendor = try store.create(name: "Clinic", timeZone: "UTC")
+        _ = try store.setPayments(id: vendor.id, VendorPayments(stripeAccount: "acct_1", currency: "eur", price: 100, deposit: 10))
         let partner = try PartnerStore(Session(connection)).create(name: "Partner").partner
         let day: Int64 = 1_796_083_200  // 2026-12-01T00:00:00Z
         let calendars = CalendarStore(Session(connection))

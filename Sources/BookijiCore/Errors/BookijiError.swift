@@ -63,6 +63,8 @@ public struct ErrorCode: Sendable, Hashable, RawRepresentable, CustomStringConve
     public static let methodNotAllowed = ErrorCode("method_not_allowed", retryable: false)
     // A business rule refuses it.
     public static let slotUnavailable = ErrorCode("slot_unavailable", retryable: false)
+    /// The vendor cannot be booked yet (no payment settings).
+    public static let vendorNotBookable = ErrorCode("vendor_not_bookable", retryable: false)
     public static let invalidTransition = ErrorCode("invalid_transition", retryable: false)
     public static let idempotencyKeyReused = ErrorCode("idempotency_key_reused", retryable: false)
     public static let idempotencyKeyInProgress = ErrorCode("idempotency_key_in_progress", retryable: true)
@@ -77,7 +79,7 @@ public struct ErrorCode: Sendable, Hashable, RawRepresentable, CustomStringConve
 
     public static let all: [ErrorCode] = [
         .invalidRequest, .malformedJSON, .invalidParameter, .invalidSignature, .unauthorized, .notFound, .vendorNotFound,
-        .reservationNotFound, .methodNotAllowed, .slotUnavailable, .invalidTransition, .idempotencyKeyReused,
+        .reservationNotFound, .methodNotAllowed, .slotUnavailable, .vendorNotBookable, .invalidTransition, .idempotencyKeyReused,
         .idempotencyKeyInProgress, .payloadTooLarge, .unsupportedMediaType, .rateLimited, .holdCapReached,
         .internalError, .serviceUnavailable,
     ]

@@ -18,12 +18,14 @@ public struct ReservationRecord: Sendable, Hashable {
     public var vendorConfirmedAt: Int64?
     public var vendorAuthorizedAt: Int64?
     public var requesterAuthorizedAt: Int64?
+    /// The amounts it was held at; nil only for reservations held before vendors had payment settings.
+    public var price: ReservationPrice?
 
     public init(
         id: String, partnerID: String, vendorID: String, requesterID: String, slot: UTCInterval, state: ReservationState,
         deadline: Int64?, metadataJSON: String, idempotencyKey: String?, failureReason: String?, bookingID: String?,
         createdAt: Int64, createdAtText: String, updatedAtText: String, vendorConfirmedAt: Int64?,
-        vendorAuthorizedAt: Int64?, requesterAuthorizedAt: Int64?
+        vendorAuthorizedAt: Int64?, requesterAuthorizedAt: Int64?, price: ReservationPrice? = nil
     ) {
         self.id = id
         self.partnerID = partnerID
@@ -42,6 +44,7 @@ public struct ReservationRecord: Sendable, Hashable {
         self.vendorConfirmedAt = vendorConfirmedAt
         self.vendorAuthorizedAt = vendorAuthorizedAt
         self.requesterAuthorizedAt = requesterAuthorizedAt
+        self.price = price
     }
 
     public var timeline: ReservationTimeline {

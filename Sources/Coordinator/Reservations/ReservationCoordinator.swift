@@ -88,6 +88,11 @@ public struct ReservationCoordinator {
             } catch let error as StoreError where error.code == .exclusionViolation {
                 // A path without the locks raced us; the constraint kept capacity 1.
                 throw Self.slotUnavailable([SlotReason(code: "reserved", message: "Already held or booked through Bookiji.")])
+            } catch let error as StoreError where error.code == .notBookable {
+                throw BookijiError(
+                    .vendorNotBookable,
+                    "vendor \(inputs.vendor.id) cannot be booked yet: it has no payment settings (Stripe account, currency, price, deposit); the operator sets them with `bookiji vendor payments set`",
+                    details: ["vendorId": inputs.vendor.id, "missing": "stripeAccount,currency,price,deposit"])
             }
             try beforeCommit(conn, awaiting)
             return awaiting

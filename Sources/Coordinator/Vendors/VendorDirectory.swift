@@ -13,4 +13,18 @@ public struct VendorDirectory {
     public func vendor(id: String) throws -> Vendor? {
         try database.read { try VendorStore($0).find(id: id) }
     }
+
+    /// The vendor with its payment settings (nil when it has none), or nil for an unknown id.
+    public func vendorWithPayments(id: String) throws -> (Vendor, VendorPayments?)? {
+        try database.read { session in
+            let vendors = VendorStore(session)
+            return try vendors.find(id: id).map { ($0, try vendors.payments(id: id)) }
+        }
+    }
+
+    /// Sets the vendor's payment settings after checking them; nil for an unknown vendor.
+    public func setPayments(id: String, _ payments: VendorPayments) throws -> VendorPayments? {
+        let valid = try payments.validated()
+        return try database.read { try VendorStore($0).setPayments(id: id, valid) }
+    }
 }

@@ -52,8 +52,29 @@ enum ReservationJSON {
         json.key("estimatedConfirmationTime")
         json.instant(record.createdAt + ReservationTTL.initialHold)
         json.key("metadata"); json.raw(Array(record.metadataJSON.utf8))
+        if let price = record.price {
+            json.key("price")
+            json.objectStart()
+            json.field("amount", price.amount)
+            json.field("currency", price.currency)
+            json.field("deposit", price.deposit)
+            json.field("platformFee", price.platformFee)
+            json.objectEnd()
+        }
         if let booking = record.bookingID { json.field("bookingId", booking) }
         if let reason = record.failureReason { json.field("failureReason", reason) }
+    }
+
+    /// A vendor's payment settings (`GET /v1/vendors/{id}`), minor units; null when it has none.
+    static func payments(_ payments: VendorPayments?, into json: inout JSONWriter) {
+        guard let payments else { json.null(); return }
+        json.objectStart()
+        json.field("stripeAccount", payments.stripeAccount)
+        json.field("currency", payments.currency)
+        json.field("price", payments.price)
+        json.field("deposit", payments.deposit)
+        json.field("platformFee", payments.platformFee)
+        json.objectEnd()
     }
 
     static func reputation(_ reputation: PartnerReputation, into json: inout JSONWriter) {

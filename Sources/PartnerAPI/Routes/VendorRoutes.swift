@@ -6,7 +6,7 @@ extension PartnerAPIHandler {
     /// `GET /v1/vendors/{vendorId}`.
     func vendor(_ context: RequestContext) throws -> HTTPResponse {
         let id = context.parameter("vendorId")
-        guard let vendor = try VendorDirectory(database: database).vendor(id: id) else {
+        guard let (vendor, payments) = try VendorDirectory(database: database).vendorWithPayments(id: id) else {
             throw BookijiError(.vendorNotFound, "no vendor with id '\(id)'", details: ["vendorId": id])
         }
         var json = JSONWriter()
@@ -17,6 +17,8 @@ extension PartnerAPIHandler {
         json.field("revision", vendor.revision)
         json.key("rules")
         json.raw(Array(VendorRulesDocument.json(of: vendor).utf8))
+        json.key("payments")
+        ReservationJSON.payments(payments, into: &json)
         json.field("createdAt", vendor.createdAt)
         json.field("updatedAt", vendor.updatedAt)
         json.objectEnd()

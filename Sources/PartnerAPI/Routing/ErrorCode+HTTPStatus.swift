@@ -12,7 +12,7 @@ extension ErrorCode {
         .unauthorized: 401,
         .notFound: 404, .vendorNotFound: 404, .reservationNotFound: 404,
         .methodNotAllowed: 405,
-        .slotUnavailable: 409, .invalidTransition: 409, .idempotencyKeyReused: 409, .idempotencyKeyInProgress: 409,
+        .slotUnavailable: 409, .vendorNotBookable: 409, .invalidTransition: 409, .idempotencyKeyReused: 409, .idempotencyKeyInProgress: 409,
         .payloadTooLarge: 413,
         .unsupportedMediaType: 415,
         .rateLimited: 429, .holdCapReached: 429,

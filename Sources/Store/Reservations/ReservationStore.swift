@@ -54,9 +54,13 @@ public struct ReservationStore {
         do {
             rows = try connection.query("""
             WITH inserted AS (
-                INSERT INTO reservations (partner_id, vendor_id, requester_id, slot, state, deadline, metadata, idempotency_key, created_at, updated_at)
-                VALUES ($1::uuid, $2::uuid, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), $6,
-                        to_timestamp($7), $8::jsonb, $9, to_timestamp($10), to_timestamp($10))
+                INSERT INTO reservations (partner_id, vendor_id, requester_id, slot, state, deadline, metadata, idempotency_key,
+                                          created_at, updated_at, vendor_stripe_account, currency, price_minor, deposit_minor,
+                                          platform_fee_minor)
+                SELECT $1::uuid, v.id, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), $6,
+                       to_timestamp($7), $8::jsonb, $9, to_timestamp($10), to_timestamp($10), v.stripe_account, v.currency,
+                       v.price_minor, v.deposit_minor, v.platform_fee_minor
+                FROM vendors v WHERE v.id = $2::uuid AND v.price_minor IS NOT NULL
                 RETURNING *
             ), logged AS (
                 INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, idempotency_key)
@@ -78,7 +82,10 @@ public struct ReservationStore {
             guard error.isExclusionViolation else { throw error }
             throw StoreError(.exclusionViolation, "the slot overlaps a reservation that occupies it", underlying: error)
         }
-        return try Self.record(rows.first!)
+        guard let row = rows.first else {
+            throw StoreError(.notBookable, "the vendor has no payment settings")
+        }
+        return try Self.record(row)
     }
 
     /// Moves a reservation (locked by the caller with ``lock(id:)``) to `state`, setting the
@@ -250,7 +257,8 @@ public struct ReservationStore {
         extract(epoch FROM deadline)::bigint, metadata::text, idempotency_key, failure_reason, booking_id::text,
         extract(epoch FROM created_at)::bigint, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")),
         extract(epoch FROM vendor_confirmed_at)::bigint, extract(epoch FROM vendor_authorized_at)::bigint,
-        extract(epoch FROM requester_authorized_at)::bigint
+        extract(epoch FROM requester_authorized_at)::bigint,
+        currency, price_minor, deposit_minor, platform_fee_minor, vendor_stripe_account
         """
 
     static func record(_ row: PGRow) throws -> ReservationRecord {
@@ -264,6 +272,11 @@ public struct ReservationStore {
             idempotencyKey: try row.optional(String.self, 9), failureReason: try row.optional(String.self, 10),
             bookingID: try row.optional(String.self, 11), createdAt: try row.int64(12), createdAtText: try SQLTime.text(row, 13),
             updatedAtText: try SQLTime.text(row, 14), vendorConfirmedAt: try row.optional(Int64.self, 15),
-            vendorAuthorizedAt: try row.optional(Int64.self, 16), requesterAuthorizedAt: try row.optional(Int64.self, 17))
+            vendorAuthorizedAt: try row.optional(Int64.self, 16), requesterAuthorizedAt: try row.optional(Int64.self, 17),
+            price: try row.optional(String.self, 18).map { currency in
+                ReservationPrice(
+                    currency: currency, amount: try row.int64(19), deposit: try row.int64(20), platformFee: try row.int64(21),
+                    vendorStripeAccount: try row.string(22))
+            })
     }
 }

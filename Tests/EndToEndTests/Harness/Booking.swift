@@ -38,11 +38,20 @@ extension Service {
         let file = directoryPath("open-rules-\(vendor).json")
         try Booking.openRules.write(toFile: file, atomically: true, encoding: .utf8)
         try bookiji(["vendor", "rules", "set", vendor, "--file", file])
+        try setPayments(vendor: vendor)
         return vendor
     }
 
     func hold(key: String, vendor: String, start: Int64, minutes: Int, headers: [String: String] = [:], extra: String = "") throws -> WireResponse {
         try send("POST", "/v1/reservations", key: key, body: Booking.body(vendor: vendor, start: start, minutes: minutes, extra: extra), headers: headers)
+    }
+
+    /// Payment settings, without which a vendor cannot be held: 50.00 EUR, 10.00 deposit, 5.00 fee.
+    func setPayments(vendor: String, price: Int = 5000) throws {
+        try bookiji([
+            "vendor", "payments", "set", vendor, "--stripe-account", "acct_1TestVendor", "--currency", "eur",
+            "--price", String(price), "--deposit", "1000", "--platform-fee", "500",
+        ])
     }
 
     func createVendorKey(vendor: String) throws -> String {
