@@ -16,7 +16,8 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 # Debian packages the project needs at build, test and run time. nginx is checked by command
 # because operators may have nginx-light/-full/-extras or nginx.org's package instead.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-BK_PACKAGES=(libfcgi-dev libpq-dev libical-dev zlib1g-dev nginx postgresql postgresql-contrib tzdata pkg-config curl openssl)
+BK_PACKAGES=(libfcgi-dev libpq-dev libical-dev zlib1g-dev nginx postgresql postgresql-contrib tzdata pkg-config curl openssl
+    python3-venv)
 
 bk_log() { printf '%s: %s\n' "${BK_PROG:-${0##*/}}" "$*" >&2; }
 bk_die() { bk_log "error: $*"; exit 1; }

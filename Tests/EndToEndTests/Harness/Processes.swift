@@ -21,6 +21,12 @@ enum Paths {
         return repositoryRoot + "/.build/debug/bookiji"
     }()
 
+    /// The `fake-stripe` executable built beside `bookiji` (or `$FAKE_STRIPE_BIN`).
+    static let fakeStripe: String = {
+        if let explicit = ProcessInfo.processInfo.environment["FAKE_STRIPE_BIN"] { return explicit }
+        return URL(fileURLWithPath: bookiji).deletingLastPathComponent().appendingPathComponent("fake-stripe").path
+    }()
+
     static func script(_ name: String) -> String { repositoryRoot + "/scripts/" + name }
 
     /// A fresh folder for one test's clusters, sockets and logs: under `$BOOKIJI_TEST_SCRATCH`
