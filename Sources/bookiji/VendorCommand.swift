@@ -2,6 +2,7 @@ import ArgumentParser
 import BookijiCore
 import Coordinator
 import Foundation
+import PartnerAPI
 import Store
 
 struct VendorCommand: ParsableCommand {
@@ -70,11 +71,8 @@ struct VendorCommand: ParsableCommand {
                 if json {
                     printJSON { out in
                         out.field("vendorId", id)
-                        out.field("stripeAccount", stored.stripeAccount)
-                        out.field("currency", stored.currency)
-                        out.field("price", stored.price)
-                        out.field("deposit", stored.deposit)
-                        out.field("platformFee", stored.platformFee)
+                        out.key("payments")
+                        VendorJSON.payments(stored, into: &out)
                     }
                 } else {
                     print("vendor \(id): \(Payments.describe(stored))")

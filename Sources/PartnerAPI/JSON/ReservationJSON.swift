@@ -65,18 +65,6 @@ enum ReservationJSON {
         if let reason = record.failureReason { json.field("failureReason", reason) }
     }
 
-    /// A vendor's payment settings (`GET /v1/vendors/{id}`), minor units; null when it has none.
-    static func payments(_ payments: VendorPayments?, into json: inout JSONWriter) {
-        guard let payments else { json.null(); return }
-        json.objectStart()
-        json.field("stripeAccount", payments.stripeAccount)
-        json.field("currency", payments.currency)
-        json.field("price", payments.price)
-        json.field("deposit", payments.deposit)
-        json.field("platformFee", payments.platformFee)
-        json.objectEnd()
-    }
-
     static func reputation(_ reputation: PartnerReputation, into json: inout JSONWriter) {
         json.objectStart()
         json.field("periodDays", reputation.days)

@@ -18,7 +18,7 @@ extension PartnerAPIHandler {
         json.key("rules")
         json.raw(Array(VendorRulesDocument.json(of: vendor).utf8))
         json.key("payments")
-        ReservationJSON.payments(payments, into: &json)
+        VendorJSON.payments(payments, into: &json)
         json.field("createdAt", vendor.createdAt)
         json.field("updatedAt", vendor.updatedAt)
         json.objectEnd()
