@@ -143,7 +143,7 @@ struct CalendarCommand: ParsableCommand {
             let (url, vendor, source, window) = (try db.url(), vendor, source, try window(now: now))
             let report = try CalendarCommand.guarded {
                 try blockingAwait {
-                    try await ConnectorSync(session: CalendarCommand.connect(url))
+                    try await ConnectorSync(session: DatabaseOptions.session(url: url))
                         .sync(vendorID: vendor, sourceName: source, window: window, now: now)
                 }
             }
@@ -167,7 +167,7 @@ struct CalendarCommand: ParsableCommand {
             let (url, vendor) = (try db.url(), vendor)
             let reports = try CalendarCommand.guarded {
                 try blockingAwait {
-                    try await ConnectorSync(session: CalendarCommand.connect(url)).syncAll(vendorID: vendor, now: now)
+                    try await ConnectorSync(session: DatabaseOptions.session(url: url)).syncAll(vendorID: vendor, now: now)
                 }
             }
             CalendarCommand.summarize(reports, json: json, single: false)
@@ -195,7 +195,7 @@ struct CalendarCommand: ParsableCommand {
             let url = try db.url()
             let outcomes = try CalendarCommand.guarded {
                 try blockingAwait {
-                    try await CalendarSyncs(session: CalendarCommand.connect(url)).syncDue(now: now).map(DueSummary.init)
+                    try await CalendarSyncs(session: DatabaseOptions.session(url: url)).syncDue(now: now).map(DueSummary.init)
                 }
             }
             if json {
@@ -243,14 +243,6 @@ struct CalendarCommand: ParsableCommand {
                 self.outcome = "failed"
                 error = message
             }
-        }
-    }
-
-    static func connect(_ url: String) throws -> Session {
-        do {
-            return try Session(url: url)
-        } catch {
-            throw CLIError(error.message)
         }
     }
 

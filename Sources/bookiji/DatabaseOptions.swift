@@ -2,7 +2,6 @@ import ArgumentParser
 import Coordinator
 import Foundation
 import PartnerAPI
-import Postgres
 import Store
 
 /// `--database URL`, falling back to `BOOKIJI_DATABASE_URL`.
@@ -23,17 +22,14 @@ struct DatabaseOptions: ParsableArguments {
 
     /// A Store session for commands that work on the tables directly.
     func session() throws -> Session {
-        do {
-            return try Session(url: url())
-        } catch let error as StoreError {
-            throw CLIError(error.message)
-        }
+        try Self.session(url: url())
     }
 
-    func connect() throws -> PGConnection {
+    /// A Store session on `url`; a database that cannot be reached is a one-line CLI error.
+    static func session(url: String) throws -> Session {
         do {
-            return try PGConnection(url: url())
-        } catch let error as PGError {
+            return try Session(url: url)
+        } catch {
             throw CLIError(error.message)
         }
     }

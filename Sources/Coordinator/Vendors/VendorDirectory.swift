@@ -9,11 +9,6 @@ public struct VendorDirectory {
         self.database = database
     }
 
-    /// The vendor, or nil for an unknown id.
-    public func vendor(id: String) throws -> Vendor? {
-        try database.read { try VendorStore($0).find(id: id) }
-    }
-
     /// The vendor with its payment settings (nil when it has none), or nil for an unknown id.
     public func vendorWithPayments(id: String) throws -> (Vendor, VendorPayments?)? {
         try database.read { session in

@@ -43,8 +43,8 @@ final class DatabaseExecutor: @unchecked Sendable {  // `session` is touched onl
         } catch let error as StoreError where error.code != .unavailable {
             throw error  // the statement failed; the connection is fine
         } catch {
-            // A broken connection, or an error from a layer that does not say (the Coordinator
-            // still reports libpq's errors): start over with a new session next time.
+            // A broken connection, or an error that does not say what it was: start over with a
+            // new session next time.
             session = nil
             throw error
         }
