@@ -45,7 +45,10 @@ actor FakeStripe {
         // The key is stored only now: a request with it during the latency gets
         // `idempotency_key_in_use`, as at Stripe while the first is still running.
         if let held { idempotency.finish(held.key, with: held.response) }
-        return reply
+        // Stripe names every answer with a Request-Id, errors and replays included.
+        guard case .respond(var response) = reply, response.headers["Request-Id"] == nil else { return reply }
+        response.headers["Request-Id"] = Self.requestID()
+        return .respond(response)
     }
 
     /// Cancels lapsed authorizations; the server calls it every second too.
@@ -161,10 +164,12 @@ actor FakeStripe {
         let outcome = change(&state, now)
         emit(outcome.events)
         var response = APIResponse(outcome.result)
-        response.headers["Request-Id"] = "req_" + FakeStripeState.randomString(14)
+        response.headers["Request-Id"] = Self.requestID()
         if let key { response.headers["Idempotency-Key"] = key }
         return (.respond(fault == .applyThen500 ? APIResponse(StripeError.apiError()) : response), key.map { (key: $0, response: response) })
     }
+
+    private static func requestID() -> String { "req_" + FakeStripeState.randomString(14) }
 
     private static func bearerKey(_ header: String) -> String? {
         header.hasPrefix("Bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil

@@ -258,6 +258,7 @@ def main():
             raise AssertionError("missing intent found")
         except InvalidRequestError as error:
             expect(error.http_status == 404 and error.code == "resource_missing", error)
+            expect((error.request_id or "").startswith("req_"), "an error names its request")
         try:
             stripe.PaymentIntent.create(amount=100)
             raise AssertionError("create without currency succeeded")
@@ -273,6 +274,7 @@ def main():
             raise AssertionError("bad key accepted")
         except AuthenticationError as error:
             expect(error.http_status == 401, error)
+            expect((error.request_id or "").startswith("req_"), "a refused key's answer names its request")
 
     @check
     def webhook_is_signed_the_stripe_way():
