@@ -25,6 +25,15 @@ public final class PartnerAPIHandler: FastCGIHandler {
         router.add("GET", "/v1/reservations") { api, context in try api.listReservations(context) }
         router.add("GET", "/v1/reservations/{reservationId}") { api, context in try api.reservation(context) }
         router.add("POST", "/v1/reservations/{reservationId}/cancel") { api, context in try api.cancelReservation(context) }
+        router.add("POST", "/v1/reservations/{reservationId}/authorize") { api, context in
+            try api.authorizePayment(context, side: .requester)
+        }
+        router.add("GET", "/v1/vendor/reservations/{reservationId}", access: .vendor) { api, context in
+            try api.vendorReservation(context)
+        }
+        router.add("POST", "/v1/vendor/reservations/{reservationId}/authorize", access: .vendor) { api, context in
+            try api.authorizePayment(context, side: .vendor)
+        }
         router.add("POST", "/v1/vendor/reservations/{reservationId}/confirm", access: .vendor) { api, context in
             try api.vendorDecision(context, confirm: true)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coordinator
 import Foundation
+import Integrations
 import Logging
 import PartnerAPI
 import Store
@@ -39,6 +40,20 @@ struct WorkerCommand: ParsableCommand {
         @Flag(help: "Do not run the calendar-sync job in this process.")
         var noCalendarSync = false
 
+        @Option(help: "Stripe's API base URL (BOOKIJI_STRIPE_API_BASE; a fake Stripe in tests and local use).")
+        var stripeApiBase: String = ProcessInfo.processInfo.environment["BOOKIJI_STRIPE_API_BASE"] ?? "https://api.stripe.com"
+
+        @Option(help: "Reservations whose payments are driven at once (each mostly waits on Stripe).")
+        var paymentConcurrency: Int = 32
+
+        @Option(help: "Seconds between reconciliation runs (lost events, unsettled compensation, stalled commits).")
+        var reconcileSeconds: Int = 300
+
+        @Option(help: ArgumentHelp(
+            "Test only (debug builds): kill the worker with SIGKILL at this payment step, e.g. vendor-capture:after.",
+            visibility: .hidden))
+        var testCrashAt: [String] = []
+
         @Flag(help: ArgumentHelp(
             "Test only: register the `test.record` outbox handler and the `test.periodic` job (see Worker/Testing).",
             visibility: .hidden))
@@ -59,6 +74,14 @@ struct WorkerCommand: ParsableCommand {
             guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1...1000") }
             guard calendarSyncSeconds > 0 else { throw ValidationError("--calendar-sync-seconds must be positive") }
             guard testSleepMs >= 0, testPeriodicEveryMs > 0 else { throw ValidationError("test timings must be positive") }
+            guard (1...512).contains(paymentConcurrency) else { throw ValidationError("--payment-concurrency must be 1...512") }
+            guard reconcileSeconds > 0 else { throw ValidationError("--reconcile-seconds must be positive") }
+            guard stripeApiBase.hasPrefix("http://") || stripeApiBase.hasPrefix("https://") else {
+                throw ValidationError("--stripe-api-base must be an http(s) URL, e.g. https://api.stripe.com")
+            }
+            for point in testCrashAt where !CrashPoints.all.contains(point) {
+                throw ValidationError("unknown crash point \(point); one of \(CrashPoints.all.joined(separator: ", "))")
+            }
         }
 
         func run() throws {
@@ -75,8 +98,19 @@ struct WorkerCommand: ParsableCommand {
             if !noCalendarSync {
                 configuration.jobs.append(Self.calendarSync(every: calendarSyncSeconds, databaseURL: url, logger: logger))
             }
-            // Production outbox handlers (partner webhooks, vendor notices, payment steps) are
-            // registered here as they arrive.
+            // Payments: the driver makes every Stripe call; stored Stripe events are applied;
+            // reconciliation repairs what a lost event, signal or crash left.
+            if let secretKey = ProcessInfo.processInfo.environment["BOOKIJI_STRIPE_SECRET_KEY"], !secretKey.isEmpty {
+                let stripe = StripeClient(configuration: StripeConfiguration(apiBase: stripeApiBase, secretKey: secretKey))
+                configuration.handlers.append(PaymentDriver(
+                    databaseURL: url, stripe: stripe, concurrency: paymentConcurrency, crashPoints: CrashPoints(testCrashAt),
+                    logger: logger))
+                configuration.jobs.append(Self.reconciliation(every: reconcileSeconds, databaseURL: url, logger: logger))
+                configuration.jobs.append(Self.staleAuthorizationCleanup(databaseURL: url, logger: logger))
+            } else {
+                logger.warning("payments are off: BOOKIJI_STRIPE_SECRET_KEY is not set, so no Stripe call is made and confirmed reservations wait until they expire")
+            }
+            configuration.handlers.append(StripeEventHandler(databaseURL: url))
             if testHandlers {
                 configuration.handlers.append(TestRecordHandler(databaseURL: url, sleepMillis: testSleepMs))
                 configuration.jobs.append(PeriodicJob(
@@ -96,6 +130,29 @@ struct WorkerCommand: ParsableCommand {
             PeriodicJob(name: "operation-records-purge", every: .seconds(3600), databaseURL: databaseURL, logger: logger) { now in
                 let purged = try OperationRecords(database: Database(url: databaseURL)).purge(now: now)
                 if purged > 0 { logger.info("operation records purged", metadata: ["count": "\(purged)"]) }
+            }
+        }
+
+        /// Hands back to the payment driver every reservation that needs it and is not being driven
+        /// (spec: "Repair Logic"), every `seconds` (5 minutes by default), under its leader lock.
+        static func reconciliation(every seconds: Int, databaseURL: String, logger: Logger) -> PeriodicJob {
+            PeriodicJob(name: "payment-reconciliation", every: .seconds(seconds), databaseURL: databaseURL, logger: logger) { now in
+                let report = try PaymentFlow(database: Database(url: databaseURL)).reconcile(now: now)
+                if report.unsettled + report.stalled > 0 {
+                    logger.info("payments reconciled", metadata: ["unsettled": "\(report.unsettled)", "stalled": "\(report.stalled)"])
+                }
+            }
+        }
+
+        /// Daily: reservations holding an authorization older than 7 days (Stripe lapses them) are
+        /// expired if still active, and their authorizations canceled.
+        static func staleAuthorizationCleanup(databaseURL: String, logger: Logger) -> PeriodicJob {
+            PeriodicJob(name: "stale-authorization-cleanup", every: .seconds(86_400), databaseURL: databaseURL, logger: logger) { now in
+                let report = try PaymentFlow(database: Database(url: databaseURL))
+                    .reconcile(now: now, staleAuthorizationAge: 7 * 86_400)
+                if report.staleAuthorizations > 0 {
+                    logger.warning("stale authorizations cleaned up", metadata: ["reservations": "\(report.staleAuthorizations)"])
+                }
             }
         }
 

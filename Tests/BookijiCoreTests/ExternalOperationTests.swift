@@ -14,7 +14,7 @@ struct ExternalOperationTests {
 
     @Test func compensationOperationsHaveTheirOwnNames() {
         #expect(ExternalOperation.allCases.map(\.rawValue) == [
-            "vendor-auth", "requester-auth", "vendor-capture", "requester-capture",
+            "vendor-auth", "requester-auth", "vendor-confirm", "requester-confirm", "vendor-capture", "requester-capture",
             "vendor-cancel", "requester-cancel", "vendor-refund", "requester-refund",
         ])
     }

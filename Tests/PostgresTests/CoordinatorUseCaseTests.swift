@@ -89,7 +89,7 @@ struct CoordinatorUseCaseTests {
         #expect(held.state == .awaitingVendorConfirmation)
         #expect(held.deadline == world.clock + 600)
         #expect(held.partnerID == world.partnerID && held.vendorID == world.vendorID)
-        let (_, history) = try world.reservations.find(id: held.id, partnerID: world.partnerID, now: world.clock)
+        let (_, history, _) = try world.reservations.find(id: held.id, partnerID: world.partnerID, now: world.clock)
         #expect(history.map(\.to) == ["HELD", "AWAITING_VENDOR_CONFIRMATION"])
         #expect(try world.count(
             "SELECT count(*) FROM outbox WHERE topic = 'vendor.confirmation_requested' AND reservation_id = $1::uuid", [held.id]) == 1)
@@ -201,7 +201,8 @@ struct CoordinatorUseCaseTests {
         let held = try world.hold()
         world.clock += 120
         let confirmed = try world.reservations.confirmByVendor(id: held.id, vendorID: world.vendorID, now: world.clock)
-        #expect(confirmed.state == .confirmedByVendor)
+        // Confirmation asks for the deposit's authorization at once (both moves logged).
+        #expect(confirmed.state == .awaitingVendorAuth)
         #expect(confirmed.deadline == world.clock + 1800)
         #expect(confirmed.vendorConfirmedAt == world.clock)
         Self.expectError(.invalidTransition) {
@@ -209,6 +210,12 @@ struct CoordinatorUseCaseTests {
         }
         #expect(try world.count(
             "SELECT count(*) FROM outbox WHERE topic = 'reservation.vendor_confirmed' AND reservation_id = $1::uuid", [held.id]) == 1)
+        #expect(try world.count(
+            "SELECT count(*) FROM outbox WHERE topic = 'payment.advance' AND reservation_id = $1::uuid", [held.id]) == 1)
+        let moves = try world.count(
+            "SELECT count(*) FROM reservation_transitions WHERE reservation_id = $1::uuid AND to_state IN ('CONFIRMED_BY_VENDOR', 'AWAITING_VENDOR_AUTH')",
+            [held.id])
+        #expect(moves == 2)
     }
 
     @Test func anotherVendorCannotAnswerAndADeclineCancels() throws {
@@ -232,7 +239,7 @@ struct CoordinatorUseCaseTests {
         Self.expectError(.slotUnavailable) {
             try world.reservations.confirmByVendor(id: held.id, vendorID: world.vendorID, now: world.clock)
         }
-        let (after, _) = try world.reservations.find(id: held.id, partnerID: world.partnerID, now: world.clock)
+        let (after, _, _) = try world.reservations.find(id: held.id, partnerID: world.partnerID, now: world.clock)
         #expect(after.state == .cancelled)
     }
 
@@ -244,7 +251,7 @@ struct CoordinatorUseCaseTests {
         world.clock += 599
         #expect(try world.reservations.find(id: held.id, partnerID: world.partnerID, now: world.clock).0.state == .awaitingVendorConfirmation)
         world.clock += 1
-        let (timedOut, history) = try world.reservations.find(id: held.id, partnerID: world.partnerID, now: world.clock)
+        let (timedOut, history, _) = try world.reservations.find(id: held.id, partnerID: world.partnerID, now: world.clock)
         #expect(timedOut.state == .failedVendorTimeout)
         #expect(history.last?.triggeredBy == "timeout")
         #expect(try world.count("SELECT count(*) FROM outbox WHERE topic = 'reservation.failed' AND reservation_id = $1::uuid", [held.id]) == 1)

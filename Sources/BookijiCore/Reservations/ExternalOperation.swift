@@ -10,6 +10,10 @@ public enum ExternalOperation: String, Sendable, Hashable, CaseIterable, Codable
     case vendorAuth = "vendor-auth"
     /// Authorize the requester's payment (step 5).
     case requesterAuth = "requester-auth"
+    /// Confirm the vendor's intent with the payment method the vendor sent (server-side authorization).
+    case vendorConfirm = "vendor-confirm"
+    /// Confirm the requester's intent with the payment method the partner sent.
+    case requesterConfirm = "requester-confirm"
     /// Capture the vendor's authorization (step 7).
     case vendorCapture = "vendor-capture"
     /// Capture the requester's authorization (step 7).

@@ -41,3 +41,46 @@ public struct StripeEvents {
         return Receipt(eventID: id, type: type, duplicate: !stored)
     }
 }
+
+extension StripeEvents {
+    /// What applying a stored event did.
+    public enum Application: Sendable, Hashable {
+        /// It changed one of our intents (or marked it to be fetched again) and woke the driver.
+        case applied
+        /// It is about an object that is not one of our intents, or a type we do not act on.
+        case ignored
+    }
+
+    /// Applies a stored event (the worker's side of the webhook): a PaymentIntent event updates
+    /// the leg it belongs to when it is news; a charge event (an authorization that lapsed, a
+    /// refund) marks its intent to be fetched again. Recorded on the event row either way.
+    public func apply(eventID: String, now: Int64) throws -> Application {
+        guard let (type, payload) = try database.read({ try StripeEventStore($0).find(id: eventID) }) else {
+            return .ignored
+        }
+        let object = ((try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any])
+            .flatMap { ($0["data"] as? [String: Any])?["object"] as? [String: Any] }
+        let flow = PaymentFlow(database: database)
+        var applied = false
+        if let object, object["object"] as? String == "payment_intent", let intent = Self.snapshot(object) {
+            applied = try flow.applyEvent(intent, now: now)
+        } else if let object, object["object"] as? String == "charge", let intentID = object["payment_intent"] as? String {
+            applied = try flow.applyEvent(nil, chargeOfIntent: intentID, now: now)
+        }
+        try database.read { try StripeEventStore($0).markApplied(id: eventID, note: applied ? nil : "ignored: \(type) is not about one of our payment intents") }
+        return applied ? .applied : .ignored
+    }
+
+    /// A PaymentIntent object as Stripe writes it, in the flow's words; nil when it has no id or
+    /// an unknown status.
+    static func snapshot(_ object: [String: Any]) -> PaymentIntentSnapshot? {
+        guard let id = object["id"] as? String, let status = (object["status"] as? String).flatMap(PaymentIntentStatus.init)
+        else { return nil }
+        let error = object["last_payment_error"] as? [String: Any]
+        let charge = (object["latest_charge"] as? String) ?? ((object["latest_charge"] as? [String: Any])?["id"] as? String)
+        return PaymentIntentSnapshot(
+            id: id, status: status, clientSecret: object["client_secret"] as? String, latestCharge: charge,
+            declineCode: error.flatMap { ($0["decline_code"] as? String) ?? ($0["code"] as? String) },
+            declineMessage: error?["message"] as? String)
+    }
+}

@@ -137,8 +137,19 @@ public struct ReservationCoordinator {
     }
 
     /// A reservation with its transition history, as the partner that made it sees it.
-    public func find(id: String, partnerID: String, now: Int64) throws -> (ReservationRecord, [TransitionRecord]) {
-        guard var record = try database.read({ try ReservationStore($0).find(id: id) }), record.partnerID == partnerID else {
+    public func find(id: String, partnerID: String, now: Int64) throws -> (ReservationRecord, [TransitionRecord], PaymentLegs) {
+        try find(id: id, owner: { $0.partnerID == partnerID }, now: now)
+    }
+
+    /// A reservation of the vendor's, as the vendor sees it.
+    public func findForVendor(id: String, vendorID: String, now: Int64) throws -> (ReservationRecord, [TransitionRecord], PaymentLegs) {
+        try find(id: id, owner: { $0.vendorID == vendorID }, now: now)
+    }
+
+    private func find(
+        id: String, owner: (ReservationRecord) -> Bool, now: Int64
+    ) throws -> (ReservationRecord, [TransitionRecord], PaymentLegs) {
+        guard var record = try database.read({ try ReservationStore($0).find(id: id) }), owner(record) else {
             throw Self.notFound(id)
         }
         if record.state.isActive, let deadline = record.deadline, deadline <= now {
@@ -146,7 +157,9 @@ public struct ReservationCoordinator {
                 try lockAndExpire(id: id, now: now, conn: conn) ?? record
             }
         }
-        return (record, try database.read { try ReservationStore($0).history(id: id) })
+        return try database.read { session in
+            (record, try ReservationStore(session).history(id: id), try PaymentLegStore(session).legs(reservationID: id))
+        }
     }
 
     /// A page of the partner's reservations (newest first) after lazily expiring its stale ones.
@@ -164,6 +177,13 @@ public struct ReservationCoordinator {
     /// The partner cancels its reservation.
     public func cancel(id: String, partnerID: String, now: Int64) throws -> ReservationRecord {
         try change(id: id, now: now, requested: .cancelled, owner: { $0.partnerID == partnerID }) { record, conn in
+            // Once the captures have begun, the commit decides: it ends COMMITTED or compensates.
+            guard record.state != .commitInProgress else {
+                throw BookijiError(
+                    .invalidTransition,
+                    "the reservation is COMMIT_IN_PROGRESS: its payments are being captured, and it ends COMMITTED or FAILED_COMMIT (with refunds) within seconds",
+                    details: ["currentState": record.state.rawValue, "requestedState": ReservationState.cancelled.rawValue])
+            }
             try VendorStore(conn).bumpRevision(id: record.vendorID)
             return .done(try ReservationStore(conn).move(
                 record, to: .cancelled, trigger: .partner, reason: "cancelled by partner", now: now, failureReason: "cancelled by partner"))
@@ -188,8 +208,12 @@ public struct ReservationCoordinator {
                     record, to: .cancelled, trigger: .system, reason: reason, now: now, failureReason: reason)
                 return .fail(Self.slotUnavailable(reasons))
             }
-            return .done(try ReservationStore(conn).move(
-                record, to: .confirmedByVendor, trigger: .vendor, reason: "confirmed by vendor", now: now))
+            // The deposit's authorization is asked for at once; the worker creates its intent.
+            let store = ReservationStore(conn)
+            let confirmed = try store.move(
+                record, to: .confirmedByVendor, trigger: .vendor, reason: "confirmed by vendor", now: now, signalPayments: false)
+            return .done(try store.move(
+                confirmed, to: .awaitingVendorAuth, trigger: .system, reason: "vendor deposit authorization requested", now: now))
         }
     }
 
@@ -260,7 +284,7 @@ public struct ReservationCoordinator {
 
     /// Lazy expiry: a locked reservation whose deadline has passed is moved where its deadline
     /// takes it (``ReservationState/timeoutState``) now, exactly as the sweep would.
-    private func expireIfPastDeadline(_ record: ReservationRecord, now: Int64, conn: Session) throws -> ReservationRecord {
+    func expireIfPastDeadline(_ record: ReservationRecord, now: Int64, conn: Session) throws -> ReservationRecord {
         guard let target = record.state.timeoutState, let deadline = record.deadline, deadline <= now else { return record }
         return try ReservationStore(conn).move(
             record, to: target, trigger: .timeout, reason: "deadline passed", now: now,

@@ -11,11 +11,21 @@ enum ReservationJSON {
         return json.bytes
     }
 
-    /// The `GET /v1/reservations/{id}` response (history omitted in lists).
-    static func detail(_ record: ReservationRecord, history: [TransitionRecord]?) -> [UInt8] {
+    /// Who reads an answer: each sees the client secret of its own side only (the secret lets
+    /// its holder confirm the intent with Stripe.js).
+    enum Audience {
+        case partner, vendor
+    }
+
+    /// The `GET /v1/reservations/{id}` response (history omitted in lists; payment state when
+    /// `legs` is given).
+    static func detail(
+        _ record: ReservationRecord, history: [TransitionRecord]?, legs: PaymentLegs? = nil, audience: Audience = .partner
+    ) -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         json.objectStart()
         fields(record, into: &json)
+        if let legs { paymentState(record, legs, audience: audience, into: &json) }
         if let history {
             json.key("stateHistory")
             json.arrayStart()
@@ -61,8 +71,55 @@ enum ReservationJSON {
             json.field("platformFee", price.platformFee)
             json.objectEnd()
         }
-        if let booking = record.bookingID { json.field("bookingId", booking) }
+        if let booking = record.bookingID, record.state == .committed { json.field("bookingId", booking) }
         if let reason = record.failureReason { json.field("failureReason", reason) }
+    }
+
+    /// The spec's `PaymentState`, once the reservation reached its payment phase: both intents'
+    /// ids and statuses, authorization instants, capture ids and attempts, the last capture
+    /// error; plus what the integrator needs to act (`nextAction`, its side's `clientSecret`),
+    /// declines and the compensation done (refunds, cancellations).
+    private static func paymentState(_ record: ReservationRecord, _ legs: PaymentLegs, audience: Audience, into json: inout JSONWriter) {
+        let phaseStarted = record.vendorConfirmedAt != nil || !legs.all.isEmpty
+        guard phaseStarted, record.price != nil else { return }
+        json.key("paymentState")
+        json.objectStart()
+        for side in PaymentSide.allCases {
+            let leg = legs[side], name = side.rawValue
+            json.field("\(name)PaymentIntentId", leg?.intentID)
+            json.field("\(name)PaymentIntentStatus", leg?.status?.rawValue)
+            json.key("\(name)AuthorizedAt")
+            if let at = leg?.authorizedAt { json.instant(at) } else { json.null() }
+            json.field("\(name)CaptureId", leg?.captureID)
+            json.field("\(name)CaptureAttempts", leg?.captureAttempts ?? 0)
+            if let code = leg?.declineCode { json.field("\(name)DeclineCode", code) }
+            if let refund = leg?.refundID { json.field("\(name)RefundId", refund) }
+            if let canceled = leg?.canceledAt { json.key("\(name)CanceledAt"); json.instant(canceled) }
+            if let secret = leg?.clientSecret, (side == .vendor) == (audience == .vendor) {
+                json.field("\(name)ClientSecret", secret)
+            }
+        }
+        json.field("lastCaptureError", legs.vendor?.lastCaptureError ?? legs.requester?.lastCaptureError)
+        json.field("nextAction", nextAction(record.state, legs))
+        json.objectEnd()
+    }
+
+    /// What the reservation waits for, when it waits for someone outside: a payment method (or a
+    /// Stripe.js confirmation), or 3-D Secure authentication.
+    static func nextAction(_ state: ReservationState, _ legs: PaymentLegs) -> String? {
+        let side: PaymentSide
+        switch state {
+        case .awaitingVendorAuth: side = .vendor
+        case .awaitingRequesterAuth: side = .requester
+        default: return nil
+        }
+        let leg = legs[side]
+        switch leg?.status {
+        case .requiresAction?: return "\(side.rawValue)_authentication"
+        case .requiresPaymentMethod?, .requiresConfirmation?, nil:
+            return leg?.paymentMethod == nil ? "\(side.rawValue)_payment_method" : nil
+        default: return nil
+        }
     }
 
     static func reputation(_ reputation: PartnerReputation, into json: inout JSONWriter) {

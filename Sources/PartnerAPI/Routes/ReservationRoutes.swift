@@ -86,9 +86,39 @@ extension PartnerAPIHandler {
     /// `GET /v1/reservations/{reservationId}` with its state history. Another partner's
     /// reservation is "not found", exactly like an unknown id.
     func reservation(_ context: RequestContext) throws -> HTTPResponse {
-        let (record, history) = try ReservationCoordinator(database: database)
+        let (record, history, legs) = try ReservationCoordinator(database: database)
             .find(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
-        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: history))
+        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: history, legs: legs))
+    }
+
+    /// `GET /v1/vendor/reservations/{id}` with a vendor key: the vendor's view, with its deposit's
+    /// client secret for Stripe.js once the intent exists.
+    func vendorReservation(_ context: RequestContext) throws -> HTTPResponse {
+        let (record, history, legs) = try ReservationCoordinator(database: database)
+            .findForVendor(id: context.parameter("reservationId"), vendorID: context.vendorID!, now: SystemTime.epochSeconds())
+        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: history, legs: legs, audience: .vendor))
+    }
+
+    /// `POST /v1/reservations/{id}/authorize` (partner key, the requester's payment) and
+    /// `POST /v1/vendor/reservations/{id}/authorize` (vendor key, the deposit), body
+    /// `{"paymentMethodId":"pm_…"}`: 202 with the reservation; the worker confirms the intent.
+    func authorizePayment(_ context: RequestContext, side: PaymentSide) throws -> HTTPResponse {
+        let body = try JSONBody(context.request.body)
+        let paymentMethod = try body.string("paymentMethodId")
+        let owner: (ReservationRecord) -> Bool
+        if side == .vendor {
+            let vendorID = context.vendorID!
+            owner = { $0.vendorID == vendorID }
+        } else {
+            let partnerID = context.partner!.id
+            owner = { $0.partnerID == partnerID }
+        }
+        let (record, legs) = try PaymentAuthorization(database: database).authorize(
+            reservationID: context.parameter("reservationId"), side: side, paymentMethod: paymentMethod, owner: owner,
+            now: SystemTime.epochSeconds())
+        return HTTPResponse(
+            status: 202,
+            json: ReservationJSON.detail(record, history: nil, legs: legs, audience: side == .vendor ? .vendor : .partner))
     }
 
     /// `GET /v1/reservations?vendorId=&state=&cursor=&limit=`, newest first.
@@ -155,7 +185,7 @@ extension PartnerAPIHandler {
         let record = confirm
             ? try coordinator.confirmByVendor(id: id, vendorID: vendorID, now: now)
             : try coordinator.declineByVendor(id: id, vendorID: vendorID, now: now)
-        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil))
+        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil, legs: PaymentLegs(), audience: .vendor))
     }
 
     /// `GET /v1/partner/stats`: limits, current usage and the 7-day hold-to-commit reputation.

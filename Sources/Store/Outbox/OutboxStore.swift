@@ -11,6 +11,9 @@ public struct OutboxRow: Sendable, Hashable {
     public var attempt: Int
     /// When the row was written, in epoch seconds.
     public var createdAt: Double
+    /// Signals folded into the row when it was claimed (`payment.advance`): one more arriving
+    /// while it is handled makes the row run again instead of being marked delivered.
+    public var wakeups: Int = 0
 }
 
 /// How many rows wait in the outbox, for `bookiji worker status`.
@@ -57,12 +60,13 @@ public struct OutboxStore {
                     LIMIT $4
                     FOR UPDATE SKIP LOCKED)
                 RETURNING o.id, o.topic, o.reservation_id::text, o.payload::text, o.attempts,
-                          extract(epoch FROM o.created_at)::float8
+                          extract(epoch FROM o.created_at)::float8, o.wakeups
                 """, [PGArray(topics), worker, leaseSeconds, limit]
             ).map { row in
                 OutboxRow(
                     id: try row.int64(0), topic: try row.string(1), reservationID: try row.optional(String.self, 2),
-                    payloadJSON: try row.string(3), attempt: try row.int(4), createdAt: try row.double(5))
+                    payloadJSON: try row.string(3), attempt: try row.int(4), createdAt: try row.double(5),
+                    wakeups: try row.int(6))
             }.sorted { $0.id < $1.id }
         }
     }
@@ -89,10 +93,16 @@ public struct OutboxStore {
     @discardableResult
     public func markDelivered(_ row: OutboxRow, worker: String) throws -> Bool {
         try session.run { session in
+            // A wake-up that arrived while the row was handled: due again at once, attempts
+            // counted afresh, instead of delivered.
             try session.connection.query("""
-                UPDATE outbox SET delivered_at = clock_timestamp(), locked_until = NULL, last_error = NULL
+                UPDATE outbox SET delivered_at = CASE WHEN wakeups = $4 THEN clock_timestamp() END,
+                    locked_until = NULL, last_error = NULL,
+                    attempts = CASE WHEN wakeups = $4 THEN attempts ELSE 0 END,
+                    available_at = CASE WHEN wakeups = $4 THEN available_at ELSE clock_timestamp() END
                 WHERE id = $1 AND claimed_by = $2 AND attempts = $3 AND delivered_at IS NULL
-                """, [row.id, worker, row.attempt]).affectedRows == 1
+                RETURNING CASE WHEN delivered_at IS NULL THEN pg_notify('\(Self.notificationChannel)', topic)::text END
+                """, [row.id, worker, row.attempt, row.wakeups]).count == 1
         }
     }
 
@@ -104,10 +114,11 @@ public struct OutboxStore {
             try session.connection.query("""
                 UPDATE outbox
                 SET locked_until = NULL, last_error = left($4, 2000),
-                    available_at = clock_timestamp() + make_interval(secs => $5::float8),
-                    dead_at = CASE WHEN $6::bool THEN clock_timestamp() END
+                    available_at = CASE WHEN wakeups = $7 THEN clock_timestamp() + make_interval(secs => $5::float8)
+                                        ELSE clock_timestamp() END,
+                    dead_at = CASE WHEN $6::bool AND wakeups = $7 THEN clock_timestamp() END
                 WHERE id = $1 AND claimed_by = $2 AND attempts = $3 AND delivered_at IS NULL
-                """, [row.id, worker, row.attempt, error, retryAfterSeconds, dead]).affectedRows == 1
+                """, [row.id, worker, row.attempt, error, retryAfterSeconds, dead, row.wakeups]).affectedRows == 1
         }
     }
 

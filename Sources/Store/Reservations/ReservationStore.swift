@@ -94,7 +94,7 @@ public struct ReservationStore {
     @discardableResult
     public func move(
         _ record: ReservationRecord, to state: ReservationState, trigger: TransitionTrigger, reason: String?,
-        now: Int64, failureReason: String? = nil
+        now: Int64, failureReason: String? = nil, signalPayments: Bool = true
     ) throws -> ReservationRecord {
         do {
             try record.state.transition(to: state)
@@ -125,7 +125,7 @@ public struct ReservationStore {
             throw BookijiError(.internalError, "reservation \(record.id) changed state concurrently; retry", retryAfter: 1)
         }
         let updated = try Self.record(row)
-        try log(updated, from: record.state, trigger: trigger, reason: reason, idempotencyKey: nil)
+        try log(updated, from: record.state, trigger: trigger, reason: reason, idempotencyKey: nil, signalPayments: signalPayments)
         return updated
     }
 
@@ -203,6 +203,8 @@ public struct ReservationStore {
                 SELECT CASE WHEN to_state = $9 THEN $11 ELSE $12 END, id,
                        \(Self.eventPayload(id: "id", from: "from_state", to: "to_state", trigger: "$10::text"))
                 FROM moved
+            ), signalled AS (
+                \(Self.paymentSignal(select: "SELECT id FROM moved WHERE EXISTS (SELECT 1 FROM payment_legs l WHERE l.reservation_id = moved.id)"))
             )
             SELECT id::text FROM moved
             """, [now, vendorID, slot?.start, slot?.end, partnerID, limit,
@@ -228,20 +230,61 @@ public struct ReservationStore {
     /// Logs the move of `record` (already in its new state) and, when the new state announces an
     /// event (``ReservationState/eventTopic``), queues it in the outbox: one statement, so no
     /// transition is logged without its event or announced without its log row.
+    ///
+    /// With `signalPayments`, a move into the payment phase, or any move of a reservation that has
+    /// payment legs, also signals the payment driver (``signalPaymentDriver(reservationID:)``); the
+    /// driver's own moves pass false, since it goes on deciding after them anyway.
     private func log(
         _ record: ReservationRecord, from: ReservationState, trigger: TransitionTrigger, reason: String?,
-        idempotencyKey: String?
+        idempotencyKey: String?, signalPayments: Bool
     ) throws {
         try connection.query("""
             WITH logged AS (
                 INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, idempotency_key)
                 VALUES ($1::uuid, $2, $3, $4, $5, $6)
+            ), signalled AS (
+                \(Self.paymentSignal(select: "SELECT $1::uuid WHERE $8::bool AND ($3 = ANY ($9::text[]) OR EXISTS (SELECT 1 FROM payment_legs WHERE reservation_id = $1::uuid))"))
             )
             INSERT INTO outbox (topic, reservation_id, payload)
             SELECT $7, $1::uuid, \(Self.eventPayload(id: "$1::uuid", from: "$2", to: "$3", trigger: "$4"))
             WHERE $7::text IS NOT NULL
             """, [record.id, from.rawValue, record.state.rawValue, trigger.rawValue, reason, idempotencyKey,
-                  record.state.eventTopic])
+                  record.state.eventTopic, signalPayments, PGArray(Self.paymentPhase.map(\.rawValue))])
+    }
+
+    /// The states in which the worker has payment work to do.
+    static let paymentPhase: [ReservationState] = [
+        .confirmedByVendor, .awaitingVendorAuth, .vendorAuthorized, .awaitingRequesterAuth, .authorizedBoth,
+        .commitInProgress,
+    ]
+
+    /// The outbox topic the payment driver consumes: one pending row per reservation.
+    public static let paymentAdvanceTopic = "payment.advance"
+
+    /// Tells the payment driver to look at the reservation again: a new `payment.advance` row, or,
+    /// when one is already pending (perhaps being handled right now), a wake-up folded into it, so
+    /// the driver runs it once more when it finishes.
+    public func signalPaymentDriver(reservationID: String) throws {
+        try connection.query(Self.paymentSignal(select: "SELECT $1::uuid"), [reservationID])
+    }
+
+    /// The upsert of `payment.advance` rows for the reservation ids `select` yields.
+    static func paymentSignal(select: String) -> String {
+        """
+        INSERT INTO outbox (topic, reservation_id, payload)
+        SELECT '\(paymentAdvanceTopic)', id, jsonb_build_object('reservationId', id::text) FROM (\(select)) AS signalled (id)
+        ON CONFLICT (reservation_id) WHERE topic = '\(paymentAdvanceTopic)' AND delivered_at IS NULL AND dead_at IS NULL
+        DO UPDATE SET wakeups = outbox.wakeups + 1, available_at = least(outbox.available_at, clock_timestamp())
+        """
+    }
+
+    /// Chooses the booking's id as the commit begins (the captures carry it in their metadata);
+    /// answers show it once the reservation is COMMITTED.
+    public func assignBookingID(reservationID: String) throws -> String {
+        try connection.query("""
+            UPDATE reservations SET booking_id = coalesce(booking_id, gen_random_uuid()) WHERE id = $1::uuid
+            RETURNING booking_id::text
+            """, [reservationID]).first!.string(0)
     }
 
     /// The outbox payload of a transition's event, from SQL expressions for its parts.

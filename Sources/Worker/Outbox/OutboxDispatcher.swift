@@ -19,12 +19,18 @@ public struct OutboxDispatcher: Service {
         public var batchSize: Int = 10
         /// The longest wait without a notification (the fallback if one is missed).
         public var pollIntervalSeconds: Double = 5
+        /// Rows handled at once. At 1 a claimed batch is handled in order; above 1 rows are
+        /// claimed as slots free and each starts at once (handlers that wait on the network).
+        public var concurrency: Int = 1
         public init() {}
     }
 
     private let handlers: [String: any OutboxHandler]
     private let settings: Settings
     private let database: DatabaseExecutor
+    /// Records outcomes when rows run concurrently, so a completion never queues behind the
+    /// listener's wait for notifications on `database`.
+    private let recorder: DatabaseExecutor
     private let worker: String
     private let logger: Logger
 
@@ -40,6 +46,7 @@ public struct OutboxDispatcher: Service {
         self.database = DatabaseExecutor(url: databaseURL, label: "outbox") { session in
             try NotificationListener(session: session).listen(OutboxStore.notificationChannel)
         }
+        self.recorder = DatabaseExecutor(url: databaseURL, label: "outbox.recorder")
     }
 
     public func run() async throws {
@@ -50,7 +57,18 @@ public struct OutboxDispatcher: Service {
             await withGracefulShutdownHandler { await shutdown.waitUntilRaised() } onGracefulShutdown: { shutdown.raise() }
             return
         }
-        logger.info("outbox dispatcher started", metadata: ["topics": "\(topics.joined(separator: ","))", "worker": "\(worker)"])
+        logger.info("outbox dispatcher started", metadata: [
+            "topics": "\(topics.joined(separator: ","))", "worker": "\(worker)", "concurrency": "\(settings.concurrency)",
+        ])
+        if settings.concurrency > 1 {
+            await withGracefulShutdownHandler {
+                await runConcurrently(topics: topics, shutdown: shutdown)
+            } onGracefulShutdown: {
+                shutdown.raise()
+            }
+            logger.info("outbox dispatcher stopped")
+            return
+        }
         await withGracefulShutdownHandler {
             while !shutdown.isRaised {
                 do {
@@ -71,11 +89,76 @@ public struct OutboxDispatcher: Service {
         logger.info("outbox dispatcher stopped")
     }
 
-    private func claim(topics: [String]) async throws -> [OutboxRow] {
+    private func claim(topics: [String], limit: Int? = nil) async throws -> [OutboxRow] {
         let worker = self.worker, settings = self.settings
         return try await database.run { session in
             try OutboxStore(session: session).claim(
-                topics: topics, worker: worker, leaseSeconds: settings.leaseSeconds, limit: settings.batchSize)
+                topics: topics, worker: worker, leaseSeconds: settings.leaseSeconds, limit: limit ?? settings.batchSize)
+        }
+    }
+
+    /// Up to `concurrency` rows in flight: rows are claimed as slots free and each starts at once,
+    /// so no claimed row waits (and no lease needs renewing). At shutdown nothing new is claimed
+    /// and the rows in flight finish.
+    private func runConcurrently(topics: [String], shutdown: ShutdownFlag) async {
+        let slots = Slots(settings.concurrency)
+        await withDiscardingTaskGroup { group in
+            while !shutdown.isRaised {
+                await slots.acquire()
+                let free = await slots.takeAll() + 1
+                do {
+                    let claimed = try await claim(topics: topics, limit: min(free, settings.batchSize))
+                    await slots.release(free - claimed.count)
+                    if claimed.isEmpty {
+                        try await waitForWork(topics: topics, shutdown: shutdown)
+                        continue
+                    }
+                    for row in claimed {
+                        group.addTask {
+                            await self.deliverOne(row)
+                            await slots.release(1)
+                        }
+                    }
+                } catch {
+                    await slots.release(free)
+                    logger.error("outbox dispatcher failed", metadata: ["error": "\(oneLine(error))"])
+                    await shutdown.sleep(seconds: 1)
+                }
+            }
+        }
+    }
+
+    /// Hands one row to its handler and records the outcome (retry, dead letter, delivered).
+    private func deliverOne(_ row: OutboxRow) async {
+        guard let handler = handlers[row.topic] else { return }
+        let worker = self.worker, started = ContinuousClock.now
+        do {
+            do {
+                try await handler.handle(row)
+            } catch {
+                let policy = handler.retryPolicy
+                let dead = policy.isExhausted(afterAttempt: row.attempt)
+                let delay = policy.delaySeconds(afterAttempt: row.attempt)
+                let message = oneLine(error)
+                let kept = try await recorder.run { session in
+                    try OutboxStore(session: session).markFailed(
+                        row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
+                }
+                var details = metadata(row, started: started, leaseKept: kept)
+                details["error"] = "\(message)"
+                if dead {
+                    logger.error("outbox row parked as a dead letter", metadata: details)
+                } else {
+                    details["retryInSeconds"] = "\((delay * 10).rounded() / 10)"
+                    logger.warning("outbox row failed; will retry", metadata: details)
+                }
+                return
+            }
+            let kept = try await recorder.run { session in try OutboxStore(session: session).markDelivered(row, worker: worker) }
+            logger.debug("outbox row delivered", metadata: metadata(row, started: started, leaseKept: kept))
+        } catch {
+            // Recording failed (the database went away): the lease lapses and the row runs again.
+            logger.error("outbox row outcome not recorded", metadata: ["id": "\(row.id)", "error": "\(oneLine(error))"])
         }
     }
 
@@ -154,6 +237,35 @@ public struct OutboxDispatcher: Service {
             }
             if notifications.contains(where: { topics.contains($0.payload) }) { return }
             remaining -= slice
+        }
+    }
+}
+
+/// Counting semaphore for the dispatcher's rows in flight.
+private actor Slots {
+    private var free: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = count }
+
+    /// Takes one slot, waiting until one is free.
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// Takes every free slot at once; returns how many.
+    func takeAll() -> Int {
+        defer { free = 0 }
+        return free
+    }
+
+    func release(_ count: Int) {
+        for _ in 0..<max(0, count) {
+            if waiters.isEmpty { free += 1 } else { waiters.removeFirst().resume() }
         }
     }
 }

@@ -13,10 +13,15 @@ public protocol OutboxHandler: Sendable {
     var topics: [String] { get }
     /// How failed attempts are retried; ``RetryPolicy/standard`` unless the handler says.
     var retryPolicy: RetryPolicy { get }
+    /// Rows of this handler's topics handled at once. 1 (the default) shares the worker's one
+    /// in-order dispatcher; more gives the handler a dispatcher of its own with that many rows in
+    /// flight (handlers that wait on the network).
+    var concurrency: Int { get }
     /// Delivers one row; returns when the effect is done, throws when it should be retried.
     func handle(_ row: OutboxRow) async throws
 }
 
 extension OutboxHandler {
     public var retryPolicy: RetryPolicy { .standard }
+    public var concurrency: Int { 1 }
 }

@@ -44,8 +44,16 @@ public struct BookijiWorker: Sendable {
         var services: [Entry] = []
         if c.expiry { services.append(Entry(service: ExpirySweeper(databaseURL: c.databaseURL, logger: c.logger), serviceName: "expiry")) }
         services.append(Entry(
-            service: OutboxDispatcher(databaseURL: c.databaseURL, handlers: c.handlers, settings: c.outbox, logger: c.logger),
+            service: OutboxDispatcher(
+                databaseURL: c.databaseURL, handlers: c.handlers.filter { $0.concurrency <= 1 }, settings: c.outbox, logger: c.logger),
             serviceName: "outbox"))
+        for handler in c.handlers where handler.concurrency > 1 {
+            var settings = c.outbox
+            settings.concurrency = handler.concurrency
+            services.append(Entry(
+                service: OutboxDispatcher(databaseURL: c.databaseURL, handlers: [handler], settings: settings, logger: c.logger),
+                serviceName: "outbox.\(handler.topics.joined(separator: ","))"))
+        }
         services.append(contentsOf: c.jobs.map { Entry(service: $0, serviceName: "job.\($0.name)") })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: c.logger))

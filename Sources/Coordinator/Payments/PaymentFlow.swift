@@ -1,0 +1,242 @@
+import Availability
+import BookijiCore
+import Store
+
+/// A reservation's payments as the driver sees them: the reservation, its legs, and what
+/// ``PaymentPlan`` says comes next.
+public struct PaymentSnapshot: Sendable {
+    public var reservation: ReservationRecord
+    public var legs: PaymentLegs
+    public var step: PaymentStep
+}
+
+/// How a call to the payment provider ended, as the recovery point records it.
+public enum CallOutcome: Sendable {
+    /// Stripe did it.
+    case succeeded(resultJSON: String)
+    /// Stripe refused it definitely; the same request would be refused again.
+    case refused(String)
+    /// No answer, or one that says to retry: the recovery point stays open and the next try
+    /// reuses its key.
+    case unknown(String)
+}
+
+/// The database half of the payment flow: every recovery point, leg change and state move the
+/// worker makes, each in one transaction. The worker makes the calls to Stripe between them, so a
+/// crash anywhere leaves either an open recovery point (resumed with the same idempotency key) or
+/// a recorded result.
+public struct PaymentFlow {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The reservation, its legs and its next step; nil for an unknown id.
+    public func snapshot(reservationID: String) throws -> PaymentSnapshot? {
+        try database.read { session in
+            guard let record = try ReservationStore(session).find(id: reservationID) else { return nil }
+            let legs = try PaymentLegStore(session).legs(reservationID: reservationID)
+            return PaymentSnapshot(reservation: record, legs: legs, step: PaymentPlan.next(state: record.state, legs: legs))
+        }
+    }
+
+    /// Opens the recovery point of a call and applies `change` to the side's leg, in one
+    /// transaction, provided the reservation is still in `state` (nil when it moved on: decide
+    /// again). An open recovery point of the same operation is returned as it is, so the call is
+    /// repeated with its key and its parameters.
+    public func begin(
+        _ operation: ExternalOperation, side: PaymentSide, reservationID: String, expecting state: ReservationState,
+        parametersJSON: String, changes: [PaymentLegStore.Change] = [], now: Int64
+    ) throws -> OperationRecord? {
+        try database.transaction(attempts: 3) { session in
+            guard let record = try ReservationStore(session).lock(id: reservationID), record.state == state,
+                  let price = record.price
+            else { return nil }
+            let records = OperationRecordStore(session)
+            let latest = try records.latest(reservationID: reservationID, operation: operation)
+            let call: OperationRecord
+            if let latest, latest.status == .started {
+                call = latest
+            } else {
+                call = try records.begin(
+                    reservationID: reservationID, operation: operation, attempt: (latest?.attempt ?? 0) + 1,
+                    parametersJSON: parametersJSON, now: now)
+            }
+            for change in changes {
+                try PaymentLegStore(session).apply(
+                    change, reservationID: reservationID, side: side, amount: Self.amount(side, price), currency: price.currency,
+                    now: now)
+            }
+            return call
+        }
+    }
+
+    /// Records how a call ended and what it did to the leg, in one transaction. An `unknown`
+    /// outcome leaves the recovery point open.
+    public func finish(
+        _ call: OperationRecord, side: PaymentSide, outcome: CallOutcome, changes: [PaymentLegStore.Change], now: Int64
+    ) throws {
+        try database.transaction(attempts: 3) { session in
+            switch outcome {
+            case .succeeded(let json):
+                try OperationRecordStore(session).finish(key: call.idempotencyKey, status: .succeeded, resultJSON: json, error: nil, now: now)
+            case .refused(let message):
+                try OperationRecordStore(session).finish(key: call.idempotencyKey, status: .failed, resultJSON: nil, error: message, now: now)
+            case .unknown:
+                break
+            }
+            try apply(changes, side: side, reservationID: call.reservationID, session: session, now: now)
+        }
+    }
+
+    /// Applies leg changes that come without a call of their own (a retrieve's answer).
+    public func record(_ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, now: Int64) throws {
+        try database.transaction(attempts: 3) { session in
+            try apply(changes, side: side, reservationID: reservationID, session: session, now: now)
+        }
+    }
+
+    private func apply(
+        _ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, session: Session, now: Int64
+    ) throws {
+        guard !changes.isEmpty, let price = try ReservationStore(session).find(id: reservationID)?.price else { return }
+        for change in changes {
+            try PaymentLegStore(session).apply(
+                change, reservationID: reservationID, side: side, amount: Self.amount(side, price), currency: price.currency,
+                now: now)
+        }
+    }
+
+    /// Makes the state move a step calls for, provided the reservation is still in `state`.
+    /// - Returns: false when it had moved on (decide again).
+    public func move(_ step: PaymentStep, reservationID: String, expecting state: ReservationState, now: Int64) throws -> Bool {
+        try database.transaction(attempts: 3) { session in
+            let store = ReservationStore(session)
+            guard let record = try store.lock(id: reservationID), record.state == state else { return false }
+            @discardableResult func go(_ record: ReservationRecord, _ next: ReservationState, _ reason: String, failure: String? = nil) throws -> ReservationRecord {
+                try store.move(record, to: next, trigger: .system, reason: reason, now: now, failureReason: failure, signalPayments: false)
+            }
+            switch step {
+            case .awaitAuthorization(let side):
+                try go(record, side.awaitingState, "\(side.rawValue) payment authorization requested")
+            case .authorized(.vendor):
+                let authorized = try go(record, .vendorAuthorized, "vendor deposit authorized")
+                try go(authorized, .awaitingRequesterAuth, "requester payment authorization requested")
+            case .authorized(.requester):
+                try go(record, .authorizedBoth, "requester payment authorized")
+            case .authorizationFailed(let side, let reason):
+                try VendorStore(session).bumpRevision(id: record.vendorID)
+                try go(record, side.failureState, reason, failure: reason)
+            case .beginCommit:
+                try beginCommit(record, session: session, now: now)
+            case .commit:
+                try go(record, .committed, "both payments captured")
+            case .commitFailed(let reason):
+                try VendorStore(session).bumpRevision(id: record.vendorID)
+                try go(record, .failedCommit, reason, failure: reason)
+            default:
+                preconditionFailure("\(step) is not a state move")
+            }
+            return true
+        }
+    }
+
+    /// The mandatory final check (spec step 6): the slot must still be free by the vendor's
+    /// working hours, calendars and rules (ignoring this reservation's own hold). Unavailable →
+    /// `FAILED_AVAILABILITY_CHANGED`; available → `COMMIT_IN_PROGRESS` with its booking id chosen.
+    private func beginCommit(_ record: ReservationRecord, session: Session, now: Int64) throws {
+        let store = ReservationStore(session)
+        let reasons: [SlotReason]?
+        if let inputs = try AvailabilityService.inputs(of: record.vendorID, around: record.slot, now: now, on: session) {
+            reasons = try AvailabilityService.unavailability(of: record.slot, inputs: inputs, excluding: record.id, now: now)
+        } else {
+            reasons = [SlotReason(code: "vendor_gone", message: "The vendor no longer exists.")]
+        }
+        if let reasons, !reasons.isEmpty {
+            let reason = "slot no longer available: " + reasons.map(\.code).joined(separator: ",")
+            try VendorStore(session).bumpRevision(id: record.vendorID)
+            try store.move(
+                record, to: .failedAvailabilityChanged, trigger: .system, reason: reason, now: now, failureReason: reason,
+                signalPayments: false)
+            return
+        }
+        _ = try store.assignBookingID(reservationID: record.id)
+        try store.move(record, to: .commitInProgress, trigger: .system, reason: "slot revalidated; commit begun", now: now, signalPayments: false)
+    }
+
+    /// What Stripe says about an intent, from an event: applied when it is news (a later status,
+    /// a decline, a cancellation), then the driver is woken. Events arrive late and out of order,
+    /// so an older status never overwrites a newer one; a charge event only marks the intent to
+    /// be fetched again.
+    /// - Returns: false when the intent is not one of ours.
+    @discardableResult
+    public func applyEvent(_ intent: PaymentIntentSnapshot?, chargeOfIntent: String? = nil, now: Int64) throws -> Bool {
+        guard let intentID = intent?.id ?? chargeOfIntent else { return false }
+        return try database.transaction(attempts: 3) { session in
+            let legs = PaymentLegStore(session)
+            guard let (reservationID, side) = try legs.owner(intentID: intentID),
+                  let price = try ReservationStore(session).find(id: reservationID)?.price,
+                  let leg = try legs.legs(reservationID: reservationID, forUpdate: true)[side]
+            else { return false }
+            let change: PaymentLegStore.Change?
+            if let intent {
+                change = Self.isNews(intent, over: leg) ? .intent(intent) : nil
+            } else {
+                change = .uncertain
+            }
+            if let change {
+                try legs.apply(change, reservationID: reservationID, side: side, amount: Self.amount(side, price), currency: price.currency, now: now)
+                try ReservationStore(session).signalPaymentDriver(reservationID: reservationID)
+            }
+            return true
+        }
+    }
+
+    static func isNews(_ intent: PaymentIntentSnapshot, over leg: PaymentLeg) -> Bool {
+        guard let current = leg.status else { return true }
+        if current == .succeeded || current == .canceled { return false }
+        if intent.status == .canceled { return true }
+        if intent.declineCode != nil && intent.status.progress == 0 { return current.progress <= 1 && leg.declineCode == nil }
+        return intent.status.progress > current.progress
+    }
+
+    /// What one reconciliation run did.
+    public struct Reconciliation: Sendable, Hashable {
+        /// Ended reservations whose money was not settled yet, handed back to the driver.
+        public var unsettled: Int
+        /// Reservations in their payment phase that nothing was driving (lost event or signal, a
+        /// commit left by a crash), handed back with their waiting intents to be fetched again.
+        public var stalled: Int
+        /// Reservations with an authorization older than the stale age, expired if still active.
+        public var staleAuthorizations: Int
+    }
+
+    /// The reconciliation job's run (spec: "Repair Logic"): every reservation whose payments need
+    /// the driver and do not have it is signalled. With `staleAuthorizationAge`, the daily cleanup
+    /// as well: reservations holding an authorization older than that are expired (if still
+    /// active) and compensated.
+    public func reconcile(now: Int64, quietSeconds: Int64 = 60, staleAuthorizationAge: Int64? = nil) throws -> Reconciliation {
+        try database.transaction { session in
+            let legs = PaymentLegStore(session), reservations = ReservationStore(session)
+            let unsettled = try legs.unsettled(limit: 1000)
+            let stalled = try legs.stalled(now: now, quietSeconds: quietSeconds, limit: 1000)
+            var stale: [String] = []
+            if let age = staleAuthorizationAge {
+                stale = try legs.staleAuthorizations(now: now, ageSeconds: age, limit: 1000)
+                for id in stale {
+                    guard let record = try reservations.lock(id: id), record.state.isActive else { continue }
+                    try reservations.move(
+                        record, to: .expired, trigger: .timeout, reason: "authorization older than \(age / 86400) days",
+                        now: now, failureReason: "the payment authorization went stale")
+                }
+            }
+            for id in Set(unsettled + stalled + stale) { try reservations.signalPaymentDriver(reservationID: id) }
+            return Reconciliation(unsettled: unsettled.count, stalled: stalled.count, staleAuthorizations: stale.count)
+        }
+    }
+
+    static func amount(_ side: PaymentSide, _ price: ReservationPrice) -> Int64 {
+        side == .vendor ? price.deposit : price.amount
+    }
+}
