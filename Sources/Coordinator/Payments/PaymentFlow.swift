@@ -90,6 +90,16 @@ public struct PaymentFlow {
         }
     }
 
+    /// Closes the open recovery points of a reservation the plan is done with (see
+    /// ``OperationRecordStore/closeAbandoned(reservationID:reason:now:)``).
+    @discardableResult
+    public func closeAbandonedCalls(reservationID: String, now: Int64) throws -> Int {
+        try database.read {
+            try OperationRecordStore($0).closeAbandoned(
+                reservationID: reservationID, reason: "abandoned: the reservation ended; the intent's state was fetched instead", now: now)
+        }
+    }
+
     /// Applies leg changes that come without a call of their own (a retrieve's answer).
     public func record(_ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, now: Int64) throws {
         try database.transaction(attempts: 3) { session in

@@ -53,6 +53,18 @@ public struct OperationRecordStore {
             """, [reservationID, operation.rawValue]).first.map(Self.record)
     }
 
+    /// Closes the reservation's open recovery points once nothing more will be done for it: a
+    /// call abandoned because the reservation ended (a capture overtaken by expiry), whose
+    /// effect the intent's fetched state already accounts for.
+    /// - Returns: how many were closed.
+    @discardableResult
+    public func closeAbandoned(reservationID: String, reason: String, now: Int64) throws -> Int {
+        try connection.query("""
+            UPDATE operation_records SET status = 'failed', error = $2, finished_at = to_timestamp($3)
+            WHERE reservation_id = $1::uuid AND status = 'started' RETURNING 1
+            """, [reservationID, reason, now]).count
+    }
+
     /// Every call whose intent is committed and whose result is not: what a restarted worker resumes.
     public func unfinished(limit: Int = 1000) throws -> [OperationRecord] {
         try connection.query(

@@ -50,7 +50,13 @@ public struct PaymentDriver: OutboxHandler {
         for _ in 0..<24 {
             guard let snapshot = try await flow({ try $0.snapshot(reservationID: reservationID) }) else { return }
             switch snapshot.step {
-            case .wait, .done:
+            case .wait:
+                return
+            case .done:
+                let closed = try await flow { try $0.closeAbandonedCalls(reservationID: reservationID, now: Self.now()) }
+                if closed > 0 {
+                    logger.info("abandoned calls closed", metadata: ["reservation": "\(reservationID)", "count": "\(closed)"])
+                }
                 return
             default:
                 try await perform(snapshot)

@@ -62,6 +62,8 @@ final class PaymentWorld: @unchecked Sendable {  // owned by one test at a time
     func hold() throws -> String {
         let start = nextSlot
         nextSlot += 3600
+        // The vendor is open 06:00-22:00 UTC: after the 21:00 slot, the next day's 08:00.
+        if nextSlot % 86_400 > 21 * 3600 { nextSlot = (nextSlot / 86_400 + 1) * 86_400 + 8 * 3600 }
         let response = try service.hold(key: partner.key, vendor: vendor, start: start, minutes: 60)
         guard response.status == 201, let id = response.json["reservationId"] as? String else {
             throw CommandFailure(description: "hold failed: \(response.status) \(response.text)")
