@@ -49,6 +49,9 @@ struct WorkerCommand: ParsableCommand {
         @Option(help: "Seconds between reconciliation runs (lost events, unsettled compensation, stalled commits).")
         var reconcileSeconds: Int = 300
 
+        @Option(help: "Seconds a reservation in its payment phase may sit without being driven before reconciliation hands it back (and fetches its waiting intents from Stripe).")
+        var stalledAfterSeconds: Int = 60
+
         @Option(help: ArgumentHelp(
             "Test only (debug builds): kill the worker with SIGKILL at this payment step, e.g. vendor-capture:after.",
             visibility: .hidden))
@@ -76,6 +79,7 @@ struct WorkerCommand: ParsableCommand {
             guard testSleepMs >= 0, testPeriodicEveryMs > 0 else { throw ValidationError("test timings must be positive") }
             guard (1...512).contains(paymentConcurrency) else { throw ValidationError("--payment-concurrency must be 1...512") }
             guard reconcileSeconds > 0 else { throw ValidationError("--reconcile-seconds must be positive") }
+            guard stalledAfterSeconds >= 0 else { throw ValidationError("--stalled-after-seconds must not be negative") }
             guard stripeApiBase.hasPrefix("http://") || stripeApiBase.hasPrefix("https://") else {
                 throw ValidationError("--stripe-api-base must be an http(s) URL, e.g. https://api.stripe.com")
             }
@@ -105,7 +109,8 @@ struct WorkerCommand: ParsableCommand {
                 configuration.handlers.append(PaymentDriver(
                     databaseURL: url, stripe: stripe, concurrency: paymentConcurrency, crashPoints: CrashPoints(testCrashAt),
                     logger: logger))
-                configuration.jobs.append(Self.reconciliation(every: reconcileSeconds, databaseURL: url, logger: logger))
+                configuration.jobs.append(Self.reconciliation(
+                    every: reconcileSeconds, stalledAfter: stalledAfterSeconds, databaseURL: url, logger: logger))
                 configuration.jobs.append(Self.staleAuthorizationCleanup(databaseURL: url, logger: logger))
             } else {
                 logger.warning("payments are off: BOOKIJI_STRIPE_SECRET_KEY is not set, so no Stripe call is made and confirmed reservations wait until they expire")
@@ -135,24 +140,26 @@ struct WorkerCommand: ParsableCommand {
 
         /// Hands back to the payment driver every reservation that needs it and is not being driven
         /// (spec: "Repair Logic"), every `seconds` (5 minutes by default), under its leader lock.
-        static func reconciliation(every seconds: Int, databaseURL: String, logger: Logger) -> PeriodicJob {
-            PeriodicJob(name: "payment-reconciliation", every: .seconds(seconds), databaseURL: databaseURL, logger: logger) { now in
-                let report = try PaymentFlow(database: Database(url: databaseURL)).reconcile(now: now)
+        static func reconciliation(every seconds: Int, stalledAfter: Int, databaseURL: String, logger: Logger) -> PeriodicJob {
+            PeriodicJob.reporting(name: "payment-reconciliation", every: .seconds(seconds), databaseURL: databaseURL, logger: logger) { now in
+                let report = try PaymentFlow(database: Database(url: databaseURL)).reconcile(now: now, quietSeconds: Int64(stalledAfter))
                 if report.unsettled + report.stalled > 0 {
                     logger.info("payments reconciled", metadata: ["unsettled": "\(report.unsettled)", "stalled": "\(report.stalled)"])
                 }
+                return ["unsettled": report.unsettled, "stalled": report.stalled]
             }
         }
 
         /// Daily: reservations holding an authorization older than 7 days (Stripe lapses them) are
         /// expired if still active, and their authorizations canceled.
         static func staleAuthorizationCleanup(databaseURL: String, logger: Logger) -> PeriodicJob {
-            PeriodicJob(name: "stale-authorization-cleanup", every: .seconds(86_400), databaseURL: databaseURL, logger: logger) { now in
+            PeriodicJob.reporting(name: "stale-authorization-cleanup", every: .seconds(86_400), databaseURL: databaseURL, logger: logger) { now in
                 let report = try PaymentFlow(database: Database(url: databaseURL))
                     .reconcile(now: now, staleAuthorizationAge: 7 * 86_400)
                 if report.staleAuthorizations > 0 {
                     logger.warning("stale authorizations cleaned up", metadata: ["reservations": "\(report.staleAuthorizations)"])
                 }
+                return ["staleAuthorizations": report.staleAuthorizations, "unsettled": report.unsettled, "stalled": report.stalled]
             }
         }
 
@@ -196,6 +203,8 @@ struct WorkerCommand: ParsableCommand {
                         json.field("worker", job.lastWorker)
                         json.field("runs", job.runs)
                         json.field("failures", job.failures)
+                        json.field("lastReport", job.lastReport)
+                        json.field("totals", job.totals)
                         json.objectEnd()
                     }
                     json.arrayEnd()
@@ -216,6 +225,7 @@ struct WorkerCommand: ParsableCommand {
                 var line = "job \(job.job): last run \(ago)s ago by \(job.lastWorker), \(job.lastOutcome)"
                 if let error = job.lastError { line += " (\(error))" }
                 line += "; \(job.runs) runs, \(job.failures) failed"
+                if !job.totals.isEmpty { line += "; last run: \(job.lastReport.isEmpty ? "-" : job.lastReport); totals: \(job.totals)" }
                 print(line)
             }
             let age = status.outbox.oldestPendingAgeSeconds.map { "\(Int($0.rounded()))s" } ?? "-"

@@ -11,6 +11,10 @@ public struct JobStatus: Sendable, Hashable {
     public var lastWorker: String
     public var runs: Int
     public var failures: Int
+    /// What the last run reported, as `name=count` pairs (empty when it reports nothing).
+    public var lastReport: String = ""
+    /// The reports' totals since the job first ran, likewise.
+    public var totals: String = ""
 }
 
 /// The record of the worker's job runs (`worker_jobs`: the latest per job; `worker_job_runs`:
@@ -41,7 +45,9 @@ public struct JobRunStore {
 
     /// Records how run `run` of `job` ended (`error` nil: it succeeded), and forgets runs older
     /// than a week.
-    public func finish(run: Int64, job: String, error: String?) throws {
+    /// - Parameter report: what the run did, as counts by name: kept as the last report and
+    ///   added to the job's totals.
+    public func finish(run: Int64, job: String, error: String?, report: [String: Int] = [:]) throws {
         try session.transaction { session in
             let outcome = error == nil ? "succeeded" : "failed"
             try session.connection.query("""
@@ -49,11 +55,14 @@ public struct JobRunStore {
                 WHERE id = $1
                 """, [run, outcome, error])
             try session.connection.query("""
-                UPDATE worker_jobs
+                UPDATE worker_jobs j
                 SET last_finished_at = clock_timestamp(), last_outcome = $2, last_error = left($3, 2000),
-                    runs = runs + 1, failures = failures + CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END
+                    runs = runs + 1, failures = failures + CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END,
+                    last_report = $4::jsonb,
+                    totals = (SELECT coalesce(jsonb_object_agg(k, coalesce((j.totals->>k)::bigint, 0) + coalesce(($4::jsonb->>k)::bigint, 0)), '{}'::jsonb)
+                              FROM (SELECT jsonb_object_keys(j.totals) UNION SELECT jsonb_object_keys($4::jsonb)) AS keys (k))
                 WHERE job = $1
-                """, [job, outcome, error])
+                """, [job, outcome, error, Self.json(report)])
             try session.connection.query(
                 "DELETE FROM worker_job_runs WHERE job = $1 AND started_at < clock_timestamp() - interval '7 days'", [job])
         }
@@ -91,15 +100,22 @@ public struct JobRunStore {
         try session.run { session in
             try session.connection.query("""
                 SELECT job, extract(epoch FROM last_started_at)::float8, extract(epoch FROM last_finished_at)::float8,
-                       last_outcome, last_error, last_worker, runs, failures
+                       last_outcome, last_error, last_worker, runs, failures,
+                       (SELECT coalesce(string_agg(key || '=' || value, ' ' ORDER BY key), '') FROM jsonb_each_text(last_report)),
+                       (SELECT coalesce(string_agg(key || '=' || value, ' ' ORDER BY key), '') FROM jsonb_each_text(totals))
                 FROM worker_jobs ORDER BY job
                 """
             ).map { row in
                 JobStatus(
                     job: try row.string(0), lastStartedAt: try row.double(1), lastFinishedAt: try row.optional(Double.self, 2),
                     lastOutcome: try row.string(3), lastError: try row.optional(String.self, 4), lastWorker: try row.string(5),
-                    runs: try row.int(6), failures: try row.int(7))
+                    runs: try row.int(6), failures: try row.int(7), lastReport: try row.string(8), totals: try row.string(9))
             }
         }
+    }
+
+    /// A report as a JSON object of counts (names are the code's own, plain identifiers).
+    static func json(_ report: [String: Int]) -> String {
+        "{" + report.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
     }
 }

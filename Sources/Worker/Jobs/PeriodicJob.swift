@@ -20,15 +20,31 @@ import Store
 public struct PeriodicJob: Service {
     /// The work: given the run's start in epoch seconds; throwing records a failed run.
     public typealias Body = @Sendable (_ now: Int64) async throws -> Void
+    /// Work that reports what it did, as counts by name (shown by `bookiji worker status`).
+    public typealias ReportingBody = @Sendable (_ now: Int64) async throws -> [String: Int]
 
     public let name: String
     public let interval: Duration
-    private let body: Body
+    private let body: ReportingBody
     private let database: DatabaseExecutor
     private let worker: String
     private let logger: Logger
 
     public init(name: String, every interval: Duration, databaseURL: String, logger: Logger, body: @escaping Body) {
+        self.init(name: name, interval: interval, databaseURL: databaseURL, logger: logger, reporting: { now in
+            try await body(now)
+            return [:]
+        })
+    }
+
+    /// A job whose runs report what they did (kept as the last report and added to totals).
+    public static func reporting(
+        name: String, every interval: Duration, databaseURL: String, logger: Logger, body: @escaping ReportingBody
+    ) -> PeriodicJob {
+        PeriodicJob(name: name, interval: interval, databaseURL: databaseURL, logger: logger, reporting: body)
+    }
+
+    private init(name: String, interval: Duration, databaseURL: String, logger: Logger, reporting body: @escaping ReportingBody) {
         self.name = name
         self.interval = interval
         self.body = body
@@ -86,15 +102,16 @@ public struct PeriodicJob: Service {
         logger.info("periodic job started", metadata: ["job": "\(name)", "run": "\(run)"])
         let started = ContinuousClock.now
         var failure: String?
+        var counts: [String: Int] = [:]
         do {
-            try await body(Int64(Date.nowSeconds))
+            counts = try await body(Int64(Date.nowSeconds))
         } catch {
             failure = oneLine(error)
         }
-        let error = failure
+        let error = failure, report = counts
         try await database.run { session in
             defer { try? lock.release(on: session) }
-            try JobRunStore(session: session).finish(run: run, job: name, error: error)
+            try JobRunStore(session: session).finish(run: run, job: name, error: error, report: report)
         }
         var details: Logger.Metadata = ["job": "\(name)", "run": "\(run)", "ms": "\(milliseconds(since: started))"]
         if let error {

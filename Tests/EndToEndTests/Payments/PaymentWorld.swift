@@ -20,13 +20,14 @@ final class PaymentWorld: @unchecked Sendable {  // owned by one test at a time
     /// Slots are taken one after another, an hour apart, so holds never collide.
     private var nextSlot = Booking.day(7) + 8 * 3600
 
-    init(workerArguments: [String] = [], latencyMs: Int = 0) throws {
+    /// - Parameter webhooks: false for a Stripe whose events never arrive.
+    init(workerArguments: [String] = [], latencyMs: Int = 0, webhooks: Bool = true) throws {
         service = try Service()
         fakePort = freePort()
+        let events = webhooks ? ["--webhook-url", "http://127.0.0.1:\(service.port)/v1/stripe/webhooks"] : []
         fake = try Daemon(Paths.fakeStripe, [
-            "--port", String(fakePort), "--webhook-url", "http://127.0.0.1:\(service.port)/v1/stripe/webhooks",
-            "--webhook-secret", Service.stripeWebhookSecret, "--latency-ms", String(latencyMs),
-        ], logPath: service.directoryPath("fake-stripe.log"))
+            "--port", String(fakePort), "--webhook-secret", Service.stripeWebhookSecret, "--latency-ms", String(latencyMs),
+        ] + events, logPath: service.directoryPath("fake-stripe.log"))
         let port = fakePort
         guard eventually(seconds: 10, { (try? HTTPClient.send(port: port, path: "/_control/health").status) == 200 }) else {
             throw CommandFailure(description: "fake-stripe did not start:\n\(fake.log)")
