@@ -1,5 +1,6 @@
 import Availability
 import BookijiCore
+import Foundation
 import Store
 
 /// A reservation's payments as the driver sees them: the reservation, its legs, and what
@@ -90,15 +91,42 @@ public struct PaymentFlow {
         }
     }
 
-    /// Closes the open recovery points of a reservation the plan is done with (see
-    /// ``OperationRecordStore/closeAbandoned(reservationID:reason:now:)``).
+    /// What finishing a reservation's payments did.
+    public struct Settlement: Sendable, Hashable {
+        /// Open recovery points closed (calls the end of the reservation overtook).
+        public var abandonedCalls: Int
+        /// The compensation event was queued now (it is queued once).
+        public var compensationAnnounced: Bool
+    }
+
+    /// The plan is done with the reservation: its open recovery points are closed (see
+    /// ``OperationRecordStore/closeAbandoned(reservationID:reason:now:)``) and, for one that did
+    /// not commit but had payments, the compensation event is queued once
+    /// (`reservation.compensated`: each side's intent and whether it was canceled or refunded).
     @discardableResult
-    public func closeAbandonedCalls(reservationID: String, now: Int64) throws -> Int {
-        try database.read {
-            try OperationRecordStore($0).closeAbandoned(
+    public func settle(reservationID: String, now: Int64) throws -> Settlement {
+        try database.transaction(attempts: 3) { session in
+            let closed = try OperationRecordStore(session).closeAbandoned(
                 reservationID: reservationID, reason: "abandoned: the reservation ended; the intent's state was fetched instead", now: now)
+            guard let record = try ReservationStore(session).find(id: reservationID), record.state.isTerminal,
+                  record.state != .committed
+            else { return Settlement(abandonedCalls: closed, compensationAnnounced: false) }
+            let legs = try PaymentLegStore(session).legs(reservationID: reservationID).all.filter { $0.intentID != nil }
+            guard !legs.isEmpty else { return Settlement(abandonedCalls: closed, compensationAnnounced: false) }
+            let payments: [[String: Any]] = legs.map { leg in
+                ["side": leg.side.rawValue, "paymentIntentId": leg.intentID ?? "",
+                 "outcome": leg.refundID != nil ? "refunded" : "canceled", "refundId": leg.refundID ?? NSNull()]
+            }
+            let object: [String: Any] = ["reservationId": reservationID, "state": record.state.rawValue, "payments": payments]
+            let payload = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            let queued = try ReservationStore(session).enqueueOnce(
+                topic: Self.compensationTopic, reservationID: reservationID, payloadJSON: payload)
+            return Settlement(abandonedCalls: closed, compensationAnnounced: queued)
         }
     }
+
+    /// The outbox topic of the compensation event (spec: "Emit compensation event").
+    public static let compensationTopic = "reservation.compensated"
 
     /// Applies leg changes that come without a call of their own (a retrieve's answer).
     public func record(_ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, now: Int64) throws {

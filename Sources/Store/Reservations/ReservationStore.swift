@@ -220,6 +220,16 @@ public struct ReservationStore {
         ).first?.optional(Int64.self, 0)
     }
 
+    /// Queues a message unless one of `topic` was ever queued for the reservation; true when queued.
+    public func enqueueOnce(topic: String, reservationID: String, payloadJSON: String) throws -> Bool {
+        try connection.query("""
+            INSERT INTO outbox (topic, reservation_id, payload)
+            SELECT $1, $2::uuid, $3::jsonb
+            WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE reservation_id = $2::uuid AND topic = $1)
+            RETURNING 1
+            """, [topic, reservationID, payloadJSON]).count == 1
+    }
+
     /// Queues a message for the worker in the same transaction as the change that caused it.
     public func enqueue(topic: String, reservationID: String, payloadJSON: String) throws {
         try connection.query(

@@ -53,9 +53,12 @@ public struct PaymentDriver: OutboxHandler {
             case .wait:
                 return
             case .done:
-                let closed = try await flow { try $0.closeAbandonedCalls(reservationID: reservationID, now: Self.now()) }
-                if closed > 0 {
-                    logger.info("abandoned calls closed", metadata: ["reservation": "\(reservationID)", "count": "\(closed)"])
+                let settled = try await flow { try $0.settle(reservationID: reservationID, now: Self.now()) }
+                if settled.compensationAnnounced || settled.abandonedCalls > 0 {
+                    logger.info("payments settled", metadata: [
+                        "reservation": "\(reservationID)", "state": "\(snapshot.reservation.state.rawValue)",
+                        "abandonedCalls": "\(settled.abandonedCalls)", "compensated": "\(settled.compensationAnnounced)",
+                    ])
                 }
                 return
             default:

@@ -42,6 +42,15 @@ struct CommitCompensationTests {
         let (vendor, requester) = try intents(world, payment)
         #expect(vendor["amount_received"] as? Int == 0 && requester["amount_received"] as? Int == 0)
         #expect(try world.scalar("SELECT count(*) FROM outbox WHERE reservation_id = $1::uuid AND topic = 'reservation.failed'", [id]) == 1)
+        // The compensation event, once, naming what was done to each side.
+        #expect(eventually(seconds: 10) {
+            (try? world.scalar("SELECT count(*) FROM outbox WHERE reservation_id = $1::uuid AND topic = 'reservation.compensated'", [id])) == 1
+        })
+        let outcomes = try world.service.sql().query("""
+            SELECT p->>'side', p->>'outcome' FROM outbox, jsonb_array_elements(payload->'payments') AS p
+            WHERE reservation_id = $1::uuid AND topic = 'reservation.compensated' ORDER BY 1
+            """, [id]).map { "\(try $0.string(0))=\(try $0.string(1))" }
+        #expect(outcomes == ["requester=canceled", "vendor=canceled"])
     }
 
     /// 7b: the vendor's deposit is captured, the requester's capture is refused: the deposit is
@@ -68,6 +77,12 @@ struct CommitCompensationTests {
         #expect(vendor["amount_received"] as? Int == 1000, "the deposit was captured")
         let refunds = try world.refunds(try #require(payment["vendorPaymentIntentId"] as? String))
         #expect(refunds.count == 1 && refunds.first?["amount"] as? Int == 1000, "and refunded once: \(refunds)")
+        #expect(eventually(seconds: 10) {
+            (try? world.scalar("""
+                SELECT count(*) FROM outbox, jsonb_array_elements(payload->'payments') AS p
+                WHERE reservation_id = $1::uuid AND topic = 'reservation.compensated' AND p->>'side' = 'vendor' AND p->>'outcome' = 'refunded'
+                """, [second])) == 1
+        }, "the compensation event says the deposit was refunded")
         #expect(requester["status"] as? String == "canceled")
         #expect(requester["amount_received"] as? Int == 0)
     }

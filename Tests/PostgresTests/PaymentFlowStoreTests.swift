@@ -1,0 +1,79 @@
+import BookijiCore
+import Coordinator
+import Postgres
+import Store
+import Testing
+
+/// The payment flow's database half in process: recovery points around a call, events applied
+/// only when they are news, and the daily cleanup of stale authorizations.
+struct PaymentFlowStoreTests {
+    typealias World = CoordinatorUseCaseTests.World
+
+    /// A reservation confirmed by its vendor (AWAITING_VENDOR_AUTH) and its flow.
+    static func confirmed(_ world: inout World) throws -> (ReservationRecord, PaymentFlow) {
+        let held = try world.hold()
+        world.clock += 60
+        let record = try world.reservations.confirmByVendor(id: held.id, vendorID: world.vendorID, now: world.clock)
+        return (record, PaymentFlow(database: world.database))
+    }
+
+    @Test func anOpenRecoveryPointIsResumedWithItsKeyAndParameters() throws {
+        var world = try World()
+        let (record, flow) = try Self.confirmed(&world)
+        #expect(try flow.snapshot(reservationID: record.id)?.step == .create(.vendor))
+        let first = try #require(try flow.begin(
+            .vendorAuth, side: .vendor, reservationID: record.id, expecting: .awaitingVendorAuth, parametersJSON: #"{"amount":1000}"#,
+            changes: [.createStarted], now: world.clock))
+        #expect(first.idempotencyKey == "vendor-auth-\(record.id)-1")
+        // A crash here; the next worker asks again and gets the same key and parameters.
+        let again = try #require(try flow.begin(
+            .vendorAuth, side: .vendor, reservationID: record.id, expecting: .awaitingVendorAuth, parametersJSON: #"{"amount":2}"#,
+            now: world.clock))
+        #expect(again.idempotencyKey == first.idempotencyKey)
+        #expect(again.parametersJSON == first.parametersJSON)
+        // The reservation moved on (expired): no new call is begun.
+        #expect(try flow.begin(
+            .vendorAuth, side: .vendor, reservationID: record.id, expecting: .awaitingRequesterAuth, parametersJSON: "{}",
+            now: world.clock) == nil)
+        let intent = PaymentIntentSnapshot(id: "pi_1", status: .requiresPaymentMethod, clientSecret: "pi_1_secret_x")
+        try flow.finish(first, side: .vendor, outcome: .succeeded(resultJSON: "{}"), changes: [.intent(intent)], now: world.clock)
+        let leg = try #require(try flow.snapshot(reservationID: record.id)?.legs.vendor)
+        #expect(leg.intentID == "pi_1" && leg.amount == 1000 && leg.currency == "eur")
+        #expect(try world.count("SELECT count(*) FROM operation_records WHERE status = 'succeeded'") == 1)
+    }
+
+    @Test func anEventOlderThanWhatIsKnownIsIgnored() throws {
+        var world = try World()
+        let (record, flow) = try Self.confirmed(&world)
+        let call = try #require(try flow.begin(
+            .vendorAuth, side: .vendor, reservationID: record.id, expecting: .awaitingVendorAuth, parametersJSON: "{}", now: world.clock))
+        try flow.finish(call, side: .vendor, outcome: .succeeded(resultJSON: "{}"),
+                        changes: [.intent(PaymentIntentSnapshot(id: "pi_2", status: .requiresCapture))], now: world.clock)
+        // A late `requires_action` event changes nothing; a cancellation (a lapse) does.
+        #expect(try flow.applyEvent(PaymentIntentSnapshot(id: "pi_2", status: .requiresAction), now: world.clock))
+        #expect(try flow.snapshot(reservationID: record.id)?.legs.vendor?.status == .requiresCapture)
+        #expect(try flow.applyEvent(PaymentIntentSnapshot(id: "pi_2", status: .canceled), now: world.clock))
+        #expect(try flow.snapshot(reservationID: record.id)?.legs.vendor?.status == .canceled)
+        #expect(try flow.applyEvent(PaymentIntentSnapshot(id: "pi_unknown", status: .canceled), now: world.clock) == false)
+        // Each applied event woke the driver: one pending row, the wake-ups folded into it.
+        #expect(try world.count("SELECT count(*) FROM outbox WHERE topic = 'payment.advance' AND delivered_at IS NULL") == 1)
+    }
+
+    @Test func theDailyCleanupExpiresAReservationHoldingAStaleAuthorization() throws {
+        var world = try World()
+        let (record, flow) = try Self.confirmed(&world)
+        let call = try #require(try flow.begin(
+            .vendorAuth, side: .vendor, reservationID: record.id, expecting: .awaitingVendorAuth, parametersJSON: "{}", now: world.clock))
+        try flow.finish(call, side: .vendor, outcome: .succeeded(resultJSON: "{}"),
+                        changes: [.intent(PaymentIntentSnapshot(id: "pi_3", status: .requiresCapture))], now: world.clock)
+        let fresh = try flow.reconcile(now: world.clock + 60, quietSeconds: 3600, staleAuthorizationAge: 7 * 86_400)
+        #expect(fresh.staleAuthorizations == 0)
+        let week = try flow.reconcile(now: world.clock + 7 * 86_400 + 1, quietSeconds: 3600, staleAuthorizationAge: 7 * 86_400)
+        #expect(week.staleAuthorizations == 1)
+        let after = try #require(try flow.snapshot(reservationID: record.id))
+        #expect(after.reservation.state == .expired)
+        #expect(after.step == .release(.vendor), "the stale authorization is canceled next")
+        #expect(try flow.reconcile(now: world.clock + 7 * 86_400 + 2, quietSeconds: 3600).unsettled == 1,
+                "until Stripe confirms the cancellation, reconciliation keeps handing it back")
+    }
+}
