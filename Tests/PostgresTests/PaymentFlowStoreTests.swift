@@ -76,4 +76,39 @@ struct PaymentFlowStoreTests {
         #expect(try flow.reconcile(now: world.clock + 7 * 86_400 + 2, quietSeconds: 3600).unsettled == 1,
                 "until Stripe confirms the cancellation, reconciliation keeps handing it back")
     }
+
+    /// Both authorized: the commit revalidates the slot and begins; from then on the partner can
+    /// no longer cancel (the commit ends it, COMMITTED or FAILED_COMMIT with refunds).
+    @Test func theCommitBeginsAfterRevalidationAndCannotBeCancelled() throws {
+        var world = try World()
+        let (record, flow) = try Self.confirmed(&world)
+        for (side, operation, intent) in [(PaymentSide.vendor, ExternalOperation.vendorAuth, "pi_v"), (.requester, .requesterAuth, "pi_r")] {
+            let state: ReservationState = side == .vendor ? .awaitingVendorAuth : .awaitingRequesterAuth
+            let call = try #require(try flow.begin(operation, side: side, reservationID: record.id, expecting: state, parametersJSON: "{}", now: world.clock))
+            try flow.finish(call, side: side, outcome: .succeeded(resultJSON: "{}"),
+                            changes: [.intent(PaymentIntentSnapshot(id: intent, status: .requiresCapture))], now: world.clock)
+            #expect(try flow.snapshot(reservationID: record.id)?.step == .authorized(side))
+            #expect(try flow.move(.authorized(side), reservationID: record.id, expecting: state, now: world.clock))
+        }
+        #expect(try flow.snapshot(reservationID: record.id)?.step == .beginCommit)
+        #expect(try flow.move(.beginCommit, reservationID: record.id, expecting: .authorizedBoth, now: world.clock))
+        let committing = try #require(try flow.snapshot(reservationID: record.id))
+        #expect(committing.reservation.state == .commitInProgress)
+        #expect(committing.reservation.bookingID != nil, "the booking's id is chosen as the commit begins")
+        #expect(committing.step == .capture(.vendor))
+        Self.expectInvalidTransition { try world.reservations.cancel(id: record.id, partnerID: world.partnerID, now: world.clock) }
+        // A move the reservation is no longer in is refused quietly (the driver decides again).
+        #expect(try flow.move(.beginCommit, reservationID: record.id, expecting: .authorizedBoth, now: world.clock) == false)
+    }
+
+    static func expectInvalidTransition(_ body: () throws -> Any) {
+        do {
+            _ = try body()
+            Issue.record("expected invalid_transition")
+        } catch let error as BookijiError {
+            #expect(error.code == .invalidTransition, "\(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
 }

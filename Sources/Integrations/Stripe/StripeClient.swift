@@ -39,8 +39,11 @@ public struct StripeClient: Sendable {
     }
 
     /// `POST /v1/payment_intents/{id}/capture`: the whole authorized amount.
-    public func capturePaymentIntent(_ id: String, idempotencyKey: String) async throws(StripeCallError) -> StripePaymentIntent {
-        try await post(try Self.path("payment_intents", id, "capture"), [], idempotencyKey: idempotencyKey)
+    /// - Parameter metadata: merged into the intent's (the booking's id, once it has one).
+    public func capturePaymentIntent(
+        _ id: String, metadata: [String: String] = [:], idempotencyKey: String
+    ) async throws(StripeCallError) -> StripePaymentIntent {
+        try await post(try Self.path("payment_intents", id, "capture"), StripeForm.hash("metadata", metadata), idempotencyKey: idempotencyKey)
     }
 
     /// `POST /v1/payment_intents/{id}/cancel`, releasing an authorization.

@@ -175,14 +175,21 @@ public struct PaymentDriver: OutboxHandler {
         }
     }
 
-    /// Captures the side's authorization; every attempt is counted before it is made.
+    /// Captures the side's authorization, tagging the intent with the booking's id; every
+    /// attempt is counted before it is made.
     private func capture(_ side: PaymentSide, _ snapshot: PaymentSnapshot) async throws {
+        let metadata = snapshot.reservation.bookingID.map { ["booking_id": $0] } ?? [:]
         guard let leg = snapshot.legs[side], let intentID = leg.intentID,
-              let record = try await begin(side.captureOperation, side, snapshot, parameters: "{}", changes: [.captureStarted])
+              let record = try await begin(
+                side.captureOperation, side, snapshot, parameters: try Self.json(["metadata": metadata]), changes: [.captureStarted])
         else { return }
+        let sent = (try? JSONDecoder().decode([String: [String: String]].self, from: Data(record.parametersJSON.utf8)))?["metadata"]
+            ?? metadata
         let attempts = leg.captureAttempts + 1
         crashPoints.reach(side.captureOperation, .beforeCall)
-        let result = await attempt { try await stripe.capturePaymentIntent(intentID, idempotencyKey: record.idempotencyKey) }
+        let result = await attempt {
+            try await stripe.capturePaymentIntent(intentID, metadata: sent, idempotencyKey: record.idempotencyKey)
+        }
         crashPoints.reach(side.captureOperation, .afterCall)
         switch result {
         case .success(let intent):

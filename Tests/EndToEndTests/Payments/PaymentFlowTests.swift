@@ -44,6 +44,7 @@ struct PaymentFlowTests {
         #expect(requesterIntent["amount_received"] as? Int == 5000)
         #expect((requesterIntent["transfer_data"] as? [String: Any])?["destination"] as? String == "acct_1TestVendor")
         #expect(requesterIntent["application_fee_amount"] as? Int == 500)
+        #expect((requesterIntent["metadata"] as? [String: Any])?["booking_id"] as? String == bookingID, "captures carry the booking's id")
 
         // The history walks the spec's states in order.
         let history = try #require(committed["stateHistory"] as? [[String: Any]]).compactMap { $0["toState"] as? String }
