@@ -65,9 +65,3 @@ CREATE TRIGGER outbox_notify_wakeup
     AFTER UPDATE OF wakeups ON outbox
     FOR EACH ROW WHEN (NEW.wakeups > OLD.wakeups)
     EXECUTE FUNCTION outbox_notify();
-
--- What each periodic job's runs did (reconciliation: reservations handed back, by kind), for
--- `bookiji worker status`: the last run's counts and the totals since the job first ran.
-ALTER TABLE worker_jobs
-    ADD COLUMN last_report jsonb NOT NULL DEFAULT '{}'::jsonb,
-    ADD COLUMN totals      jsonb NOT NULL DEFAULT '{}'::jsonb;

@@ -1,3 +1,4 @@
+import BookijiCore
 import Coordinator
 
 /// Settings and shared state of every responder thread.
@@ -18,10 +19,14 @@ public struct APISettings: Sendable {
     /// secret is configured, and then the endpoint refuses every event.
     public var stripeSignature: StripeSignature?
 
+    /// Where partners may point webhooks (`--webhook-allow-host` exempts hosts).
+    public var webhookPolicy: WebhookURLPolicy
+
     public init(
         databaseURL: String, authCacheSeconds: Double = 5, availabilityCache: AvailabilityCache = AvailabilityCache(),
-        advisoryLocks: Bool = true, stripeSignature: StripeSignature? = nil
+        advisoryLocks: Bool = true, stripeSignature: StripeSignature? = nil, webhookPolicy: WebhookURLPolicy = WebhookURLPolicy()
     ) {
+        self.webhookPolicy = webhookPolicy
         self.stripeSignature = stripeSignature
         self.databaseURL = databaseURL
         self.authCacheSeconds = authCacheSeconds

@@ -41,6 +41,21 @@ public final class PartnerAPIHandler: FastCGIHandler {
             try api.vendorDecision(context, confirm: false)
         }
         router.add("GET", "/v1/partner/stats") { api, context in try api.partnerStats(context) }
+        router.add("POST", "/v1/webhook-endpoints") { api, context in try api.createWebhookEndpoint(context) }
+        router.add("GET", "/v1/webhook-endpoints") { api, context in try api.webhookEndpoints(context) }
+        router.add("GET", "/v1/webhook-endpoints/{endpointId}") { api, context in try api.webhookEndpoint(context) }
+        router.add("DELETE", "/v1/webhook-endpoints/{endpointId}") { api, context in try api.deleteWebhookEndpoint(context) }
+        router.add("POST", "/v1/webhook-endpoints/{endpointId}/rotate-secret") { api, context in try api.rotateWebhookSecret(context) }
+        router.add("POST", "/v1/webhook-endpoints/{endpointId}/enable") { api, context in
+            try api.setWebhookEndpointEnabled(context, enabled: true)
+        }
+        router.add("POST", "/v1/webhook-endpoints/{endpointId}/disable") { api, context in
+            try api.setWebhookEndpointEnabled(context, enabled: false)
+        }
+        router.add("GET", "/v1/webhook-endpoints/{endpointId}/deliveries") { api, context in try api.webhookDeliveries(context) }
+        router.add("POST", "/v1/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/retry") { api, context in
+            try api.retryWebhookDelivery(context)
+        }
         // Stripe signs its events; no API key.
         router.add("POST", "/v1/stripe/webhooks", access: .publicRoute) { api, context in try api.stripeWebhook(context) }
         self.router = router

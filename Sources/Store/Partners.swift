@@ -58,13 +58,16 @@ public struct PartnerStore {
     }
 
     static let columns = """
-        id::text, name, api_key_prefix, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("revoked_at"))
+        id::text, name, api_key_prefix, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("revoked_at")),
+        (SELECT url FROM webhook_endpoints w WHERE w.partner_id = partners.id AND w.enabled AND w.deleted_at IS NULL
+         ORDER BY w.created_at LIMIT 1)
         """
 
     static func partner(_ row: PGRow) throws -> Partner {
         Partner(
             id: try row.string(0), name: try row.string(1), keyPrefix: try row.string(2),
-            createdAt: try SQLTime.text(row, 3), revokedAt: try SQLTime.optionalText(row, 4))
+            createdAt: try SQLTime.text(row, 3), revokedAt: try SQLTime.optionalText(row, 4),
+            webhookURL: try row.optional(String.self, 5))
     }
 }
 

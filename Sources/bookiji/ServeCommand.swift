@@ -1,4 +1,5 @@
 import ArgumentParser
+import BookijiCore
 import Coordinator
 import FastCGI
 import Foundation
@@ -40,6 +41,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Write the process id to this file.")
     var pidFile: String?
 
+    @Option(help: "A host partners may point webhooks at although it is private or loopback, over http too (tests, local development); repeatable.")
+    var webhookAllowHost: [String] = []
+
     func validate() throws {
         guard (1...512).contains(threads) else { throw ValidationError("--threads must be 1...512") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
@@ -60,7 +64,8 @@ struct Serve: ParsableCommand {
                 timeToLiveSeconds: Int64(availabilityCacheSeconds), revisionTrustSeconds: availabilityRevisionSeconds),
             advisoryLocks: !unsafeDisableAdvisoryLocks,
             stripeSignature: ProcessInfo.processInfo.environment["BOOKIJI_STRIPE_WEBHOOK_SECRET"]
-                .flatMap { $0.isEmpty ? nil : StripeSignature(secret: $0) })
+                .flatMap { $0.isEmpty ? nil : StripeSignature(secret: $0) },
+            webhookPolicy: WebhookURLPolicy(allowedHosts: webhookAllowHost))
         let server = try FastCGIServer(configuration: FastCGIConfiguration(
             socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
             maxBodyBytes: maxBodyBytes))

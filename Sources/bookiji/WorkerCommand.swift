@@ -1,4 +1,5 @@
 import ArgumentParser
+import BookijiCore
 import Coordinator
 import Foundation
 import Integrations
@@ -49,6 +50,12 @@ struct WorkerCommand: ParsableCommand {
         @Option(help: "Seconds between reconciliation runs (lost events, unsettled compensation, stalled commits).")
         var reconcileSeconds: Int = 300
 
+        @Option(help: "A host webhooks may go to although it is private or loopback, over http too (tests, local development); repeatable.")
+        var webhookAllowHost: [String] = []
+
+        @Option(help: "Webhook deliveries sent at once.")
+        var webhookConcurrency: Int = 16
+
         @Option(help: "Seconds a reservation in its payment phase may sit without being driven before reconciliation hands it back (and fetches its waiting intents from Stripe).")
         var stalledAfterSeconds: Int = 60
 
@@ -78,6 +85,7 @@ struct WorkerCommand: ParsableCommand {
             guard calendarSyncSeconds > 0 else { throw ValidationError("--calendar-sync-seconds must be positive") }
             guard testSleepMs >= 0, testPeriodicEveryMs > 0 else { throw ValidationError("test timings must be positive") }
             guard (1...512).contains(paymentConcurrency) else { throw ValidationError("--payment-concurrency must be 1...512") }
+            guard (1...512).contains(webhookConcurrency) else { throw ValidationError("--webhook-concurrency must be 1...512") }
             guard reconcileSeconds > 0 else { throw ValidationError("--reconcile-seconds must be positive") }
             guard stalledAfterSeconds >= 0 else { throw ValidationError("--stalled-after-seconds must not be negative") }
             guard stripeApiBase.hasPrefix("http://") || stripeApiBase.hasPrefix("https://") else {
@@ -116,6 +124,12 @@ struct WorkerCommand: ParsableCommand {
                 logger.warning("payments are off: BOOKIJI_STRIPE_SECRET_KEY is not set, so no Stripe call is made and confirmed reservations wait until they expire")
             }
             configuration.handlers.append(StripeEventHandler(databaseURL: url))
+            // Partner webhooks: events fan out to deliveries, which the sender signs and sends.
+            configuration.handlers.append(WebhookFanOut(databaseURL: url))
+            var webhooks = WebhookSender.Settings()
+            webhooks.concurrency = webhookConcurrency
+            webhooks.policy = WebhookURLPolicy(allowedHosts: webhookAllowHost)
+            configuration.services.append((name: "webhooks", service: WebhookSender(databaseURL: url, settings: webhooks, logger: logger)))
             if testHandlers {
                 configuration.handlers.append(TestRecordHandler(databaseURL: url, sleepMillis: testSleepMs))
                 configuration.jobs.append(PeriodicJob(

@@ -30,9 +30,10 @@ struct ReservationAPITests {
         #expect(history.map { "\($0["fromState"]!)>\($0["toState"]!)" } == ["INTENT_CREATED>HELD", "HELD>AWAITING_VENDOR_CONFIRMATION"])
         #expect(history.map { $0["triggeredBy"] as? String } == ["partner", "system"])
 
-        let outbox = try service.sql().query("SELECT topic FROM outbox WHERE reservation_id = $1::uuid", [id])
-        #expect(outbox.count == 1)
-        #expect(try outbox.first?.string(0) == "vendor.confirmation_requested")
+        // The vendor's notification and the partner's `reservation.created` event, with the hold.
+        let outbox = try service.sql().query("SELECT topic, payload->>'sequence' FROM outbox WHERE reservation_id = $1::uuid ORDER BY topic", [id])
+        #expect(try outbox.map { try $0.string(0) } == ["reservation.created", "vendor.confirmation_requested"])
+        #expect(try outbox.first?.string(1) == "1")
     }
 
     @Test func anyOverlapIsRefusedFirstComeFirstServed() throws {
@@ -256,7 +257,7 @@ struct ReservationAPITests {
         #expect(read.json["state"] as? String == "EXPIRED")
         let topics = try service.sql().query(
             "SELECT topic FROM outbox WHERE reservation_id = $1::uuid AND topic LIKE 'reservation.%' ORDER BY id", [id])
-        #expect(try topics.map { try $0.string(0) } == ["reservation.vendor_confirmed", "reservation.expired"])
+        #expect(try topics.map { try $0.string(0) } == ["reservation.created", "reservation.vendor_confirmed", "reservation.expired"])
     }
 
     @Test func readsTreatAPastDeadlineAsExpiredAndTheSweepIsIdempotent() throws {

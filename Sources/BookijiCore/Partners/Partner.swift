@@ -5,12 +5,15 @@ public struct Partner: Sendable, Hashable {
     public var keyPrefix: String
     public var createdAt: String
     public var revokedAt: String?
+    /// Its oldest enabled webhook endpoint's URL, shown as `webhookUrl` in reservation answers.
+    public var webhookURL: String?
 
-    public init(id: String, name: String, keyPrefix: String, createdAt: String, revokedAt: String?) {
+    public init(id: String, name: String, keyPrefix: String, createdAt: String, revokedAt: String?, webhookURL: String? = nil) {
         self.id = id
         self.name = name
         self.keyPrefix = keyPrefix
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.webhookURL = webhookURL
     }
 }

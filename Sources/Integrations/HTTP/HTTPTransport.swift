@@ -72,6 +72,15 @@ extension HTTPClient {
             decompression: .enabled(limit: .none)))
 }
 
+extension HTTPClient {
+    /// The client webhooks go out through: redirects are not followed (a 3xx answer is a failed
+    /// delivery, and following one could lead a signed body anywhere), answers are not
+    /// decompressed (their bodies are not read beyond a little).
+    public static let webhooks = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+}
+
 /// ``HTTPTransport`` over async-http-client.
 public struct AsyncHTTPClientTransport: HTTPTransport {
     public let client: HTTPClient

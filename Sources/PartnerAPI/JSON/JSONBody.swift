@@ -47,6 +47,14 @@ public struct JSONBody {
         return dict
     }
 
+    public func optionalStringArray(_ field: String) throws(BookijiError) -> [String]? {
+        guard let value = object[field], !(value is NSNull) else { return nil }
+        guard let array = value as? [Any], let strings = array as? [String], strings.count == array.count else {
+            throw wrongType(field, "an array of strings", value)
+        }
+        return strings
+    }
+
     private func missing(_ field: String) -> BookijiError {
         BookijiError(.invalidRequest, "missing required field '\(field)'", details: ["field": field])
     }

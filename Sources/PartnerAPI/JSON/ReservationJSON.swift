@@ -3,10 +3,11 @@ import BookijiCore
 /// Reservation bodies of the spec's contract.
 enum ReservationJSON {
     /// The `POST /v1/reservations` response.
-    static func created(_ record: ReservationRecord) -> [UInt8] {
+    static func created(_ record: ReservationRecord, webhookURL: String? = nil) -> [UInt8] {
         var json = JSONWriter()
         json.objectStart()
         fields(record, into: &json)
+        if let webhookURL { json.field("webhookUrl", webhookURL) }
         json.objectEnd()
         return json.bytes
     }
@@ -20,11 +21,13 @@ enum ReservationJSON {
     /// The `GET /v1/reservations/{id}` response (history omitted in lists; payment state when
     /// `legs` is given).
     static func detail(
-        _ record: ReservationRecord, history: [TransitionRecord]?, legs: PaymentLegs? = nil, audience: Audience = .partner
+        _ record: ReservationRecord, history: [TransitionRecord]?, legs: PaymentLegs? = nil, audience: Audience = .partner,
+        webhookURL: String? = nil
     ) -> [UInt8] {
         var json = JSONWriter(capacity: 1024)
         json.objectStart()
         fields(record, into: &json)
+        if let webhookURL { json.field("webhookUrl", webhookURL) }
         if let legs { paymentState(record, legs, audience: audience, into: &json) }
         if let history {
             json.key("stateHistory")

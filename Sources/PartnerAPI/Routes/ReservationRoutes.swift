@@ -16,11 +16,12 @@ extension PartnerAPIHandler {
             throw BookijiError(.invalidRequest, "the Idempotency-Key header and the body's idempotencyKey differ; send one key")
         }
         let coordinator = ReservationCoordinator(database: database, advisoryLocks: settings.advisoryLocks)
+        let webhookURL = context.partner!.webhookURL
         // A hold changes the vendor's availability: this process's cached answers see it at once.
         defer { settings.availabilityCache.invalidateRevision(of: request.vendorID.lowercased(), at: SystemTime.monotonicNanos()) }
         guard let key = headerKey ?? bodyKey else {
             let record = try coordinator.hold(partnerID: partnerID, request, now: SystemTime.epochSeconds())
-            return HTTPResponse(status: 201, json: ReservationJSON.created(record))
+            return HTTPResponse(status: 201, json: ReservationJSON.created(record, webhookURL: context.partner!.webhookURL))
         }
         guard (1...255).contains(key.utf8.count) else {
             throw BookijiError(.invalidRequest, "an idempotency key must be 1 to 255 bytes")
@@ -28,14 +29,14 @@ extension PartnerAPIHandler {
         let outcome = try coordinator.hold(
             partnerID: partnerID, request, idempotency: IdempotencyClaim(key: key, requestHash: Self.requestHash(context.request)),
             now: SystemTime.epochSeconds(),
-            render: { StoredAnswer(status: 201, body: String(decoding: ReservationJSON.created($0), as: UTF8.self)) },
+            render: { StoredAnswer(status: 201, body: String(decoding: ReservationJSON.created($0, webhookURL: webhookURL), as: UTF8.self)) },
             renderFailure: { failure in
                 let response = ErrorResponse.make(failure)
                 return StoredAnswer(status: response.status, body: String(decoding: response.body, as: UTF8.self))
             })
         switch outcome {
         case .placed(let record):
-            return HTTPResponse(status: 201, json: ReservationJSON.created(record))
+            return HTTPResponse(status: 201, json: ReservationJSON.created(record, webhookURL: webhookURL))
         case .replayed(let answer):
             return HTTPResponse(status: answer.status, json: Array(answer.body.utf8), headers: [("Idempotent-Replayed", "true")])
         }
@@ -88,7 +89,8 @@ extension PartnerAPIHandler {
     func reservation(_ context: RequestContext) throws -> HTTPResponse {
         let (record, history, legs) = try ReservationCoordinator(database: database)
             .find(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
-        return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: history, legs: legs))
+        return HTTPResponse(
+            status: 200, json: ReservationJSON.detail(record, history: history, legs: legs, webhookURL: context.partner!.webhookURL))
     }
 
     /// `GET /v1/vendor/reservations/{id}` with a vendor key: the vendor's view, with its deposit's

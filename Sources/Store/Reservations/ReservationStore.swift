@@ -56,10 +56,10 @@ public struct ReservationStore {
             WITH inserted AS (
                 INSERT INTO reservations (partner_id, vendor_id, requester_id, slot, state, deadline, metadata, idempotency_key,
                                           created_at, updated_at, vendor_stripe_account, currency, price_minor, deposit_minor,
-                                          platform_fee_minor)
+                                          platform_fee_minor, event_sequence)
                 SELECT $1::uuid, v.id, $3, tstzrange(to_timestamp($4), to_timestamp($5), '[)'), $6,
                        to_timestamp($7), $8::jsonb, $9, to_timestamp($10), to_timestamp($10), v.stripe_account, v.currency,
-                       v.price_minor, v.deposit_minor, v.platform_fee_minor
+                       v.price_minor, v.deposit_minor, v.platform_fee_minor, 1
                 FROM vendors v WHERE v.id = $2::uuid AND v.price_minor IS NOT NULL
                 RETURNING *
             ), logged AS (
@@ -70,6 +70,11 @@ public struct ReservationStore {
             ), queued AS (
                 INSERT INTO outbox (topic, reservation_id, payload)
                 SELECT $17, id, jsonb_build_object('reservationId', id::text, 'vendorId', vendor_id::text) FROM inserted
+                UNION ALL
+                SELECT $18, id, \(Self.eventPayload(
+                    id: "id", from: "$12::text", to: "$6::text", trigger: "$13::text", sequence: "1", failureReason: "NULL::text",
+                    bookingID: "NULL::uuid"))
+                FROM inserted
             ), bumped AS (
                 UPDATE vendors SET revision = revision + 1, updated_at = now() WHERE id = (SELECT vendor_id FROM inserted)
             )
@@ -77,7 +82,8 @@ public struct ReservationStore {
             """, [new.partnerID, new.vendorID, new.requesterID, new.slot.start, new.slot.end, state.rawValue, deadline,
                   new.metadataJSON, new.idempotencyKey, now,
                   ReservationState.intentCreated.rawValue, ReservationState.held.rawValue, TransitionTrigger.partner.rawValue,
-                  "hold placed", TransitionTrigger.system.rawValue, notificationReason, notificationTopic])
+                  "hold placed", TransitionTrigger.system.rawValue, notificationReason, notificationTopic,
+                  state.eventTopic])
         } catch {
             guard error.isExclusionViolation else { throw error }
             throw StoreError(.exclusionViolation, "the slot overlaps a reservation that occupies it", underlying: error)
@@ -192,16 +198,19 @@ public struct ReservationStore {
             ), moved AS (
                 UPDATE reservations r
                 SET state = CASE WHEN stale.state = $7 THEN $8 ELSE $9 END, deadline = NULL, updated_at = to_timestamp($1),
-                    failure_reason = coalesce(r.failure_reason, 'deadline of ' || stale.state || ' passed')
+                    failure_reason = coalesce(r.failure_reason, 'deadline of ' || stale.state || ' passed'),
+                    event_sequence = r.event_sequence + 1
                 FROM stale WHERE r.id = stale.id
-                RETURNING r.id, stale.state AS from_state, r.state AS to_state
+                RETURNING r.id, stale.state AS from_state, r.state AS to_state, r.event_sequence, r.failure_reason
             ), logged AS (
                 INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason)
                 SELECT id, from_state, to_state, $10, 'deadline passed' FROM moved
             ), announced AS (
                 INSERT INTO outbox (topic, reservation_id, payload)
                 SELECT CASE WHEN to_state = $9 THEN $11 ELSE $12 END, id,
-                       \(Self.eventPayload(id: "id", from: "from_state", to: "to_state", trigger: "$10::text"))
+                       \(Self.eventPayload(
+                           id: "id", from: "from_state", to: "to_state", trigger: "$10::text", sequence: "event_sequence",
+                           failureReason: "failure_reason", bookingID: "NULL::uuid"))
                 FROM moved
             ), signalled AS (
                 \(Self.paymentSignal(select: "SELECT id FROM moved WHERE EXISTS (SELECT 1 FROM payment_legs l WHERE l.reservation_id = moved.id)"))
@@ -254,10 +263,16 @@ public struct ReservationStore {
                 VALUES ($1::uuid, $2, $3, $4, $5, $6)
             ), signalled AS (
                 \(Self.paymentSignal(select: "SELECT $1::uuid WHERE $8::bool AND ($3 = ANY ($9::text[]) OR EXISTS (SELECT 1 FROM payment_legs WHERE reservation_id = $1::uuid))"))
+            ), numbered AS (
+                UPDATE reservations SET event_sequence = event_sequence + 1
+                WHERE id = $1::uuid AND $7::text IS NOT NULL
+                RETURNING event_sequence, failure_reason, CASE WHEN state = 'COMMITTED' THEN booking_id END AS booking_id
             )
             INSERT INTO outbox (topic, reservation_id, payload)
-            SELECT $7, $1::uuid, \(Self.eventPayload(id: "$1::uuid", from: "$2", to: "$3", trigger: "$4"))
-            WHERE $7::text IS NOT NULL
+            SELECT $7, $1::uuid, \(Self.eventPayload(
+                id: "$1::uuid", from: "$2", to: "$3", trigger: "$4", sequence: "event_sequence", failureReason: "failure_reason",
+                bookingID: "booking_id"))
+            FROM numbered
             """, [record.id, from.rawValue, record.state.rawValue, trigger.rawValue, reason, idempotencyKey,
                   record.state.eventTopic, signalPayments, PGArray(Self.paymentPhase.map(\.rawValue))])
     }
@@ -297,10 +312,17 @@ public struct ReservationStore {
             """, [reservationID]).first!.string(0)
     }
 
-    /// The outbox payload of a transition's event, from SQL expressions for its parts.
-    static func eventPayload(id: String, from: String, to: String, trigger: String) -> String {
+    /// The outbox payload of a transition's event, from SQL expressions for its parts: what the
+    /// partner's webhook carries (the reservation, its states, who moved it, why it failed, its
+    /// booking), its place in the reservation's events (`sequence`) and when it happened.
+    static func eventPayload(
+        id: String, from: String, to: String, trigger: String, sequence: String, failureReason: String, bookingID: String
+    ) -> String {
         """
-        jsonb_build_object('reservationId', (\(id))::text, 'fromState', \(from), 'toState', \(to), 'triggeredBy', \(trigger))
+        jsonb_strip_nulls(jsonb_build_object('reservationId', (\(id))::text, 'fromState', \(from), 'toState', \(to),
+                           'triggeredBy', \(trigger), 'sequence', \(sequence), 'failureReason', \(failureReason),
+                           'bookingId', (\(bookingID))::text,
+                           'occurredAt', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
         """
     }
 

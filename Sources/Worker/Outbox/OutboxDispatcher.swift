@@ -242,7 +242,7 @@ public struct OutboxDispatcher: Service {
 }
 
 /// Counting semaphore for the dispatcher's rows in flight.
-private actor Slots {
+actor Slots {
     private var free: Int
     private var waiters: [CheckedContinuation<Void, Never>] = []
 

@@ -21,6 +21,8 @@ public struct BookijiWorker: Sendable {
         public var handlers: [any OutboxHandler] = []
         /// Leader-locked periodic jobs.
         public var jobs: [PeriodicJob] = []
+        /// Other long-running services (the webhook sender), by name.
+        public var services: [(name: String, service: any Service)] = []
         public var outbox = OutboxDispatcher.Settings()
         /// Runs the expiry sweeper (on by default).
         public var expiry = true
@@ -55,6 +57,7 @@ public struct BookijiWorker: Sendable {
                 serviceName: "outbox.\(handler.topics.joined(separator: ","))"))
         }
         services.append(contentsOf: c.jobs.map { Entry(service: $0, serviceName: "job.\($0.name)") })
+        services.append(contentsOf: c.services.map { Entry(service: $0.service, serviceName: $0.name) })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: c.logger))
         c.logger.info("worker started", metadata: ["services": "\(services.count)", "handlers": "\(c.handlers.flatMap(\.topics).sorted())"])

@@ -1,0 +1,142 @@
+import BookijiCore
+import Foundation
+import Store
+
+/// A partner's webhook endpoints (issue 13): register, list, delete, rotate the secret, enable
+/// again; their deliveries, listed and retried.
+public struct WebhookEndpoints {
+    /// Endpoints one partner may have at once.
+    public static let maximumPerPartner = 10
+    /// How long a rotated-out secret keeps signing beside the new one.
+    public static let rotationOverlapSeconds: Int64 = 24 * 3600
+
+    let database: Database
+    let policy: WebhookURLPolicy
+
+    public init(database: Database, policy: WebhookURLPolicy) {
+        self.database = database
+        self.policy = policy
+    }
+
+    /// Registers an endpoint; its secret is in the answer, and only there.
+    public func create(partnerID: String, url: String, events: [String]?) throws -> WebhookEndpoint {
+        let target = try policy.check(url)
+        if let events {
+            guard !events.isEmpty else {
+                throw BookijiError(.invalidParameter, "events must name at least one event, or be left out for all", details: ["field": "events"])
+            }
+            if let unknown = events.first(where: { !WebhookEndpoint.eventTypes.contains($0) }) {
+                throw BookijiError(
+                    .invalidParameter,
+                    "unknown event '\(unknown)'; events are \(WebhookEndpoint.eventTypes.joined(separator: ", "))",
+                    details: ["field": "events"])
+            }
+        }
+        return try database.transaction { session in
+            let store = WebhookStore(session)
+            guard try store.endpoints(partnerID: partnerID).count < Self.maximumPerPartner else {
+                throw BookijiError(
+                    .invalidRequest, "a partner may have at most \(Self.maximumPerPartner) webhook endpoints; delete one first")
+            }
+            return try store.createEndpoint(
+                partnerID: partnerID, url: target.url, events: events.map { Array(Set($0)).sorted() }, secret: StandardWebhooks.newSecret())
+        }
+    }
+
+    public func list(partnerID: String) throws -> [WebhookEndpoint] {
+        try database.read { try WebhookStore($0).endpoints(partnerID: partnerID) }
+    }
+
+    public func delete(id: String, partnerID: String) throws {
+        guard try database.read({ try WebhookStore($0).deleteEndpoint(id: id, partnerID: partnerID) }) else { throw Self.notFound(id) }
+    }
+
+    /// A new secret; the old one signs beside it for ``rotationOverlapSeconds``.
+    public func rotateSecret(id: String, partnerID: String, now: Int64) throws -> WebhookEndpoint {
+        guard let endpoint = try database.read({
+            try WebhookStore($0).rotateSecret(
+                id: id, partnerID: partnerID, secret: StandardWebhooks.newSecret(), previousUntil: now + Self.rotationOverlapSeconds)
+        }) else { throw Self.notFound(id) }
+        return endpoint
+    }
+
+    /// Enables the endpoint again (its waiting deliveries resume) or disables it.
+    public func setEnabled(id: String, partnerID: String, enabled: Bool) throws -> WebhookEndpoint {
+        guard let endpoint = try database.transaction({
+            try WebhookStore($0).setEnabled(id: id, partnerID: partnerID, enabled: enabled, reason: enabled ? nil : "disabled by the partner")
+        }) else { throw Self.notFound(id) }
+        return endpoint
+    }
+
+    /// The endpoint's deliveries, newest first.
+    public func deliveries(endpointID: String, partnerID: String, before: Int64?, limit: Int) throws -> [WebhookDelivery] {
+        try database.read { session in
+            let store = WebhookStore(session)
+            guard try store.endpoint(id: endpointID, partnerID: partnerID) != nil else { throw Self.notFound(endpointID) }
+            return try store.deliveries(endpointID: endpointID, before: before, limit: limit)
+        }
+    }
+
+    /// Sends a delivery again, whatever became of it.
+    public func retry(deliveryID: String, endpointID: String, partnerID: String) throws -> WebhookDelivery {
+        try database.transaction { session in
+            let store = WebhookStore(session)
+            guard try store.endpoint(id: endpointID, partnerID: partnerID) != nil else { throw Self.notFound(endpointID) }
+            guard let id = Int64(deliveryID), let delivery = try store.retry(deliveryID: id, endpointID: endpointID) else {
+                throw BookijiError(.notFound, "no delivery '\(deliveryID)' for this endpoint", details: ["deliveryId": deliveryID])
+            }
+            try store.notifySender()
+            return delivery
+        }
+    }
+
+    static func notFound(_ id: String) -> BookijiError {
+        BookijiError(.notFound, "no webhook endpoint with id '\(id)'", details: ["endpointId": id])
+    }
+}
+
+/// Turns reservation events (outbox rows written with their transitions) into deliveries, one per
+/// endpoint of the reservation's partner that asked for the event type.
+public struct WebhookEvents {
+    /// The version of the body, sent as `X-Webhook-Version`.
+    public static let version = "2026-12-01"
+
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Queues the event for its endpoints. `eventID` is stable per event (the outbox row's), so a
+    /// second fan-out of the same row queues nothing new.
+    /// - Returns: how many endpoints it was queued for.
+    @discardableResult
+    public func fanOut(eventID: String, type: String, reservationID: String, payloadJSON: String) throws -> Int {
+        try database.transaction { session in
+            guard let reservation = try ReservationStore(session).find(id: reservationID) else { return 0 }
+            let store = WebhookStore(session)
+            let endpoints = try store.subscribers(partnerID: reservation.partnerID, eventType: type)
+            guard !endpoints.isEmpty else { return 0 }
+            let payload = (try? JSONSerialization.jsonObject(with: Data(payloadJSON.utf8))) as? [String: Any] ?? [:]
+            let sequence = (payload["sequence"] as? NSNumber)?.int64Value ?? 0
+            let body = try Self.body(eventID: eventID, type: type, reservationID: reservationID, payload: payload)
+            try store.enqueue(
+                endpointIDs: endpoints, eventID: eventID, eventType: type, reservationID: reservationID, sequence: sequence, body: body)
+            return endpoints.count
+        }
+    }
+
+    /// The spec's webhook payload `{event, reservationId, timestamp, data}` plus the event's `id`
+    /// and its `sequence` within the reservation. `data` holds the new state and what moved it.
+    static func body(eventID: String, type: String, reservationID: String, payload: [String: Any]) throws -> String {
+        var data: [String: Any] = ["state": payload["toState"] ?? NSNull(), "previousState": payload["fromState"] ?? NSNull(),
+                                   "triggeredBy": payload["triggeredBy"] ?? NSNull()]
+        if let reason = payload["failureReason"] { data["failureReason"] = reason }
+        if let booking = payload["bookingId"] { data["bookingId"] = booking }
+        let object: [String: Any] = [
+            "id": eventID, "event": type, "reservationId": reservationID, "timestamp": payload["occurredAt"] ?? NSNull(),
+            "sequence": payload["sequence"] ?? 0, "data": data,
+        ]
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+}

@@ -1,0 +1,281 @@
+import BookijiCore
+import Postgres
+
+/// SQL for partner webhook endpoints and their deliveries.
+public struct WebhookStore {
+    /// The channel a new or re-armed delivery notifies (migration 0012).
+    public static let notificationChannel = "bookiji_webhooks"
+
+    let connection: PGConnection
+
+    public init(_ session: Session) {
+        self.connection = session.connection
+    }
+
+    // MARK: Endpoints
+
+    public func createEndpoint(partnerID: String, url: String, events: [String]?, secret: String) throws -> WebhookEndpoint {
+        try Self.endpoint(connection.query("""
+            INSERT INTO webhook_endpoints (partner_id, url, events, secret) VALUES ($1::uuid, $2, $3::text[], $4)
+            RETURNING \(Self.endpointColumns)
+            """, [partnerID, url, events.map { PGArray($0) }, secret]).first!)
+    }
+
+    /// The partner's endpoints (not deleted), oldest first.
+    public func endpoints(partnerID: String) throws -> [WebhookEndpoint] {
+        try connection.query("""
+            SELECT \(Self.endpointColumns) FROM webhook_endpoints WHERE partner_id = $1::uuid AND deleted_at IS NULL
+            ORDER BY created_at, id
+            """, [partnerID]).map(Self.endpoint)
+    }
+
+    /// One endpoint of the partner's (nil for another's, an unknown or a deleted one).
+    public func endpoint(id: String, partnerID: String? = nil) throws -> WebhookEndpoint? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query("""
+            SELECT \(Self.endpointColumns) FROM webhook_endpoints
+            WHERE id = $1::uuid AND ($2::uuid IS NULL OR partner_id = $2::uuid) AND deleted_at IS NULL
+            """, [id, partnerID]).first.map(Self.endpoint)
+    }
+
+    /// Deletes the endpoint (kept for its deliveries' history); its pending deliveries fail.
+    public func deleteEndpoint(id: String, partnerID: String) throws -> Bool {
+        guard UUIDText.isValid(id) else { return false }
+        let deleted = try connection.query("""
+            WITH gone AS (
+                UPDATE webhook_endpoints SET deleted_at = now(), enabled = false, disabled_reason = 'deleted'
+                WHERE id = $1::uuid AND partner_id = $2::uuid AND deleted_at IS NULL RETURNING id
+            ), dropped AS (
+                UPDATE webhook_deliveries SET status = 'failed', finished_at = now(), last_error = 'endpoint deleted'
+                WHERE endpoint_id IN (SELECT id FROM gone) AND status = 'pending'
+            )
+            SELECT 1 FROM gone
+            """, [id, partnerID])
+        return !deleted.isEmpty
+    }
+
+    /// A new secret; the previous one keeps signing until `previousUntil`.
+    public func rotateSecret(id: String, partnerID: String, secret: String, previousUntil: Int64) throws -> WebhookEndpoint? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query("""
+            UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = to_timestamp($4), secret = $3
+            WHERE id = $1::uuid AND partner_id = $2::uuid AND deleted_at IS NULL
+            RETURNING \(Self.endpointColumns)
+            """, [id, partnerID, secret, previousUntil]).first.map(Self.endpoint)
+    }
+
+    /// Enables or disables the endpoint; enabling clears the reason and the failure run, and its
+    /// waiting deliveries fall due at once.
+    public func setEnabled(id: String, partnerID: String?, enabled: Bool, reason: String?) throws -> WebhookEndpoint? {
+        guard UUIDText.isValid(id) else { return nil }
+        let row = try connection.query("""
+            UPDATE webhook_endpoints
+            SET enabled = $3, disabled_reason = CASE WHEN $3 THEN NULL ELSE $4 END,
+                disabled_at = CASE WHEN $3 THEN NULL ELSE coalesce(disabled_at, now()) END,
+                failing_since = CASE WHEN $3 THEN NULL ELSE failing_since END
+            WHERE id = $1::uuid AND ($2::uuid IS NULL OR partner_id = $2::uuid) AND deleted_at IS NULL
+            RETURNING \(Self.endpointColumns)
+            """, [id, partnerID, enabled, reason]).first.map(Self.endpoint)
+        if enabled, row != nil {
+            try connection.query("""
+                WITH due AS (
+                    UPDATE webhook_deliveries SET next_attempt_at = least(next_attempt_at, now())
+                    WHERE endpoint_id = $1::uuid AND status = 'pending' RETURNING 1
+                )
+                SELECT pg_notify('\(Self.notificationChannel)', '') FROM (SELECT 1 FROM due LIMIT 1) AS woken
+                """, [id])
+        }
+        return row
+    }
+
+    /// The endpoints an event of `type` for the partner goes to: enabled or not (a disabled
+    /// endpoint's deliveries wait for it), not deleted, subscribed to the type.
+    public func subscribers(partnerID: String, eventType: String) throws -> [String] {
+        try connection.query("""
+            SELECT id::text FROM webhook_endpoints
+            WHERE partner_id = $1::uuid AND deleted_at IS NULL AND (events IS NULL OR $2 = ANY (events))
+            ORDER BY created_at
+            """, [partnerID, eventType]).map { try $0.string(0) }
+    }
+
+    /// The URL partners see in reservation answers (`webhookUrl`): their oldest enabled endpoint's.
+    public func primaryURL(partnerID: String) throws -> String? {
+        try connection.query("""
+            SELECT url FROM webhook_endpoints WHERE partner_id = $1::uuid AND deleted_at IS NULL AND enabled
+            ORDER BY created_at LIMIT 1
+            """, [partnerID]).first?.string(0)
+    }
+
+    // MARK: Deliveries
+
+    /// Queues the event for each endpoint (once per endpoint and event id).
+    public func enqueue(
+        endpointIDs: [String], eventID: String, eventType: String, reservationID: String?, sequence: Int64, body: String
+    ) throws {
+        guard !endpointIDs.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, reservation_id, sequence, body)
+            SELECT e::uuid, $2, $3, $4::uuid, $5, $6 FROM unnest($1::text[]) AS e
+            ON CONFLICT (endpoint_id, event_id) DO NOTHING
+            """, [PGArray(endpointIDs), eventID, eventType, reservationID, sequence, body])
+    }
+
+    /// A delivery claimed for sending, with what sending needs.
+    public struct Claimed: Sendable {
+        public var delivery: WebhookDelivery
+        public var endpoint: WebhookEndpoint
+    }
+
+    /// Claims up to `limit` due deliveries of enabled endpoints whose earlier events for the same
+    /// reservation and endpoint are all settled, leasing them for `leaseSeconds`.
+    public func claim(worker: String, leaseSeconds: Double, limit: Int) throws -> [Claimed] {
+        let rows = try connection.query("""
+            WITH picked AS (
+                SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                WHERE d.status = 'pending' AND d.next_attempt_at <= clock_timestamp()
+                  AND (d.locked_until IS NULL OR d.locked_until <= clock_timestamp())
+                  AND e.enabled AND e.deleted_at IS NULL
+                  AND NOT EXISTS (
+                      SELECT 1 FROM webhook_deliveries earlier
+                      WHERE earlier.endpoint_id = d.endpoint_id AND earlier.reservation_id = d.reservation_id
+                        AND earlier.sequence < d.sequence AND earlier.status = 'pending')
+                ORDER BY d.next_attempt_at, d.id
+                LIMIT $3
+                FOR UPDATE OF d SKIP LOCKED
+            )
+            UPDATE webhook_deliveries d
+            SET locked_until = clock_timestamp() + make_interval(secs => $2::float8), claimed_by = $1, attempts = d.attempts + 1
+            FROM picked WHERE d.id = picked.id
+            RETURNING \(Self.deliveryColumns("d"))
+            """, [worker, leaseSeconds, limit])
+        var claimed: [Claimed] = []
+        for row in rows {
+            let delivery = try Self.delivery(row)
+            guard let endpoint = try endpoint(id: delivery.endpointID) else { continue }
+            claimed.append(Claimed(delivery: delivery, endpoint: endpoint))
+        }
+        return claimed
+    }
+
+    /// How an attempt ended.
+    public enum Outcome: Sendable {
+        case succeeded(status: Int)
+        /// Tried again after `retryInSeconds`, or failed for good when nil.
+        case failed(status: Int?, error: String, retryInSeconds: Int64?)
+        /// The endpoint is gone (410) or refused (its address is forbidden): the delivery fails
+        /// and the endpoint is disabled with `reason`.
+        case endpointRefused(status: Int?, error: String, reason: String)
+    }
+
+    /// Records an attempt's outcome, and the endpoint's health: a success ends its failure run;
+    /// a failure starts one, and a run older than `disableAfterSeconds` disables it.
+    public func record(_ delivery: WebhookDelivery, worker: String, outcome: Outcome, disableAfterSeconds: Int64) throws {
+        switch outcome {
+        case .succeeded(let status):
+            try connection.query("""
+                WITH done AS (
+                    UPDATE webhook_deliveries SET status = 'succeeded', finished_at = now(), last_status = $3, last_error = NULL,
+                        locked_until = NULL
+                    WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING endpoint_id
+                )
+                UPDATE webhook_endpoints SET failing_since = NULL WHERE id IN (SELECT endpoint_id FROM done)
+                """, [delivery.id, worker, status])
+        case .failed(let status, let error, let retry):
+            try connection.query("""
+                WITH done AS (
+                    UPDATE webhook_deliveries
+                    SET status = CASE WHEN $5::bigint IS NULL THEN 'failed' ELSE 'pending' END,
+                        finished_at = CASE WHEN $5::bigint IS NULL THEN now() END,
+                        next_attempt_at = CASE WHEN $5::bigint IS NULL THEN next_attempt_at
+                                               ELSE clock_timestamp() + make_interval(secs => $5::float8) END,
+                        last_status = $3, last_error = left($4, 1000), locked_until = NULL
+                    WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING endpoint_id
+                ), failing AS (
+                    UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now())
+                    WHERE id IN (SELECT endpoint_id FROM done) RETURNING id, failing_since
+                )
+                UPDATE webhook_endpoints e SET enabled = false, disabled_at = now(),
+                    disabled_reason = 'every delivery failed since ' || to_char(f.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                        || ' (last: ' || left($4, 200) || ')'
+                FROM failing f WHERE e.id = f.id AND f.failing_since < now() - make_interval(secs => $6::float8)
+                """, [delivery.id, worker, status, error, retry, disableAfterSeconds])
+        case .endpointRefused(let status, let error, let reason):
+            try connection.query("""
+                WITH done AS (
+                    UPDATE webhook_deliveries SET status = 'failed', finished_at = now(), last_status = $3, last_error = left($4, 1000),
+                        locked_until = NULL
+                    WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING endpoint_id
+                )
+                UPDATE webhook_endpoints SET enabled = false, disabled_at = now(), disabled_reason = $5
+                WHERE id IN (SELECT endpoint_id FROM done)
+                """, [delivery.id, worker, status, error, reason])
+        }
+    }
+
+    /// Seconds until the next pending delivery of an enabled endpoint falls due; nil when none.
+    public func secondsUntilNextDue() throws -> Double? {
+        try connection.query("""
+            SELECT greatest(0, extract(epoch FROM min(greatest(d.next_attempt_at, coalesce(d.locked_until, d.next_attempt_at)))
+                                          - clock_timestamp()))::float8
+            FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+            WHERE d.status = 'pending' AND e.enabled
+            """).first?.optional(Double.self, 0)
+    }
+
+    /// An endpoint's deliveries, newest first, before the cursor id.
+    public func deliveries(endpointID: String, before: Int64?, limit: Int) throws -> [WebhookDelivery] {
+        try connection.query("""
+            SELECT \(Self.deliveryColumns("d")) FROM webhook_deliveries d
+            WHERE d.endpoint_id = $1::uuid AND ($2::bigint IS NULL OR d.id < $2) ORDER BY d.id DESC LIMIT $3
+            """, [endpointID, before, limit]).map(Self.delivery)
+    }
+
+    /// Sends a delivery again (whatever became of it): pending and due now.
+    public func retry(deliveryID: Int64, endpointID: String) throws -> WebhookDelivery? {
+        try connection.query("""
+            UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now(), finished_at = NULL, locked_until = NULL
+            WHERE id = $1 AND endpoint_id = $2::uuid
+            RETURNING \(Self.deliveryColumns("d"))
+            """, [deliveryID, endpointID]).first.map(Self.delivery)
+    }
+
+    public func notifySender() throws {
+        try connection.query("SELECT pg_notify('\(Self.notificationChannel)', '')")
+    }
+
+    // MARK: Rows
+
+    static let endpointColumns = """
+        id::text, partner_id::text, url, array_to_string(events, ','), secret, previous_secret, extract(epoch FROM previous_secret_until)::bigint,
+        enabled, disabled_reason, extract(epoch FROM disabled_at)::bigint, extract(epoch FROM failing_since)::bigint,
+        extract(epoch FROM created_at)::bigint
+        """
+
+    static func endpoint(_ row: PGRow) throws -> WebhookEndpoint {
+        WebhookEndpoint(
+            id: try row.string(0), partnerID: try row.string(1), url: try row.string(2),
+            events: try row.optional(String.self, 3).map { $0.split(separator: ",").map(String.init) }, secret: try row.string(4),
+            previousSecret: try row.optional(String.self, 5), previousSecretUntil: try row.optional(Int64.self, 6),
+            enabled: try row.bool(7), disabledReason: try row.optional(String.self, 8), disabledAt: try row.optional(Int64.self, 9),
+            failingSince: try row.optional(Int64.self, 10), createdAt: try row.int64(11))
+    }
+
+    static func deliveryColumns(_ table: String) -> String {
+        """
+        \(table).id, \(table).endpoint_id::text, \(table).event_id, \(table).event_type, \(table).reservation_id::text,
+        \(table).sequence, \(table).body, \(table).status, \(table).attempts,
+        CASE WHEN \(table).status = 'pending' THEN extract(epoch FROM \(table).next_attempt_at)::bigint END,
+        \(table).last_status, \(table).last_error, extract(epoch FROM \(table).created_at)::bigint,
+        extract(epoch FROM \(table).finished_at)::bigint
+        """
+    }
+
+    static func delivery(_ row: PGRow) throws -> WebhookDelivery {
+        WebhookDelivery(
+            id: try row.int64(0), endpointID: try row.string(1), eventID: try row.string(2), eventType: try row.string(3),
+            reservationID: try row.optional(String.self, 4), sequence: try row.int64(5), body: try row.string(6),
+            status: WebhookDelivery.Status(rawValue: try row.string(7)) ?? .pending, attempts: try row.int(8),
+            nextAttemptAt: try row.optional(Int64.self, 9), lastStatus: try row.optional(Int.self, 10),
+            lastError: try row.optional(String.self, 11), createdAt: try row.int64(12), finishedAt: try row.optional(Int64.self, 13))
+    }
+}

@@ -1,0 +1,180 @@
+import BookijiCore
+import Coordinator
+import Foundation
+import Integrations
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Sends queued webhook deliveries (issue 13): signed with Standard Webhooks headers, at least
+/// once, in order per reservation and endpoint, many at once across them. A 2xx answer is
+/// success; anything else (3xx included: redirects are not followed), a timeout or no answer is
+/// a failure tried again on ``WebhookRetrySchedule`` (a `Retry-After` on 429 or 503 honoured); a
+/// 410 disables the endpoint, and so does failing for five days. Before each attempt the
+/// endpoint's host is resolved and every address checked against ``WebhookURLPolicy`` (SSRF).
+public struct WebhookSender: Service {
+    public struct Settings: Sendable {
+        public var concurrency = 16
+        public var leaseSeconds: Double = 60
+        public var timeout: Duration = .seconds(15)
+        public var pollIntervalSeconds: Double = 5
+        public var policy = WebhookURLPolicy()
+        public init() {}
+    }
+
+    private let settings: Settings
+    private let transport: any HTTPTransport
+    private let listener: DatabaseExecutor
+    private let pool: DatabasePool
+    private let worker: String
+    private let logger: Logger
+
+    public init(databaseURL: String, settings: Settings = Settings(), transport: (any HTTPTransport)? = nil, logger: Logger) {
+        self.settings = settings
+        self.transport = transport ?? AsyncHTTPClientTransport(client: .webhooks, maxResponseBytes: 64 << 10)
+        self.listener = DatabaseExecutor(url: databaseURL, label: "webhooks") { session in
+            try NotificationListener(session: session).listen(WebhookStore.notificationChannel)
+        }
+        self.pool = DatabasePool(url: databaseURL, size: 2, label: "webhooks.record")
+        self.worker = WorkerIdentity.current
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let shutdown = ShutdownFlag()
+        logger.info("webhook sender started", metadata: ["concurrency": "\(settings.concurrency)"])
+        await withGracefulShutdownHandler {
+            let slots = Slots(settings.concurrency)
+            await withDiscardingTaskGroup { group in
+                while !shutdown.isRaised {
+                    await slots.acquire()
+                    let free = await slots.takeAll() + 1
+                    do {
+                        let worker = self.worker, lease = settings.leaseSeconds
+                        let claimed = try await listener.run { session in
+                            try WebhookStore(session).claim(worker: worker, leaseSeconds: lease, limit: free)
+                        }
+                        await slots.release(free - claimed.count)
+                        if claimed.isEmpty {
+                            try await waitForWork(shutdown: shutdown)
+                            continue
+                        }
+                        for item in claimed {
+                            group.addTask {
+                                await self.send(item)
+                                await slots.release(1)
+                            }
+                        }
+                    } catch {
+                        await slots.release(free)
+                        logger.error("webhook sender failed", metadata: ["error": "\(oneLine(error))"])
+                        await shutdown.sleep(seconds: 1)
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            shutdown.raise()
+        }
+        logger.info("webhook sender stopped")
+    }
+
+    /// One attempt of one delivery, and its outcome recorded.
+    private func send(_ claimed: WebhookStore.Claimed) async {
+        let delivery = claimed.delivery, endpoint = claimed.endpoint
+        let started = ContinuousClock.now
+        let outcome = await attempt(delivery, to: endpoint)
+        let worker = self.worker
+        do {
+            try await pool.run { session in
+                try WebhookStore(session).record(
+                    delivery, worker: worker, outcome: outcome, disableAfterSeconds: WebhookRetrySchedule.disableAfterSeconds)
+            }
+        } catch {
+            logger.error("webhook outcome not recorded", metadata: ["delivery": "\(delivery.id)", "error": "\(oneLine(error))"])
+        }
+        var details: Logger.Metadata = [
+            "delivery": "\(delivery.id)", "event": "\(delivery.eventType)", "endpoint": "\(endpoint.id)",
+            "attempt": "\(delivery.attempts)", "ms": "\(milliseconds(since: started))",
+        ]
+        switch outcome {
+        case .succeeded(let status):
+            details["status"] = "\(status)"
+            logger.debug("webhook delivered", metadata: details)
+        case .failed(let status, let error, let retry):
+            details["status"] = "\(status.map(String.init) ?? "-")"
+            details["error"] = "\(error)"
+            details["retryInSeconds"] = "\(retry.map(String.init) ?? "never")"
+            logger.warning("webhook delivery failed", metadata: details)
+        case .endpointRefused(_, let error, let reason):
+            details["error"] = "\(error)"
+            logger.warning("webhook endpoint disabled", metadata: details.merging(["reason": "\(reason)"]) { $1 })
+        }
+    }
+
+    private func attempt(_ delivery: WebhookDelivery, to endpoint: WebhookEndpoint) async -> WebhookStore.Outcome {
+        func failed(_ status: Int?, _ error: String, retryAfter: Int64? = nil) -> WebhookStore.Outcome {
+            .failed(status: status, error: error,
+                    retryInSeconds: WebhookRetrySchedule.delay(afterAttempt: delivery.attempts, retryAfter: retryAfter))
+        }
+        let target: WebhookURLPolicy.Target
+        do {
+            target = try settings.policy.check(endpoint.url)
+        } catch {
+            return .endpointRefused(status: nil, error: error.message, reason: "the URL is no longer allowed: \(error.message)")
+        }
+        if !target.allowListed {
+            do {
+                let addresses = try await AddressResolution.addresses(of: target.host)
+                if let forbidden = addresses.first(where: \.isForbidden) {
+                    return .endpointRefused(
+                        status: nil, error: "\(target.host) resolves to \(forbidden)",
+                        reason: "the URL's host resolves to a loopback, private, link-local or metadata address (\(forbidden))")
+                }
+                if addresses.isEmpty { return failed(nil, "\(target.host) resolves to no address") }
+            } catch {
+                return failed(nil, "\(error)")
+            }
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        let body = Array(delivery.body.utf8)
+        let headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"),
+            ("User-Agent", "Bookiji-Webhooks/1"),
+            ("webhook-id", delivery.eventID),
+            ("webhook-timestamp", String(now)),
+            ("webhook-signature", StandardWebhooks.signatureHeader(
+                id: delivery.eventID, timestamp: now, body: body, secrets: endpoint.signingSecrets(at: now))),
+            ("X-Webhook-Version", WebhookEvents.version),
+        ]
+        let response: ConnectorHTTPResponse
+        do {
+            response = try await transport.send(ConnectorHTTPRequest(
+                method: "POST", url: endpoint.url, headers: headers, body: body, timeout: settings.timeout))
+        } catch {
+            return failed(nil, "no answer: \(error)")
+        }
+        switch response.status {
+        case 200..<300:
+            return .succeeded(status: response.status)
+        case 410:
+            return .endpointRefused(status: 410, error: "410 Gone", reason: "the endpoint answered 410 Gone")
+        case 429, 503:
+            let retryAfter = response.header("Retry-After").flatMap { RetryAfter.delay($0, now: Double(now)) }.map { Int64($0.rounded(.up)) }
+            return failed(response.status, "HTTP \(response.status)", retryAfter: retryAfter)
+        default:
+            return failed(response.status, "HTTP \(response.status)")
+        }
+    }
+
+    private func waitForWork(shutdown: ShutdownFlag) async throws {
+        let poll = settings.pollIntervalSeconds
+        let nextDue = try await listener.run { session in try WebhookStore(session).secondsUntilNextDue() }
+        var remaining = min(poll, nextDue ?? poll)
+        while remaining > 0, !shutdown.isRaised {
+            let slice = min(remaining, 0.25)
+            let notifications = try await listener.run { session in try NotificationListener(session: session).wait(timeout: slice) }
+            if !notifications.isEmpty { return }
+            remaining -= slice
+        }
+    }
+}
