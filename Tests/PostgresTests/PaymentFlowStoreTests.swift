@@ -101,6 +101,21 @@ struct PaymentFlowStoreTests {
         #expect(try flow.move(.beginCommit, reservationID: record.id, expecting: .authorizedBoth, now: world.clock) == false)
     }
 
+    /// An intent still `processing` when its reservation ended is fetched again by reconciliation
+    /// (its event may never come).
+    @Test func aProcessingIntentOfAnEndedReservationIsFetchedAgain() throws {
+        var world = try World()
+        let (record, flow) = try Self.confirmed(&world)
+        let call = try #require(try flow.begin(
+            .vendorAuth, side: .vendor, reservationID: record.id, expecting: .awaitingVendorAuth, parametersJSON: "{}", now: world.clock))
+        try flow.finish(call, side: .vendor, outcome: .succeeded(resultJSON: "{}"),
+                        changes: [.intent(PaymentIntentSnapshot(id: "pi_p", status: .processing))], now: world.clock)
+        _ = try world.reservations.cancel(id: record.id, partnerID: world.partnerID, now: world.clock)
+        #expect(try flow.snapshot(reservationID: record.id)?.step == .wait)
+        #expect(try flow.reconcile(now: world.clock + 600).unsettled == 1)
+        #expect(try flow.snapshot(reservationID: record.id)?.step == .refresh(.vendor))
+    }
+
     static func expectInvalidTransition(_ body: () throws -> Any) {
         do {
             _ = try body()

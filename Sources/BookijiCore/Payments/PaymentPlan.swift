@@ -126,7 +126,8 @@ public enum PaymentPlan {
             case .succeeded:
                 return .refund(side)
             case .processing:
-                // Neither cancellable nor refundable yet; Stripe's event (or reconciliation) moves it on.
+                // Neither cancellable nor refundable yet: Stripe's event moves it on, or
+                // reconciliation marks it to be fetched again (PaymentLegStore.unsettled).
                 return .wait
             case .canceled:
                 continue

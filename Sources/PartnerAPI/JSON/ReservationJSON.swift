@@ -102,7 +102,8 @@ enum ReservationJSON {
                 json.field("\(name)ClientSecret", secret)
             }
         }
-        json.field("lastCaptureError", legs.vendor?.lastCaptureError ?? legs.requester?.lastCaptureError)
+        // The requester's capture comes after the vendor's, so its error is the later one.
+        json.field("lastCaptureError", legs.requester?.lastCaptureError ?? legs.vendor?.lastCaptureError)
         json.field("nextAction", nextAction(record.state, legs))
         json.objectEnd()
     }

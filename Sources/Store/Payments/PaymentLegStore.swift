@@ -115,13 +115,21 @@ public struct PaymentLegStore {
 
     /// Reservations whose legs still hold money after the reservation ended (not COMMITTED) or
     /// whose calls' outcome is unknown: what reconciliation looks at.
+    /// A leg still `processing` (neither cancellable nor refundable yet) is marked to be fetched
+    /// again, so a lost event cannot leave it so.
     public func unsettled(limit: Int) throws -> [String] {
         try connection.query("""
-            SELECT DISTINCT l.reservation_id::text FROM payment_legs l JOIN reservations r ON r.id = l.reservation_id
-            WHERE (l.status IS DISTINCT FROM 'canceled' AND l.refund_id IS NULL)
-              AND r.state <> 'COMMITTED' AND r.deadline IS NULL
-              AND (l.intent_id IS NOT NULL OR (l.create_started_at IS NOT NULL AND l.create_error IS NULL))
-            LIMIT $1
+            WITH open AS (
+                SELECT l.reservation_id, l.side, l.status FROM payment_legs l JOIN reservations r ON r.id = l.reservation_id
+                WHERE (l.status IS DISTINCT FROM 'canceled' AND l.refund_id IS NULL)
+                  AND r.state <> 'COMMITTED' AND r.deadline IS NULL
+                  AND (l.intent_id IS NOT NULL OR (l.create_started_at IS NOT NULL AND l.create_error IS NULL))
+                LIMIT $1
+            ), refreshed AS (
+                UPDATE payment_legs l SET needs_refresh = true
+                FROM open WHERE l.reservation_id = open.reservation_id AND l.side = open.side AND open.status = 'processing'
+            )
+            SELECT DISTINCT reservation_id::text FROM open
             """, [limit]).map { try $0.string(0) }
     }
 
