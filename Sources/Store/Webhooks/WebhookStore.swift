@@ -170,6 +170,10 @@ public struct WebhookStore {
     /// Records an attempt's outcome, and the endpoint's health: a success ends its failure run;
     /// a failure starts one, and a run older than `disableAfterSeconds` disables it.
     public func record(_ delivery: WebhookDelivery, worker: String, outcome: Outcome, disableAfterSeconds: Int64) throws {
+        defer {
+            // The reservation's next event to this endpoint may be waiting for this one.
+            if case .failed(_, _, let retry?) = outcome, retry > 0 {} else { try? notifySender() }
+        }
         switch outcome {
         case .succeeded(let status):
             try connection.query("""
@@ -219,6 +223,10 @@ public struct WebhookStore {
                                           - clock_timestamp()))::float8
             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
             WHERE d.status = 'pending' AND e.enabled
+              AND NOT EXISTS (
+                  SELECT 1 FROM webhook_deliveries earlier
+                  WHERE earlier.endpoint_id = d.endpoint_id AND earlier.reservation_id = d.reservation_id
+                    AND earlier.sequence < d.sequence AND earlier.status = 'pending')
             """).first?.optional(Double.self, 0)
     }
 

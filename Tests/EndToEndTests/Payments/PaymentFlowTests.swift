@@ -66,6 +66,32 @@ struct PaymentFlowTests {
             [id]) == 3)
     }
 
+    /// The partner's webhook endpoint hears the whole booking, payment events included, in order.
+    @Test func aBookingsEventsReachThePartnersWebhook() throws {
+        let world = try PaymentWorld()
+        defer { world.stop() }
+        let receiver = try WebhookReceiver(logPath: world.service.directoryPath("receiver.log"))
+        defer { receiver.stop() }
+        let registered = try world.service.send(
+            "POST", "/v1/webhook-endpoints", key: world.partner.key, body: Array(#"{"url":"\#(receiver.url)"}"#.utf8))
+        #expect(registered.status == 201)
+        try receiver.setSecrets([try #require(registered.json["secret"] as? String)])
+        let id = try world.hold()
+        try world.confirm(id)
+        try world.authorizeVendor(id)
+        try world.authorizeRequester(id)
+        try world.waitFor(id, state: "COMMITTED")
+        try receiver.waitForDeliveries(5, log: world.worker?.log ?? "")
+        let events = try receiver.events()
+        #expect(events.map { $0["event"] as? String ?? "" } == [
+            "reservation.created", "reservation.vendor_confirmed", "reservation.vendor_authorized", "reservation.authorized_both",
+            "reservation.committed",
+        ])
+        #expect(events.map { $0["sequence"] as? Int ?? 0 } == [1, 2, 3, 4, 5])
+        #expect((events.last?["data"] as? [String: Any])?["bookingId"] as? String == (try world.reservation(id))["bookingId"] as? String)
+        #expect(try receiver.received().allSatisfy { ($0["verifiedWith"] as? [Int]) == [0] })
+    }
+
     @Test func aDeclinedDepositFailsTheReservationAndReleasesIt() throws {
         let world = try PaymentWorld()
         defer { world.stop() }

@@ -22,7 +22,7 @@ final class PaymentWorld: @unchecked Sendable {  // owned by one test at a time
 
     /// - Parameter webhooks: false for a Stripe whose events never arrive.
     init(workerArguments: [String] = [], latencyMs: Int = 0, webhooks: Bool = true) throws {
-        service = try Service()
+        service = try Service(responderArguments: ["--webhook-allow-host", "127.0.0.1"])
         fakePort = freePort()
         let events = webhooks ? ["--webhook-url", "http://127.0.0.1:\(service.port)/v1/stripe/webhooks"] : []
         fake = try Daemon(Paths.fakeStripe, [
@@ -44,7 +44,7 @@ final class PaymentWorld: @unchecked Sendable {  // owned by one test at a time
         workers += 1
         let daemon = try Daemon(Paths.bookiji, [
             "worker", "--database", service.databaseURL, "--poll-seconds", "1", "--stripe-api-base", "http://127.0.0.1:\(fakePort)",
-            "--no-calendar-sync",
+            "--no-calendar-sync", "--webhook-allow-host", "127.0.0.1",
         ] + extra, logPath: service.directoryPath("worker-\(workers).log"),
             environment: ["BOOKIJI_STRIPE_SECRET_KEY": Self.secretKey, "BOOKIJI_LOG_LEVEL": "debug"])
         worker = daemon

@@ -7,8 +7,8 @@ import Testing
 /// and a worker; a partner with one endpoint at the receiver, and an open vendor with a key.
 final class WebhookWorld: @unchecked Sendable {  // owned by one test at a time
     let service: Service
-    let receiver: Daemon
-    let receiverPort: Int
+    let receiver: WebhookReceiver
+    var receiverPort: Int { receiver.port }
     private(set) var worker: Daemon?
     let partner: (id: String, key: String)
     let vendor: String
@@ -18,15 +18,7 @@ final class WebhookWorld: @unchecked Sendable {  // owned by one test at a time
 
     init(workerArguments: [String] = []) throws {
         service = try Service(responderArguments: ["--webhook-allow-host", "127.0.0.1"])
-        receiverPort = freePort()
-        receiver = try Daemon(FakeStripeConformanceTests.python, [
-            Paths.repositoryRoot + "/Tests/Fakes/webhook_receiver.py", "--port", String(receiverPort),
-        ], logPath: service.directoryPath("receiver.log"))
-        let port = receiverPort
-        // The first run creates the receiver's virtual environment (pip install standardwebhooks).
-        guard eventually(seconds: 180, { (try? HTTPClient.send(port: port, path: "/_control/received").status) == 200 }) else {
-            throw CommandFailure(description: "the webhook receiver did not start:\n\(receiver.log)")
-        }
+        receiver = try WebhookReceiver(logPath: service.directoryPath("receiver.log"))
         partner = try service.createPartner()
         vendor = try service.createOpenVendor()
         vendorKey = try service.createVendorKey(vendor: vendor)
@@ -36,7 +28,7 @@ final class WebhookWorld: @unchecked Sendable {  // owned by one test at a time
     }
 
     var endpointID: String { endpoint["id"] as? String ?? "" }
-    var receiverURL: String { "http://127.0.0.1:\(receiverPort)/hooks/bookiji" }
+    var receiverURL: String { receiver.url }
 
     @discardableResult
     func startWorker(_ extra: [String] = []) throws -> Daemon {
@@ -66,48 +58,14 @@ final class WebhookWorld: @unchecked Sendable {  // owned by one test at a time
         return response.json
     }
 
-    /// The secrets the receiver verifies deliveries with.
-    func setSecrets(_ secrets: [String]) throws {
-        try control("/_control/secrets", ["secrets": secrets])
-    }
+    func setSecrets(_ secrets: [String]) throws { try receiver.setSecrets(secrets) }
+    func answerNext(_ statuses: [Int], headers: [String: String] = [:]) throws { try receiver.answerNext(statuses, headers: headers) }
+    func received() throws -> [[String: Any]] { try receiver.received() }
+    func events() throws -> [[String: Any]] { try receiver.events() }
 
-    /// The receiver's next answers (then 200s).
-    func answerNext(_ statuses: [Int], headers: [String: String] = [:]) throws {
-        try control("/_control/answers", ["statuses": statuses, "headers": headers])
-    }
-
-    private func control(_ path: String, _ object: [String: Any]) throws {
-        let response = try HTTPClient.send(
-            port: receiverPort, method: "POST", path: path, headers: ["Content-Type": "application/json"],
-            body: Array(try JSONSerialization.data(withJSONObject: object)))
-        guard response.status == 200 else { throw CommandFailure(description: "receiver control \(path): \(response.status)") }
-    }
-
-    /// Every delivery the receiver got, in arrival order.
-    func received() throws -> [[String: Any]] {
-        (try JSONSerialization.jsonObject(with: Data(HTTPClient.send(port: receiverPort, path: "/_control/received").body))
-            as? [[String: Any]]) ?? []
-    }
-
-    /// The deliveries' bodies, parsed.
-    func events() throws -> [[String: Any]] {
-        try received().compactMap { entry in
-            (entry["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        }
-    }
-
-    /// Waits until the receiver got at least `count` deliveries.
     @discardableResult
     func waitForDeliveries(_ count: Int, seconds: Double = 30) throws -> [[String: Any]] {
-        var last: [[String: Any]] = []
-        _ = eventually(seconds: seconds) {
-            last = (try? received()) ?? []
-            return last.count >= count
-        }
-        guard last.count >= count else {
-            throw CommandFailure(description: "\(last.count) deliveries, expected \(count); worker log:\n\(worker?.log.suffix(5000) ?? "")")
-        }
-        return last
+        try receiver.waitForDeliveries(count, seconds: seconds, log: worker?.log ?? "")
     }
 
     func hold() throws -> String {
@@ -125,5 +83,71 @@ final class WebhookWorld: @unchecked Sendable {  // owned by one test at a time
 
     func endpointState() throws -> [String: Any] {
         try service.get("/v1/webhook-endpoints/\(endpointID)", key: partner.key).json
+    }
+}
+
+/// A partner's webhook receiver (Tests/Fakes/webhook_receiver.py) that checks every delivery with
+/// the `standardwebhooks` package and records it.
+final class WebhookReceiver: @unchecked Sendable {
+    let daemon: Daemon
+    let port: Int
+    var url: String { "http://127.0.0.1:\(port)/hooks/bookiji" }
+
+    init(logPath: String) throws {
+        port = freePort()
+        daemon = try Daemon(FakeStripeConformanceTests.python, [
+            Paths.repositoryRoot + "/Tests/Fakes/webhook_receiver.py", "--port", String(port),
+        ], logPath: logPath)
+        let port = self.port
+        // The first run creates the receiver's virtual environment (pip install standardwebhooks).
+        guard eventually(seconds: 180, { (try? HTTPClient.send(port: port, path: "/_control/received").status) == 200 }) else {
+            throw CommandFailure(description: "the webhook receiver did not start:\n\(daemon.log)")
+        }
+    }
+
+    func stop() { daemon.stop() }
+
+    /// The secrets the receiver verifies deliveries with.
+    func setSecrets(_ secrets: [String]) throws {
+        try control("/_control/secrets", ["secrets": secrets])
+    }
+
+    /// The receiver's next answers (then 200s).
+    func answerNext(_ statuses: [Int], headers: [String: String] = [:]) throws {
+        try control("/_control/answers", ["statuses": statuses, "headers": headers])
+    }
+
+    private func control(_ path: String, _ object: [String: Any]) throws {
+        let response = try HTTPClient.send(
+            port: port, method: "POST", path: path, headers: ["Content-Type": "application/json"],
+            body: Array(try JSONSerialization.data(withJSONObject: object)))
+        guard response.status == 200 else { throw CommandFailure(description: "receiver control \(path): \(response.status)") }
+    }
+
+    /// Every delivery the receiver got, in arrival order.
+    func received() throws -> [[String: Any]] {
+        (try JSONSerialization.jsonObject(with: Data(HTTPClient.send(port: port, path: "/_control/received").body))
+            as? [[String: Any]]) ?? []
+    }
+
+    /// The deliveries' bodies, parsed.
+    func events() throws -> [[String: Any]] {
+        try received().compactMap { entry in
+            (entry["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+    }
+
+    /// Waits until the receiver got at least `count` deliveries.
+    @discardableResult
+    func waitForDeliveries(_ count: Int, seconds: Double = 30, log: String = "") throws -> [[String: Any]] {
+        var last: [[String: Any]] = []
+        _ = eventually(seconds: seconds) {
+            last = (try? received()) ?? []
+            return last.count >= count
+        }
+        guard last.count >= count else {
+            throw CommandFailure(description: "\(last.count) deliveries, expected \(count); log:\n\(log.suffix(5000))")
+        }
+        return last
     }
 }
