@@ -107,6 +107,7 @@ struct WorkerCommand: ParsableCommand {
             configuration.outbox.pollIntervalSeconds = pollSeconds
             configuration.outbox.batchSize = batchSize
             configuration.jobs.append(Self.operationRecordsPurge(databaseURL: url, logger: logger))
+            configuration.jobs.append(Self.outboxPurge(databaseURL: url, logger: logger))
             if !noCalendarSync {
                 configuration.jobs.append(Self.calendarSync(every: calendarSyncSeconds, databaseURL: url, logger: logger))
             }
@@ -149,6 +150,14 @@ struct WorkerCommand: ParsableCommand {
             PeriodicJob(name: "operation-records-purge", every: .seconds(3600), databaseURL: databaseURL, logger: logger) { now in
                 let purged = try OperationRecords(database: Database(url: databaseURL)).purge(now: now)
                 if purged > 0 { logger.info("operation records purged", metadata: ["count": "\(purged)"]) }
+            }
+        }
+
+        /// Deletes outbox rows delivered more than 7 days ago, hourly (dead letters stay).
+        static func outboxPurge(databaseURL: String, logger: Logger) -> PeriodicJob {
+            PeriodicJob.reporting(name: "outbox-purge", every: .seconds(3600), databaseURL: databaseURL, logger: logger) { _ in
+                let purged = try OutboxStore(session: Session(url: databaseURL)).purgeDelivered(olderThan: 7 * 86_400)
+                return ["purged": purged]
             }
         }
 

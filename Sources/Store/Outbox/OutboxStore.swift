@@ -148,6 +148,16 @@ public struct OutboxStore {
         }
     }
 
+    /// Deletes rows delivered more than `seconds` ago (dead letters stay for an operator).
+    @discardableResult
+    public func purgeDelivered(olderThan seconds: Double) throws -> Int {
+        try session.run { session in
+            try session.connection.query("""
+                DELETE FROM outbox WHERE delivered_at < clock_timestamp() - make_interval(secs => $1::float8) RETURNING 1
+                """, [seconds]).count
+        }
+    }
+
     /// The queue's depth right now.
     public func depth() throws -> OutboxDepth {
         try session.run { session in
