@@ -219,15 +219,15 @@ public struct WebhookStore {
     /// Seconds until the next pending delivery of an enabled endpoint falls due; nil when none.
     public func secondsUntilNextDue() throws -> Double? {
         try connection.query("""
-            SELECT greatest(0, extract(epoch FROM min(greatest(d.next_attempt_at, coalesce(d.locked_until, d.next_attempt_at)))
-                                          - clock_timestamp()))::float8
+            SELECT extract(epoch FROM min(greatest(d.next_attempt_at, coalesce(d.locked_until, d.next_attempt_at)))
+                                      - clock_timestamp())::float8
             FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
             WHERE d.status = 'pending' AND e.enabled
               AND NOT EXISTS (
                   SELECT 1 FROM webhook_deliveries earlier
                   WHERE earlier.endpoint_id = d.endpoint_id AND earlier.reservation_id = d.reservation_id
                     AND earlier.sequence < d.sequence AND earlier.status = 'pending')
-            """).first?.optional(Double.self, 0)
+            """).first?.optional(Double.self, 0).map { max(0, $0) }
     }
 
     /// An endpoint's deliveries, newest first, before the cursor id.
