@@ -56,6 +56,9 @@ struct WorkerCommand: ParsableCommand {
         @Option(help: "Webhook deliveries sent at once.")
         var webhookConcurrency: Int = 16
 
+        @Option(help: ArgumentHelp("Benchmarks only: multiply the webhook retry schedule's delays by this.", visibility: .hidden))
+        var webhookRetryScale: Double = 1
+
         @Option(help: "Seconds a reservation in its payment phase may sit without being driven before reconciliation hands it back (and fetches its waiting intents from Stripe).")
         var stalledAfterSeconds: Int = 60
 
@@ -86,6 +89,7 @@ struct WorkerCommand: ParsableCommand {
             guard testSleepMs >= 0, testPeriodicEveryMs > 0 else { throw ValidationError("test timings must be positive") }
             guard (1...512).contains(paymentConcurrency) else { throw ValidationError("--payment-concurrency must be 1...512") }
             guard (1...512).contains(webhookConcurrency) else { throw ValidationError("--webhook-concurrency must be 1...512") }
+            guard webhookRetryScale > 0, webhookRetryScale <= 1 else { throw ValidationError("--webhook-retry-scale must be in (0, 1]") }
             guard reconcileSeconds > 0 else { throw ValidationError("--reconcile-seconds must be positive") }
             guard stalledAfterSeconds >= 0 else { throw ValidationError("--stalled-after-seconds must not be negative") }
             guard stripeApiBase.hasPrefix("http://") || stripeApiBase.hasPrefix("https://") else {
@@ -129,6 +133,7 @@ struct WorkerCommand: ParsableCommand {
             configuration.handlers.append(WebhookFanOut(databaseURL: url))
             var webhooks = WebhookSender.Settings()
             webhooks.concurrency = webhookConcurrency
+            webhooks.retryScale = webhookRetryScale
             webhooks.policy = WebhookURLPolicy(allowedHosts: webhookAllowHost)
             configuration.services.append((name: "webhooks", service: WebhookSender(databaseURL: url, settings: webhooks, logger: logger)))
             if testHandlers {
