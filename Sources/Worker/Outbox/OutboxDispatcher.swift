@@ -101,31 +101,10 @@ public struct OutboxDispatcher: Service {
     /// so no claimed row waits (and no lease needs renewing). At shutdown nothing new is claimed
     /// and the rows in flight finish.
     private func runConcurrently(topics: [String], shutdown: ShutdownFlag) async {
-        let slots = Slots(settings.concurrency)
-        await withDiscardingTaskGroup { group in
-            while !shutdown.isRaised {
-                await slots.acquire()
-                let free = await slots.takeAll() + 1
-                do {
-                    let claimed = try await claim(topics: topics, limit: min(free, settings.batchSize))
-                    await slots.release(free - claimed.count)
-                    if claimed.isEmpty {
-                        try await waitForWork(topics: topics, shutdown: shutdown)
-                        continue
-                    }
-                    for row in claimed {
-                        group.addTask {
-                            await self.deliverOne(row)
-                            await slots.release(1)
-                        }
-                    }
-                } catch {
-                    await slots.release(free)
-                    logger.error("outbox dispatcher failed", metadata: ["error": "\(oneLine(error))"])
-                    await shutdown.sleep(seconds: 1)
-                }
-            }
-        }
+        await ClaimLoop(concurrency: settings.concurrency, shutdown: shutdown, logger: logger, label: "outbox dispatcher").run(
+            claim: { free in try await claim(topics: topics, limit: min(free, settings.batchSize)) },
+            wait: { try await waitForWork(topics: topics, shutdown: shutdown) },
+            handle: { row in await deliverOne(row) })
     }
 
     /// Hands one row to its handler and records the outcome (retry, dead letter, delivered).
@@ -136,22 +115,7 @@ public struct OutboxDispatcher: Service {
             do {
                 try await handler.handle(row)
             } catch {
-                let policy = handler.retryPolicy
-                let dead = policy.isExhausted(afterAttempt: row.attempt)
-                let delay = policy.delaySeconds(afterAttempt: row.attempt)
-                let message = oneLine(error)
-                let kept = try await recorder.run { session in
-                    try OutboxStore(session: session).markFailed(
-                        row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
-                }
-                var details = metadata(row, started: started, leaseKept: kept)
-                details["error"] = "\(message)"
-                if dead {
-                    logger.error("outbox row parked as a dead letter", metadata: details)
-                } else {
-                    details["retryInSeconds"] = "\((delay * 10).rounded() / 10)"
-                    logger.warning("outbox row failed; will retry", metadata: details)
-                }
+                try await recordFailure(row, error, handler: handler, started: started, on: recorder)
                 return
             }
             let kept = try await recorder.run { session in try OutboxStore(session: session).markDelivered(row, worker: worker) }
@@ -195,23 +159,30 @@ public struct OutboxDispatcher: Service {
                 let kept = try await database.run { session in try OutboxStore(session: session).markDelivered(row, worker: worker) }
                 logger.info("outbox row delivered", metadata: metadata(row, started: started, leaseKept: kept))
             } catch {
-                let policy = handler.retryPolicy
-                let dead = policy.isExhausted(afterAttempt: row.attempt)
-                let delay = policy.delaySeconds(afterAttempt: row.attempt)
-                let message = oneLine(error)
-                let kept = try await database.run { session in
-                    try OutboxStore(session: session).markFailed(
-                        row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
-                }
-                var details = metadata(row, started: started, leaseKept: kept)
-                details["error"] = "\(message)"
-                if dead {
-                    logger.error("outbox row parked as a dead letter", metadata: details)
-                } else {
-                    details["retryInSeconds"] = "\((delay * 10).rounded() / 10)"
-                    logger.warning("outbox row failed; will retry", metadata: details)
-                }
+                try await recordFailure(row, error, handler: handler, started: started, on: database)
             }
+        }
+    }
+
+    /// Records a failed attempt under the handler's retry policy: due again after its backoff, or
+    /// parked as a dead letter once the policy is exhausted.
+    private func recordFailure(
+        _ row: OutboxRow, _ error: any Error, handler: any OutboxHandler, started: ContinuousClock.Instant, on executor: DatabaseExecutor
+    ) async throws {
+        let worker = self.worker, policy = handler.retryPolicy
+        let dead = policy.isExhausted(afterAttempt: row.attempt)
+        let delay = policy.delaySeconds(afterAttempt: row.attempt)
+        let message = oneLine(error)
+        let kept = try await executor.run { session in
+            try OutboxStore(session: session).markFailed(row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
+        }
+        var details = metadata(row, started: started, leaseKept: kept)
+        details["error"] = "\(message)"
+        if dead {
+            logger.error("outbox row parked as a dead letter", metadata: details)
+        } else {
+            details["retryInSeconds"] = "\((delay * 10).rounded() / 10)"
+            logger.warning("outbox row failed; will retry", metadata: details)
         }
     }
 
@@ -237,35 +208,6 @@ public struct OutboxDispatcher: Service {
             }
             if notifications.contains(where: { topics.contains($0.payload) }) { return }
             remaining -= slice
-        }
-    }
-}
-
-/// Counting semaphore for the dispatcher's rows in flight.
-actor Slots {
-    private var free: Int
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    init(_ count: Int) { free = count }
-
-    /// Takes one slot, waiting until one is free.
-    func acquire() async {
-        if free > 0 {
-            free -= 1
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    /// Takes every free slot at once; returns how many.
-    func takeAll() -> Int {
-        defer { free = 0 }
-        return free
-    }
-
-    func release(_ count: Int) {
-        for _ in 0..<max(0, count) {
-            if waiters.isEmpty { free += 1 } else { waiters.removeFirst().resume() }
         }
     }
 }

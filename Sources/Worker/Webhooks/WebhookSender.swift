@@ -46,34 +46,13 @@ public struct WebhookSender: Service {
         let shutdown = ShutdownFlag()
         logger.info("webhook sender started", metadata: ["concurrency": "\(settings.concurrency)"])
         await withGracefulShutdownHandler {
-            let slots = Slots(settings.concurrency)
-            await withDiscardingTaskGroup { group in
-                while !shutdown.isRaised {
-                    await slots.acquire()
-                    let free = await slots.takeAll() + 1
-                    do {
-                        let worker = self.worker, lease = settings.leaseSeconds
-                        let claimed = try await listener.run { session in
-                            try WebhookStore(session).claim(worker: worker, leaseSeconds: lease, limit: free)
-                        }
-                        await slots.release(free - claimed.count)
-                        if claimed.isEmpty {
-                            try await waitForWork(shutdown: shutdown)
-                            continue
-                        }
-                        for item in claimed {
-                            group.addTask {
-                                await self.send(item)
-                                await slots.release(1)
-                            }
-                        }
-                    } catch {
-                        await slots.release(free)
-                        logger.error("webhook sender failed", metadata: ["error": "\(oneLine(error))"])
-                        await shutdown.sleep(seconds: 1)
-                    }
-                }
-            }
+            let worker = self.worker, lease = settings.leaseSeconds, listener = self.listener
+            await ClaimLoop(concurrency: settings.concurrency, shutdown: shutdown, logger: logger, label: "webhook sender").run(
+                claim: { free in
+                    try await listener.run { session in try WebhookStore(session).claim(worker: worker, leaseSeconds: lease, limit: free) }
+                },
+                wait: { try await waitForWork(shutdown: shutdown) },
+                handle: { item in await send(item) })
         } onGracefulShutdown: {
             shutdown.raise()
         }

@@ -60,14 +60,9 @@ struct CommitCompensationTests {
         defer { world.stop() }
         // 3-D Secure holds the requester's authorization back, so its intent is known (and a
         // fault aimed at it) before the commit; the vendor's capture goes through first.
-        let second = try world.hold()
-        try world.confirm(second)
-        try world.authorizeVendor(second)
-        try world.authorizeRequester(second, "pm_card_threeDSecure2Required")
-        let waiting = try world.waitForPayment(second) { $0["requesterPaymentIntentStatus"] as? String == "requires_action" }
-        let requesterIntent = try #require(waiting["requesterPaymentIntentId"] as? String)
+        let (second, _, requesterIntent) = try world.awaitingAuthentication()
         try world.fault("capture", "card_error", times: 1, intent: requesterIntent)
-        try world.confirmClientSide(requesterIntent, paymentMethod: "pm_card_threeDSecure2Required")
+        try world.authenticate(requesterIntent)
         let failed = try world.waitFor(second, state: "FAILED_COMMIT")
         #expect((failed["failureReason"] as? String)?.contains("requester capture failed") == true, "\(failed)")
         let payment = try world.waitForPayment(second) {
@@ -92,16 +87,10 @@ struct CommitCompensationTests {
     @Test func bothCapturesFailingReleasesBothAuthorizations() throws {
         let world = try PaymentWorld()
         defer { world.stop() }
-        let id = try world.hold()
-        try world.confirm(id)
-        try world.authorizeVendor(id)
-        try world.authorizeRequester(id, "pm_card_threeDSecure2Required")
-        let waiting = try world.waitForPayment(id) { $0["requesterPaymentIntentStatus"] as? String == "requires_action" }
-        let vendorIntent = try #require(waiting["vendorPaymentIntentId"] as? String)
-        let requesterIntent = try #require(waiting["requesterPaymentIntentId"] as? String)
+        let (id, vendorIntent, requesterIntent) = try world.awaitingAuthentication()
         try world.fault("capture", "card_error", times: 1, intent: vendorIntent)
         try world.fault("capture", "card_error", times: 1, intent: requesterIntent)
-        try world.confirmClientSide(requesterIntent, paymentMethod: "pm_card_threeDSecure2Required")
+        try world.authenticate(requesterIntent)
         try world.waitFor(id, state: "FAILED_COMMIT")
         let payment = try world.waitForPayment(id) {
             $0["vendorPaymentIntentStatus"] as? String == "canceled" && $0["requesterPaymentIntentStatus"] as? String == "canceled"
@@ -131,15 +120,10 @@ struct CommitCompensationTests {
     @Test func transientCaptureErrorsAreRetried() throws {
         let world = try PaymentWorld()
         defer { world.stop() }
-        let id = try world.hold()
-        try world.confirm(id)
-        try world.authorizeVendor(id)
-        try world.authorizeRequester(id, "pm_card_threeDSecure2Required")
-        let waiting = try world.waitForPayment(id) { $0["requesterPaymentIntentStatus"] as? String == "requires_action" }
-        let requesterIntent = try #require(waiting["requesterPaymentIntentId"] as? String)
+        let (id, _, requesterIntent) = try world.awaitingAuthentication()
         try world.fault("capture", "drop_connection", times: 1, intent: requesterIntent)
         try world.fault("capture", "lock_timeout", times: 1, intent: requesterIntent)
-        try world.confirmClientSide(requesterIntent, paymentMethod: "pm_card_threeDSecure2Required")
+        try world.authenticate(requesterIntent)
         let committed = try world.waitFor(id, state: "COMMITTED", seconds: 60)
         let payment = try #require(committed["paymentState"] as? [String: Any])
         #expect(payment["requesterCaptureAttempts"] as? Int == 3)
@@ -150,15 +134,11 @@ struct CommitCompensationTests {
     @Test func availabilityChangedBeforeCommitReleasesBoth() throws {
         let world = try PaymentWorld()
         defer { world.stop() }
-        let id = try world.hold()
-        try world.confirm(id)
-        try world.authorizeVendor(id)
-        try world.authorizeRequester(id, "pm_card_threeDSecure2Required")
-        let waiting = try world.waitForPayment(id) { $0["requesterPaymentIntentStatus"] as? String == "requires_action" }
+        let (id, _, requesterIntent) = try world.awaitingAuthentication()
         let closed = world.service.directoryPath("closed.json")
         try #"{"timeZone":"UTC","slotMinutes":30,"weeklyHours":{}}"#.write(toFile: closed, atomically: true, encoding: .utf8)
         try world.service.bookiji(["vendor", "rules", "set", world.vendor, "--file", closed])
-        try world.confirmClientSide(try #require(waiting["requesterPaymentIntentId"] as? String), paymentMethod: "pm_card_threeDSecure2Required")
+        try world.authenticate(requesterIntent)
         let failed = try world.waitFor(id, state: "FAILED_AVAILABILITY_CHANGED")
         #expect((failed["failureReason"] as? String)?.contains("slot no longer available") == true)
         let payment = try world.waitForPayment(id) {
@@ -184,11 +164,7 @@ struct CommitCompensationTests {
     @Test func expiryAwaitingTheRequesterCancelsBothIntents() throws {
         let world = try PaymentWorld()
         defer { world.stop() }
-        let id = try world.hold()
-        try world.confirm(id)
-        try world.authorizeVendor(id)
-        try world.authorizeRequester(id, "pm_card_threeDSecure2Required")
-        _ = try world.waitForPayment(id) { $0["requesterPaymentIntentStatus"] as? String == "requires_action" }
+        let (id, _, _) = try world.awaitingAuthentication()
         try world.service.sql().query("UPDATE reservations SET deadline = now() - interval '1 second' WHERE id = $1::uuid", [id])
         try world.waitFor(id, state: "EXPIRED")
         let payment = try world.waitForPayment(id) {

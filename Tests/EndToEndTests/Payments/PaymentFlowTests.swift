@@ -128,17 +128,12 @@ struct PaymentFlowTests {
     @Test func threeDSecureWaitsForTheRequesterAndStripesEventFinishesIt() throws {
         let world = try PaymentWorld()
         defer { world.stop() }
-        let id = try world.hold()
-        try world.confirm(id)
-        try world.authorizeVendor(id)
-        try world.authorizeRequester(id, "pm_card_threeDSecure2Required")
-        let waiting = try world.waitForPayment(id) { $0["requesterPaymentIntentStatus"] as? String == "requires_action" }
-        #expect(waiting["nextAction"] as? String == "requester_authentication")
+        let (id, _, intent) = try world.awaitingAuthentication()
+        #expect(try world.paymentState(id)["nextAction"] as? String == "requester_authentication")
         #expect(try world.reservation(id)["state"] as? String == "AWAITING_REQUESTER_AUTH")
         // The requester passes the challenge in the browser; Stripe's event reaches the webhook,
         // the worker applies it and the booking commits.
-        let intent = try #require(waiting["requesterPaymentIntentId"] as? String)
-        #expect(try world.confirmClientSide(intent, paymentMethod: "pm_card_threeDSecure2Required").status == 200)
+        try world.authenticate(intent)
         try world.waitFor(id, state: "COMMITTED")
         #expect(try world.scalar("SELECT count(*) FROM stripe_events WHERE type = 'payment_intent.amount_capturable_updated' AND applied_at IS NOT NULL") >= 1)
     }

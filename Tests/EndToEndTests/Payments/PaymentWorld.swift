@@ -91,6 +91,26 @@ final class PaymentWorld: @unchecked Sendable {  // owned by one test at a time
             "POST", "/v1/reservations/\(id)/authorize", key: partner.key, body: Array(#"{"paymentMethodId":"\#(paymentMethod)"}"#.utf8))
     }
 
+    /// A reservation whose vendor is authorized and whose requester is in 3-D Secure: hold,
+    /// confirm, the vendor's card, the requester's 3-D Secure card, then wait for `requires_action`.
+    /// The commit is held back until the test completes the requester's authentication.
+    func awaitingAuthentication() throws -> (id: String, vendorIntent: String, requesterIntent: String) {
+        let id = try hold()
+        try confirm(id)
+        try authorizeVendor(id)
+        try authorizeRequester(id, "pm_card_threeDSecure2Required")
+        let waiting = try waitForPayment(id) { $0["requesterPaymentIntentStatus"] as? String == "requires_action" }
+        guard let vendor = waiting["vendorPaymentIntentId"] as? String, let requester = waiting["requesterPaymentIntentId"] as? String
+        else { throw CommandFailure(description: "no intents in \(waiting)") }
+        return (id, vendor, requester)
+    }
+
+    /// Completes the requester's 3-D Secure in the browser (as Stripe.js would).
+    func authenticate(_ requesterIntent: String) throws {
+        let response = try confirmClientSide(requesterIntent, paymentMethod: "pm_card_threeDSecure2Required")
+        guard response.status == 200 else { throw CommandFailure(description: "3-D Secure completion: \(response.text)") }
+    }
+
     func reservation(_ id: String) throws -> [String: Any] {
         try service.get("/v1/reservations/\(id)", key: partner.key).json
     }

@@ -13,12 +13,8 @@ struct ReconciliationTests {
     @Test func anIntentWhoseEventNeverArrivedIsFetched() throws {
         let world = try PaymentWorld(workerArguments: Self.fast, webhooks: false)
         defer { world.stop() }
-        let id = try world.hold()
-        try world.confirm(id)
-        try world.authorizeVendor(id)
-        try world.authorizeRequester(id, "pm_card_threeDSecure2Required")
-        let waiting = try world.waitForPayment(id) { $0["requesterPaymentIntentStatus"] as? String == "requires_action" }
-        try world.confirmClientSide(try #require(waiting["requesterPaymentIntentId"] as? String), paymentMethod: "pm_card_threeDSecure2Required")
+        let (id, _, intent) = try world.awaitingAuthentication()
+        try world.authenticate(intent)
         try world.waitFor(id, state: "COMMITTED", seconds: 30)
         #expect(try world.scalar("SELECT count(*) FROM stripe_events") == 0, "no event came: the worker fetched the intent")
         let status = try world.service.bookiji(["worker", "status"])
