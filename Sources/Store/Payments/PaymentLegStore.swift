@@ -133,7 +133,7 @@ public struct PaymentLegStore {
         try connection.query("""
             WITH quiet AS (
                 SELECT r.id FROM reservations r
-                WHERE r.state = ANY ($1::text[]) AND r.updated_at < to_timestamp($2 - $3)
+                WHERE r.state = ANY ($1::text[]) AND r.updated_at < to_timestamp($2::bigint - $3::bigint)
                   AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.reservation_id = r.id AND o.topic = $5
                                   AND o.delivered_at IS NULL AND o.dead_at IS NULL)
                 LIMIT $4
@@ -152,7 +152,7 @@ public struct PaymentLegStore {
     public func staleAuthorizations(now: Int64, ageSeconds: Int64, limit: Int) throws -> [String] {
         try connection.query("""
             SELECT DISTINCT reservation_id::text FROM payment_legs
-            WHERE status = 'requires_capture' AND authorized_at < to_timestamp($1 - $2) LIMIT $3
+            WHERE status = 'requires_capture' AND authorized_at < to_timestamp($1::bigint - $2::bigint) LIMIT $3
             """, [now, ageSeconds, limit]).map { try $0.string(0) }
     }
 
