@@ -139,12 +139,14 @@ public struct OutboxStore {
     /// 0 when one is due now, nil when none is pending.
     public func secondsUntilNextDue(topics: [String]) throws -> Double? {
         try session.run { session in
+            // Clamped here, not with SQL's greatest(0, ...): that ignores a NULL and answered 0
+            // for an empty queue, and the dispatcher then claimed again at once, without end.
             try session.connection.query("""
-                SELECT greatest(0, extract(epoch FROM min(greatest(available_at, coalesce(locked_until, available_at)))
-                                              - clock_timestamp()))::float8
+                SELECT extract(epoch FROM min(greatest(available_at, coalesce(locked_until, available_at)))
+                                          - clock_timestamp())::float8
                 FROM outbox
                 WHERE delivered_at IS NULL AND dead_at IS NULL AND topic = ANY ($1::text[])
-                """, [PGArray(topics)]).first?.optional(Double.self, 0)
+                """, [PGArray(topics)]).first?.optional(Double.self, 0).map { max(0, $0) }
         }
     }
 
