@@ -336,6 +336,10 @@ def check(args):
                    AND delivered_at IS NULL AND dead_at IS NULL)::text,
                (SELECT count(*) FROM outbox WHERE topic IN ('payment.advance', 'stripe.event') AND dead_at IS NOT NULL)::text,
                (SELECT count(*) FROM stripe_events WHERE applied_at IS NULL)::text""")[0]
+    double_captures = copy_rows(url, """
+        SELECT reservation_id::text, operation, count(*)::text FROM operation_records
+        WHERE operation LIKE '%-capture' AND status = 'succeeded' GROUP BY 1, 2 HAVING count(*) > 1""")
+    (open_records,) = copy_rows(url, "SELECT count(*)::text FROM operation_records WHERE status = 'started'")[0]
     faults = []
     if args.faults:
         with open(args.faults) as f:
@@ -425,6 +429,8 @@ def check(args):
         if bool(leg["refund"]) != bool(refunds):
             mirror["refund id %s in the database, %d refunds at the fake" % ("set" if leg["refund"] else "unset", len(refunds))] += 1
 
+    for rid, operation, n in double_captures:
+        violation("no intent captured twice", "%s: %s succeeded %s times in operation_records" % (rid, operation, n))
     states = collections.Counter(r["state"] for r in reservations.values())
     for rid, reservation in reservations.items():
         state = reservation["state"]
@@ -471,8 +477,8 @@ def check(args):
     print("intents at the fake %d (%s): refunds %d, cancels %d; read in %.1fs" % (
         len(intents), ", ".join("%s %d" % (k[8:], v) for k, v in sorted(counts.items()) if k.startswith("intents ")),
         counts["refunds"], counts["cancels"], fetch_s))
-    print("outbox: %s payment/event rows pending, %s dead letters; stored events unapplied %s" % (
-        pending_rows, dead_rows, unapplied_events))
+    print("outbox: %s payment/event rows pending, %s dead letters; stored events unapplied %s; "
+          "operation records still started %s" % (pending_rows, dead_rows, unapplied_events, open_records))
     if faults:
         print("capture faults armed: %d (api_error x%d on one intent each); outcomes: %s" % (
             len(faults), FAULT_TIMES, ", ".join("%s %d" % (k, v) for k, v in sorted(fault_outcomes.items()))))

@@ -57,7 +57,8 @@
 # then bookings.py check reads every intent and its refunds from the fake and checks:
 #   money captured <=> COMMITTED   both legs captured in full and not refunded iff COMMITTED
 #   failed intents end canceled or refunded   every intent of any other terminal reservation
-#   no intent captured twice       amount_received <= amount, at most one refund, refunds <= capture
+#   no intent captured twice       amount_received <= amount, at most one refund, refunds <= capture,
+#                                  no capture recorded as succeeded twice in operation_records
 #   nothing non-terminal           every reservation terminal; no payment/event outbox row pending
 #   no authorization left open     amount_capturable 0 for every intent
 #   every intent the fake reported belongs to a leg (intent ids from stored Stripe events too)
@@ -93,7 +94,7 @@ while [ $# -gt 0 ]; do
         --drain-timeout) drain_timeout=${2:?}; shift 2 ;;
         --strict) strict=1; shift ;;
         --keep) keep=1; shift ;;
-        *) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 max_pending=${max_pending:-$((2 * workers * concurrency))}
