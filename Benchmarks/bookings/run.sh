@@ -19,6 +19,7 @@
 #   --scale K                pgbench -i -s K (default 10)
 #   --pgbench-clients C      pgbench -c C -j 2 (default 4)
 #   --threads T              responder threads (default 4)
+#   --pg-stats               load pg_stat_statements and list each window's costliest statements
 #   --invariants             the crash-and-fault run instead of the throughput phases:
 #   --bookings N             bookings it submits (default 10000)
 #   --fault-percent F        bookings whose capture fails for good (default 5; 100/F must be whole)
@@ -71,7 +72,7 @@ BK_PROG="bench-bookings"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 
 duration=20 warmup=5 phases=a,b workers=2 concurrency=64 clients=8 max_pending="" vendors=1000 scale=10
-pgbench_clients=4 threads=4 invariants=0 bookings=10000 fault_percent=5 kills=2 inv_latency=20 drain_timeout=600
+pgbench_clients=4 threads=4 pg_stats=0 invariants=0 bookings=10000 fault_percent=5 kills=2 inv_latency=20 drain_timeout=600
 strict=0 keep=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -86,6 +87,7 @@ while [ $# -gt 0 ]; do
         --scale) scale=${2:?}; shift 2 ;;
         --pgbench-clients) pgbench_clients=${2:?}; shift 2 ;;
         --threads) threads=${2:?}; shift 2 ;;
+        --pg-stats) pg_stats=1; shift ;;
         --invariants) invariants=1; shift ;;
         --bookings) bookings=${2:?}; shift 2 ;;
         --fault-percent) fault_percent=${2:?}; shift 2 ;;
@@ -94,7 +96,7 @@ while [ $# -gt 0 ]; do
         --drain-timeout) drain_timeout=${2:?}; shift 2 ;;
         --strict) strict=1; shift ;;
         --keep) keep=1; shift ;;
-        *) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+        *) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
 max_pending=${max_pending:-$((2 * workers * concurrency))}
@@ -145,6 +147,11 @@ trap bookings_cleanup EXIT
 "$BK_SCRIPTS/pgcluster" start "$pg"
 url=$("$BK_SCRIPTS/pgcluster" url "$pg")
 sql() { psql -X -qtA -v ON_ERROR_STOP=1 -d "$url" -c "$1"; }
+if [ "$pg_stats" = 1 ]; then
+    sql "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+    "$BK_SCRIPTS/pgcluster" stop "$pg" >/dev/null && "$BK_SCRIPTS/pgcluster" start "$pg" >/dev/null
+    sql "CREATE EXTENSION pg_stat_statements" >/dev/null
+fi
 durability=$(sql "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit') || ' ' || current_setting('full_page_writes')")
 [ "$durability" = "on on on" ] \
     || bk_die "the cluster is not durable (fsync, synchronous_commit, full_page_writes = $durability)"
@@ -305,6 +312,21 @@ postgres_ticks() {
     # shellcheck disable=SC2046 # one pid per word
     echo $((own + $(cpu_ticks $(pgrep -P "$p" || true))))
 }
+# sample_pgbench_backends FILE — every 0.5 s, "pid ticks" of each backend serving database
+# pgbench, until killed: their last sample is their CPU in the window (they exit with pgbench, and
+# an exited backend's time is only known summed into the postmaster's cutime).
+sample_pgbench_backends() {
+    local pm p
+    pm=$(head -n1 "$pg/data/postmaster.pid")
+    while :; do
+        for p in $(pgrep -P "$pm"); do
+            case "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in
+                *" pgbench "*) echo "$p $(cpu_ticks "$p")" ;;
+            esac
+        done >>"$1"
+        sleep 0.5
+    done
+}
 # cpu_sample — "responder nginx postgres workers fake driver" ticks so far.
 cpu_sample() {
     local n w=() i
@@ -331,9 +353,13 @@ run_phase() {
     sql "CHECKPOINT" >/dev/null
     drive "$name" --clients "$clients" --max-pending "$max_pending"
     sleep "$warmup"
-    local c0 c1 t0 t1 pg0 pgrc=0
-    c0=$(cpu_sample) t0=$(date +%s.%N)
+    local c0 c1 t0 t1 pg0 pgrc=0 x0 x1
+    xacts() { sql "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'bookiji'"; }
+    if [ "$pg_stats" = 1 ]; then sql "SELECT pg_stat_statements_reset()" >/dev/null; fi
+    x0=$(xacts) c0=$(cpu_sample) t0=$(date +%s.%N)
     mkdir -p "$work/pgbench-$name"
+    sample_pgbench_backends "$work/pgbench-backends-$name.txt" &
+    local sampler=$!
     (
         cd "$work/pgbench-$name" && "$pgbench" -c "$pgbench_clients" -j 2 -T "$duration" -b tpcb-like -n -l \
             --log-prefix=tx "$pgbench_url" >"$work/pgbench-$name.log" 2>&1
@@ -341,7 +367,19 @@ run_phase() {
         awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$BASHPID/stat" >"$work/pgbench-$name.ticks"
         exit $rc
     ) || pgrc=$?
-    t1=$(date +%s.%N) c1=$(cpu_sample)
+    # Backends report their counts about once a second: both ends lag alike.
+    t1=$(date +%s.%N) c1=$(cpu_sample) x1=$(xacts)
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    local pgb_backends
+    pgb_backends=$(awk '{ if ($2 > m[$1]) m[$1] = $2 } END { for (p in m) s += m[p]; print s + 0 }' \
+        "$work/pgbench-backends-$name.txt" 2>/dev/null || echo 0)
+    if [ "$pg_stats" = 1 ]; then
+        sql "SELECT round(total_exec_time)::int || ' ms ' || calls || ' calls ' || round(mean_exec_time::numeric, 3) || ' ms  '
+                    || left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+             FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'bookiji'
+             ORDER BY total_exec_time DESC LIMIT 25" >"$work/pg-statements-$name.txt"
+    fi
     pg0=$(cat "$work/pgbench-$name.ticks")
     bk_stop_pidfile "$work/driver.pid" driver 60
     [ -s "$work/load-$name.json" ] || { cat "$work/driver-$name.log" >&2; bk_die "the driver wrote no statistics"; }
@@ -384,13 +422,19 @@ run_phase() {
     outcomes=$(sql "SELECT string_agg(state || ' ' || n, ', ' ORDER BY n DESC) FROM (
         SELECT state, count(*) AS n FROM reservations WHERE created_at >= to_timestamp($phase_start) GROUP BY state) s")
     local cpu
-    cpu=$(awk -v a="$c0" -v b="$c1" -v pgb="$pg0" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" -v n="$n_committed" '
+    # PostgreSQL's time is split: the backends serving pgbench, and the rest (the bookings).
+    cpu=$(awk -v a="$c0" -v b="$c1" -v pgb="$pg0" -v pgbe="$pgb_backends" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
+        -v n="$n_committed" -v cores="$(nproc)" '
         BEGIN {
             split(a, x, " "); split(b, y, " "); split("responder nginx postgres workers fake driver", name, " ")
             w = t1 - t0; if (n < 1) n = 1
-            for (i = 1; i <= 6; i++) { s = (y[i] - x[i]) / hz; tot += s; out = out sprintf("%s %.2f (%.1f ms), ", name[i], s / w, 1000 * s / n) }
+            for (i = 1; i <= 6; i++) {
+                s = (y[i] - x[i]) / hz; tot += s
+                if (name[i] == "postgres") { s -= pgbe / hz; name[i] = "postgres for bookiji" }
+                out = out sprintf("%s %.2f (%.1f ms), ", name[i], s / w, 1000 * s / n)
+            }
             s = pgb / hz; tot += s
-            printf "%spgbench %.2f; all %.2f of %d cores", out, s / w, tot / w, '"$(nproc)"'
+            printf "%spostgres for pgbench %.2f, pgbench %.2f; all %.2f of %d cores", out, pgbe / hz / w, s / w, tot / w, cores
         }')
     local verdict ok
     if [ "$name" = a ]; then
@@ -416,12 +460,17 @@ print("%d bookings submitted; %s; unexpected answers %s; waited for the pending 
         "phase $name  fake latency ${latency} ms, window $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
         "  committed   $n_committed in the window: $rate/s (holds placed in the window: $holds)"
         "  commit      AUTHORIZED_BOTH -> COMMITTED p50 $c50 ms, p99 $c99 ms, max $cmax ms; hold -> COMMITTED p50 $b50 ms, p99 $b99 ms"
+        "  database    $(( (x1 - x0) / (n_committed > 0 ? n_committed : 1) )) transactions in database bookiji per committed booking ($((x1 - x0)) in the window)"
         "  pgbench     $tps TPS, latency average $tps_avg ms, p99 $tps_p99 ms, failed transactions $failed"
         "  cpu         per second of the window (per committed booking): $cpu"
         "  driver      $load_stats"
         "  outcome     $outcomes; settled after the run: $settled"
         "  target      $verdict"
     )
+    if [ "$pg_stats" = 1 ]; then
+        results+=("  statements  costliest in the window (total, calls, mean; all in $work/pg-statements-$name.txt):")
+        while IFS= read -r line; do results+=("              $line"); done < <(head -n 8 "$work/pg-statements-$name.txt")
+    fi
 }
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
