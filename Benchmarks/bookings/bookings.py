@@ -153,6 +153,7 @@ class Load:
         self.errors = []
         self.submitted = 0
         self.faults = []
+        self.faults_skipped = 0
         self.waited_for_pending = 0.0
 
     def slot(self, index):
@@ -219,8 +220,9 @@ class Load:
         return ok, text
 
     def arm_fault(self, index, client, fake, reservation):
-        """Waits for the requester's intent, then arms capture faults on one side's intent."""
-        deadline = time.monotonic() + 60
+        """Waits for the requester's intent, then arms capture faults on one side's intent. The wait
+        outlasts a killed worker's lease (60 s) and the backoff after it."""
+        deadline = time.monotonic() + 300
         state = {}
         while time.monotonic() < deadline:
             ok, text = self.call(client, "poll", (200,), "GET", "/v1/reservations/%s" % reservation, self.args.partner_key)
@@ -241,6 +243,7 @@ class Load:
                 return
             time.sleep(0.02)
         with self.lock:
+            self.faults_skipped += 1
             self.errors.append({"step": "fault", "status": 0, "body": "no intents for %s: %s" % (reservation, state.get("state"))})
 
     def booking(self, index, client, fake):
@@ -307,7 +310,7 @@ class Load:
         stats = {
             "started": wall0, "ended": wall1, "submitted": self.submitted,
             "next_index": self.next_index, "status": dict(self.status), "steps": steps,
-            "errors": self.errors, "faults": self.faults,
+            "errors": self.errors, "faults": self.faults, "faults_skipped": self.faults_skipped,
             "driver_cpu_s": round((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system), 2),
             "waited_for_pending_s": round(self.waited_for_pending, 1),
         }
@@ -340,10 +343,11 @@ def check(args):
         SELECT reservation_id::text, operation, count(*)::text FROM operation_records
         WHERE operation LIKE '%-capture' AND status = 'succeeded' GROUP BY 1, 2 HAVING count(*) > 1""")
     (open_records,) = copy_rows(url, "SELECT count(*)::text FROM operation_records WHERE status = 'started'")[0]
-    faults = []
+    faults, faults_skipped = [], 0
     if args.faults:
         with open(args.faults) as f:
-            faults = json.load(f).get("faults", [])
+            load = json.load(f)
+        faults, faults_skipped = load.get("faults", []), load.get("faults_skipped", 0)
 
     by_reservation = collections.defaultdict(dict)
     leg_of_intent = {}
@@ -480,8 +484,9 @@ def check(args):
     print("outbox: %s payment/event rows pending, %s dead letters; stored events unapplied %s; "
           "operation records still started %s" % (pending_rows, dead_rows, unapplied_events, open_records))
     if faults:
-        print("capture faults armed: %d (api_error x%d on one intent each); outcomes: %s" % (
-            len(faults), FAULT_TIMES, ", ".join("%s %d" % (k, v) for k, v in sorted(fault_outcomes.items()))))
+        print("capture faults armed: %d (api_error x%d on one intent each; %d not armed: no intents within 300 s or the "
+              "booking left the authorization states); outcomes: %s" % (len(faults), FAULT_TIMES, faults_skipped,
+                                                            ", ".join("%s %d" % (k, v) for k, v in sorted(fault_outcomes.items()))))
     if mirror:
         print("database vs fake (information): " + "; ".join("%s: %d" % (k, v) for k, v in sorted(mirror.items())))
     names = ["money captured <=> COMMITTED", "failed intents end canceled or refunded", "no intent captured twice",
