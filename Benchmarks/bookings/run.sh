@@ -288,7 +288,8 @@ probe() {
     finish_drive probe
     local i state=""
     for ((i = 0; i < 300; i++)); do
-        state=$(sql "SELECT state FROM reservations ORDER BY created_at DESC LIMIT 1")
+        state=$(sql "SELECT r.state FROM reservations r JOIN reservation_transitions t ON t.reservation_id = r.id
+                     WHERE t.to_state = 'HELD' ORDER BY t.occurred_at DESC LIMIT 1")
         [ "$state" = COMMITTED ] && return 0
         sleep 0.1
     done
@@ -396,6 +397,8 @@ run_phase() {
     tps_p99=$(cat "$work/pgbench-$name"/tx.* | awk '{ print $3 }' | sort -n \
         | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.2f", v[i] / 1000 }')
     # Reservations that reached COMMITTED inside the window, and how long the commit took them.
+    # Instants from reservation_transitions (clock_timestamp()): reservations.created_at is the
+    # responder's clock in whole seconds.
     local figures
     figures=$(sql "
         WITH c AS (
@@ -404,8 +407,9 @@ run_phase() {
         ), d AS (
             SELECT extract(epoch FROM c.occurred_at - (SELECT max(occurred_at) FROM reservation_transitions t
                        WHERE t.reservation_id = c.reservation_id AND t.to_state = 'AUTHORIZED_BOTH')) AS commit_s,
-                   extract(epoch FROM c.occurred_at - r.created_at) AS booking_s
-            FROM c JOIN reservations r ON r.id = c.reservation_id
+                   extract(epoch FROM c.occurred_at - (SELECT min(occurred_at) FROM reservation_transitions t
+                       WHERE t.reservation_id = c.reservation_id AND t.to_state = 'HELD')) AS booking_s
+            FROM c
         )
         SELECT count(*),
                round((count(*) / ($t1 - $t0))::numeric, 1),
@@ -414,13 +418,20 @@ run_phase() {
                coalesce(round(1000 * max(commit_s)::numeric), 0),
                coalesce(round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY booking_s)::numeric), 0),
                coalesce(round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY booking_s)::numeric), 0),
-               (SELECT count(*) FROM reservations WHERE created_at >= to_timestamp($t0) AND created_at < to_timestamp($t1))
+               (SELECT count(*) FROM reservation_transitions
+                WHERE to_state = 'HELD' AND occurred_at >= to_timestamp($t0) AND occurred_at < to_timestamp($t1))
         FROM d" | tr '|' ' ')
     local n_committed rate c50 c99 cmax b50 b99 holds
     read -r n_committed rate c50 c99 cmax b50 b99 holds <<<"$figures"
+    # The fake posts its events one at a time: how far behind the webhooks were in the window.
+    local events ev_n ev_lag
+    events=$(sql "SELECT count(*), coalesce(max(extract(epoch FROM received_at) - (payload->>'created')::bigint)::int, 0)
+                  FROM stripe_events WHERE received_at >= to_timestamp($t0) AND received_at < to_timestamp($t1)" | tr '|' ' ')
+    read -r ev_n ev_lag <<<"$events"
     local outcomes
     outcomes=$(sql "SELECT string_agg(state || ' ' || n, ', ' ORDER BY n DESC) FROM (
-        SELECT state, count(*) AS n FROM reservations WHERE created_at >= to_timestamp($phase_start) GROUP BY state) s")
+        SELECT r.state, count(*) AS n FROM reservations r JOIN reservation_transitions t ON t.reservation_id = r.id
+        WHERE t.to_state = 'HELD' AND t.occurred_at >= to_timestamp($phase_start) GROUP BY r.state) s")
     local cpu
     # PostgreSQL's time is split: the backends serving pgbench, and the rest (the bookings).
     cpu=$(awk -v a="$c0" -v b="$c1" -v pgb="$pg0" -v pgbe="$pgb_backends" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
@@ -461,6 +472,7 @@ print("%d bookings submitted; %s; unexpected answers %s; waited for the pending 
         "  committed   $n_committed in the window: $rate/s (holds placed in the window: $holds)"
         "  commit      AUTHORIZED_BOTH -> COMMITTED p50 $c50 ms, p99 $c99 ms, max $cmax ms; hold -> COMMITTED p50 $b50 ms, p99 $b99 ms"
         "  database    $(( (x1 - x0) / (n_committed > 0 ? n_committed : 1) )) transactions in database bookiji per committed booking ($((x1 - x0)) in the window)"
+        "  events      $ev_n Stripe events received in the window ($(awk -v e="$ev_n" -v n="$n_committed" 'BEGIN { printf "%.1f", e / (n > 0 ? n : 1) }') per committed booking), received up to ${ev_lag} s after the fake created them"
         "  pgbench     $tps TPS, latency average $tps_avg ms, p99 $tps_p99 ms, failed transactions $failed"
         "  cpu         per second of the window (per committed booking): $cpu"
         "  driver      $load_stats"
