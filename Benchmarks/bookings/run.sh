@@ -41,12 +41,14 @@
 # bookings.py's load driver: hold -> vendor confirm -> vendor authorize -> requester authorize
 # (pm_card_visa), the worker doing both authorizations, the revalidation and both captures.
 # After the warm-up, pgbench's tpcb-like (database `pgbench` of the same cluster) runs S seconds:
-# that is the measured window. Then the driver stops and the last bookings settle. Reported per
-# phase, from reservation_transitions: reservations that reached COMMITTED inside the window per
-# second, the time from AUTHORIZED_BOTH to COMMITTED and from the hold to COMMITTED of those
-# (p50, p99, max), pgbench's TPS, the CPU each process group used in the window, and the states
-# every booking of the phase ended in. Targets: a, committed/s >= 0.1 x pgbench TPS; b,
-# committed/s >= 50 and p99 AUTHORIZED_BOTH -> COMMITTED < 1 s.
+# that is the measured window (pgbench also runs alone once, before the phases, for scale). Then
+# the driver stops and the last bookings settle. Reported per phase, from reservation_transitions:
+# reservations that reached COMMITTED inside the window per second, the time from AUTHORIZED_BOTH
+# to COMMITTED and from the hold to COMMITTED of those (p50, p99, max), the transactions of
+# database bookiji per committed booking, how late the fake's webhooks came, pgbench's TPS, the
+# CPU each process group used in the window (PostgreSQL's split between the bookings and
+# pgbench), and the states every booking of the phase ended in. Targets: a, committed/s >= 0.1 x
+# pgbench TPS; b, committed/s >= 50 and p99 AUTHORIZED_BOTH -> COMMITTED < 1 s.
 #
 # --invariants: one fake (latency L) and W workers; the driver submits N bookings; for F% of them
 # (every 100/F-th) it waits for both intents, then arms an `api_error` fault on capture with
@@ -552,6 +554,11 @@ for e in s["errors"][:5]: print("             %s" % e)' "$work/load-invariants.j
     exit "$rc"
 fi
 
+# pgbench with nothing else running, for scale: what the bookings take from it.
+sql "CHECKPOINT" >/dev/null
+"$pgbench" -c "$pgbench_clients" -j 2 -T "$duration" -b tpcb-like -n "$pgbench_url" >"$work/pgbench-alone.log" 2>&1 \
+    || bk_die "pgbench failed (see $work/pgbench-alone.log)"
+alone_tps=$(awk '/^tps = / { printf "%.0f", $3 }' "$work/pgbench-alone.log")
 IFS=, read -r -a phase_list <<<"$phases"
 for phase in "${phase_list[@]}"; do
     if [ "$phase" = a ]; then run_phase a 0; else run_phase b 200; fi
@@ -560,6 +567,7 @@ header
 cat <<EOF
   load       bookings.py: $clients client threads through nginx, at most $max_pending unfinished; ${warmup}s warm-up,
              then pgbench -c $pgbench_clients -j 2 -T $duration (tpcb-like, scale $scale) on the same cluster: the window
+  pgbench    alone, before the phases: $alone_tps TPS
 EOF
 echo
 for line in "${results[@]}"; do echo "$line"; done
