@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks/bookings/run.sh — full bookings through nginx, the worker and a fake Stripe (issue 12).
+# Benchmarks/bookings/run.sh — full bookings through nginx, the worker and a fake Stripe (issue 12, point 9).
 #
 #   Benchmarks/bookings/run.sh [--duration S] [--warmup S] [--phases a,b] [--workers W]
 #                              [--payment-concurrency P] [--clients N] [--max-pending M]
@@ -490,7 +490,7 @@ print("%d bookings submitted; %s; unexpected answers %s; waited for the pending 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 header() {
     cat <<EOF
-Bookiji Core bookings benchmark (issue 12)
+Bookiji Core bookings benchmark (issue 12, point 9)
   commit     $(git -C "$BK_REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$BK_REPO_ROOT" diff --quiet HEAD 2>/dev/null || echo " (uncommitted changes)")
   machine    $(nproc) cores, $(uname -sr); $(nginx -v 2>&1 | sed 's/^nginx version: //'); load average before the run $load
   database   $("$pgbin/postgres" --version 2>/dev/null || echo PostgreSQL), private cluster on $(df -T "$pg" | awk 'NR == 2 { print $2 }'); fsync, synchronous_commit, full_page_writes on
