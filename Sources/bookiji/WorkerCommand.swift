@@ -118,7 +118,10 @@ struct WorkerCommand: ParsableCommand {
             // Payments: the driver makes every Stripe call; stored Stripe events are applied;
             // reconciliation repairs what a lost event, signal or crash left.
             if let secretKey = ProcessInfo.processInfo.environment["BOOKIJI_STRIPE_SECRET_KEY"], !secretKey.isEmpty {
-                let stripe = StripeClient(configuration: StripeConfiguration(apiBase: stripeApiBase, secretKey: secretKey))
+                // One connection per call in flight (the client lives as long as the process).
+                let stripe = StripeClient(
+                    configuration: StripeConfiguration(apiBase: stripeApiBase, secretKey: secretKey),
+                    transport: AsyncHTTPClientTransport(client: .stripe(connectionsPerHost: paymentConcurrency)))
                 configuration.handlers.append(PaymentDriver(
                     databaseURL: url, stripe: stripe, concurrency: paymentConcurrency, crashPoints: CrashPoints(testCrashAt),
                     logger: logger))
