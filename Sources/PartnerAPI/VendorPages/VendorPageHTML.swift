@@ -200,7 +200,7 @@ enum VendorPageHTML {
         .lead{font-size:1.05rem;margin:.25rem 0 1.25rem}\
         .details{margin:0 0 1.5rem;border-top:1px solid var(--line)}\
         .details div{display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:.6rem 0;border-bottom:1px solid var(--line)}\
-        .details dt{flex:0 0 9rem;font-weight:600;color:var(--muted)}\
+        .details dt{flex:0 0 10rem;font-weight:600;color:var(--muted)}\
         .details dd{flex:1 1 14rem;margin:0}\
         .ref{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem;word-break:break-all}\
         .actions{display:flex;flex-wrap:wrap;gap:1rem}\
