@@ -6,9 +6,10 @@ vendor would: checks what the page shows, saves screenshots at desktop (1280 wid
 
     python3 Tests/Fakes/vendor_page_browser.py --url LINK --out DIR [--click confirm|decline]
 
-Prints one JSON object: {"title", "headings", "details", "buttons", "labels", "screenshots",
-"after": {"title", "headings", "status"}, "scripts"}; exits non-zero with a message when the
-browser cannot be driven.
+Then opens the same link again (spent) and a changed one, and screenshots those pages too.
+Prints one JSON object: {"title", "headings", "details", "buttons", "labels", "language",
+"scripts", "status", "screenshots", "after", "again", "tampered"} (the last three described like
+the first page); exits non-zero with a message when the browser cannot be driven.
 """
 import os
 import sys
@@ -100,6 +101,13 @@ def main():
         WebDriverWait(driver, 15).until(expected_conditions.presence_of_element_located((By.TAG_NAME, "h1")))
         result["after"] = describe(driver)
         result["screenshots"]["answered"] = screenshots(driver, out, f"vendor-page-{click}ed")
+        # The same link again (spent), and a changed one: the status pages, in the same look.
+        driver.get(url)
+        result["again"] = describe(driver)
+        result["screenshots"]["again"] = screenshots(driver, out, "vendor-page-already-answered")
+        driver.get(url[:-4] + ("AAAA" if not url.endswith("AAAA") else "BBBB"))
+        result["tampered"] = describe(driver)
+        result["screenshots"]["tampered"] = screenshots(driver, out, "vendor-page-invalid-link")
         print(json.dumps(result), flush=True)
     finally:
         driver.quit()

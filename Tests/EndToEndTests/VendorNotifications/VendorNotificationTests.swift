@@ -70,7 +70,9 @@ struct VendorNotificationTests {
                 print("vendor page screenshot (\(name), \(width)): \(path)")
             }
         }
-        #expect(shots["request"]?.count == 2 && shots["answered"]?.count == 2, "\(shots)")
+        #expect(["request", "answered", "again", "tampered"].allSatisfy { shots[$0]?.count == 2 }, "\(shots)")
+        #expect((page["again"] as? [String: Any])?["headings"] as? [String] == ["Already answered"])
+        #expect((page["tampered"] as? [String: Any])?["headings"] as? [String] == ["This link is not valid"])
 
         // The reservation moved, and the partner heard of it.
         #expect(try world.reservation(id)["state"] as? String == "AWAITING_VENDOR_AUTH")
