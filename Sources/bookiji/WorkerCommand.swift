@@ -56,7 +56,7 @@ struct WorkerCommand: ParsableCommand {
         @Option(help: "Webhook deliveries sent at once.")
         var webhookConcurrency: Int = 16
 
-        @Option(help: "The SMTP relay vendor emails go through, smtp://host:port (STARTTLS when it offers it); without it vendors are not emailed.")
+        @Option(help: "The SMTP relay vendor emails go through, smtp://host:port (STARTTLS when it offers it); without it a vendor's email channel fails and is retried.")
         var smtpUrl: String?
 
         @Option(help: "PEM file of the certificates trusted for the relay's STARTTLS, instead of the system's.")
