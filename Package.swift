@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        // Already resolved for async-http-client; named here for STARTTLS in the SMTP client.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     ],
     targets: [
         // C libraries through the system, each wrapped by exactly one Swift module.
@@ -35,14 +37,18 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Gzip", dependencies: ["CZlib", "CFastGzip"]),
         // Every call to the outside world: the HTTP client and its retry policy, OAuth, the Google
-        // and Graph connectors, ICS feeds; token sealing. The only module that imports
-        // AsyncHTTPClient, so nothing on the responder's request path pays for it.
+        // and Graph connectors, ICS feeds; token sealing; email to an SMTP relay (over SwiftNIO,
+        // STARTTLS with NIOSSL). The only module that imports AsyncHTTPClient and NIO, so
+        // nothing on the responder's request path pays for them.
         .target(
             name: "Integrations",
             dependencies: [
                 "BookijiCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),

@@ -22,10 +22,16 @@ public struct APISettings: Sendable {
     /// Where partners may point webhooks (`--webhook-allow-host` exempts hosts).
     public var webhookPolicy: WebhookURLPolicy
 
+    /// Checks vendor page links and signs their forms (`BOOKIJI_PAGE_KEY`, or derived from
+    /// `BOOKIJI_TOKEN_KEY`); nil when neither is set, and then `/v/` pages say so.
+    public var vendorPageKey: VendorPageKey?
+
     public init(
         databaseURL: String, authCacheSeconds: Double = 5, availabilityCache: AvailabilityCache = AvailabilityCache(),
-        advisoryLocks: Bool = true, stripeSignature: StripeSignature? = nil, webhookPolicy: WebhookURLPolicy = WebhookURLPolicy()
+        advisoryLocks: Bool = true, stripeSignature: StripeSignature? = nil, webhookPolicy: WebhookURLPolicy = WebhookURLPolicy(),
+        vendorPageKey: VendorPageKey? = nil
     ) {
+        self.vendorPageKey = vendorPageKey
         self.webhookPolicy = webhookPolicy
         self.stripeSignature = stripeSignature
         self.databaseURL = databaseURL

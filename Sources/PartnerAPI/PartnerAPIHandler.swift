@@ -58,6 +58,9 @@ public final class PartnerAPIHandler: FastCGIHandler {
         }
         // Stripe signs its events; no API key.
         router.add("POST", "/v1/stripe/webhooks", access: .publicRoute) { api, context in try api.stripeWebhook(context) }
+        // The vendor confirmation page (HTML): the signed link is the credential.
+        router.add("GET", "/v/r/{token}", access: .publicRoute) { api, context in api.vendorPage(context) }
+        router.add("POST", "/v/r/{token}", access: .publicRoute) { api, context in api.vendorPageAnswer(context) }
         self.router = router
     }
 
@@ -78,8 +81,10 @@ public final class PartnerAPIHandler: FastCGIHandler {
             response = ErrorResponse.make(ErrorResponse.classify(error, logger: logger))
         }
         response.addHeader("X-Request-Id", requestID)
+        // A vendor page's path holds its link's token, a credential: it stays out of the log.
+        let loggedPath = request.path.hasPrefix("/v/r/") ? "/v/r/…" : request.path
         logger.info("request", metadata: [
-            "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
+            "method": "\(request.method)", "path": "\(loggedPath)", "status": "\(response.status)",
             "durationMicros": "\((SystemTime.monotonicNanos() - started) / 1000)",
             "partnerId": "\(partnerID ?? "")",
         ])
@@ -93,7 +98,16 @@ public final class PartnerAPIHandler: FastCGIHandler {
     }
 
     private func route(_ request: HTTPRequest, partnerID: inout String?) throws -> HTTPResponse {
-        switch router.match(method: request.method, path: request.path) {
+        let match = router.match(method: request.method, path: request.path)
+        if request.path.hasPrefix("/v/") {
+            // Vendor pages are for people: their errors are pages too.
+            switch match {
+            case .notFound: return Self.vendorPageFallback(methodNotAllowed: false)
+            case .methodNotAllowed: return Self.vendorPageFallback(methodNotAllowed: true)
+            case .found: break
+            }
+        }
+        switch match {
         case .notFound:
             throw BookijiError(.notFound, "no route for \(request.method) \(request.path)")
         case .methodNotAllowed(let allowed):

@@ -65,7 +65,11 @@ struct Serve: ParsableCommand {
             advisoryLocks: !unsafeDisableAdvisoryLocks,
             stripeSignature: ProcessInfo.processInfo.environment["BOOKIJI_STRIPE_WEBHOOK_SECRET"]
                 .flatMap { $0.isEmpty ? nil : StripeSignature(secret: $0) },
-            webhookPolicy: WebhookURLPolicy(allowedHosts: webhookAllowHost))
+            webhookPolicy: WebhookURLPolicy(allowedHosts: webhookAllowHost),
+            vendorPageKey: try VendorPageKey.fromEnvironment(ProcessInfo.processInfo.environment))
+        if settings.vendorPageKey == nil {
+            logger.warning("vendor confirmation pages are off: set BOOKIJI_PAGE_KEY (or BOOKIJI_TOKEN_KEY) to the worker's value")
+        }
         let server = try FastCGIServer(configuration: FastCGIConfiguration(
             socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
             maxBodyBytes: maxBodyBytes))

@@ -7,7 +7,7 @@ import Store
 
 struct VendorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self, Payments.self, Key.self, Sources.self])
+        commandName: "vendor", abstract: "Manage vendors.", subcommands: [Create.self, Show.self, Rules.self, Payments.self, Notify.self, Key.self, Sources.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a vendor.")
@@ -37,6 +37,8 @@ struct VendorCommand: ParsableCommand {
             }
             print("id:       \(vendor.id)\nname:     \(vendor.name)\ntimezone: \(vendor.timeZone)\nrevision: \(vendor.revision)")
             print("payments: " + (payments.map(Payments.describe) ?? "none (set them with `bookiji vendor payments set`)"))
+            let channels = try cliErrors { try VendorNotifications(database: db.open()).channels(vendorID: id) }
+            print("notify:   " + Notify.describe(channels))
         }
     }
 

@@ -59,6 +59,18 @@ struct WorkerCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Benchmarks only: multiply the webhook retry schedule's delays by this.", visibility: .hidden))
         var webhookRetryScale: Double = 1
 
+        @Option(help: "The SMTP relay vendor emails go through, smtp://host:port (STARTTLS when it offers it); without it a vendor's email channel fails and is retried.")
+        var smtpUrl: String?
+
+        @Option(help: "PEM file of the certificates trusted for the relay's STARTTLS, instead of the system's.")
+        var smtpCaFile: String?
+
+        @Option(help: "The From address of vendor emails.")
+        var mailFrom: String = "bookiji@localhost"
+
+        @Option(help: "The public base URL where nginx serves /v/ (vendor confirmation page links), e.g. https://book.example.com.")
+        var publicUrl: String?
+
         @Option(help: "Seconds a reservation in its payment phase may sit without being driven before reconciliation hands it back (and fetches its waiting intents from Stripe).")
         var stalledAfterSeconds: Int = 60
 
@@ -94,6 +106,13 @@ struct WorkerCommand: ParsableCommand {
             guard stalledAfterSeconds >= 0 else { throw ValidationError("--stalled-after-seconds must not be negative") }
             guard stripeApiBase.hasPrefix("http://") || stripeApiBase.hasPrefix("https://") else {
                 throw ValidationError("--stripe-api-base must be an http(s) URL, e.g. https://api.stripe.com")
+            }
+            if let smtpUrl {
+                do { _ = try SMTPClient.Configuration(url: smtpUrl) } catch { throw ValidationError("--smtp-url: \(error.message)") }
+            }
+            do { _ = try EmailAddress.check(mailFrom, field: "--mail-from") } catch { throw ValidationError(error.message) }
+            if let publicUrl, !(publicUrl.hasPrefix("https://") || publicUrl.hasPrefix("http://")) {
+                throw ValidationError("--public-url must be an http(s) URL, e.g. https://book.example.com")
             }
             for point in testCrashAt where !CrashPoints.all.contains(point) {
                 throw ValidationError("unknown crash point \(point); one of \(CrashPoints.all.joined(separator: ", "))")
@@ -139,6 +158,7 @@ struct WorkerCommand: ParsableCommand {
             webhooks.retryScale = webhookRetryScale
             webhooks.policy = WebhookURLPolicy(allowedHosts: webhookAllowHost)
             configuration.services.append((name: "webhooks", service: WebhookSender(databaseURL: url, settings: webhooks, logger: logger)))
+            configuration.handlers.append(try vendorNotifier(databaseURL: url, logger: logger))
             if testHandlers {
                 configuration.handlers.append(TestRecordHandler(databaseURL: url, sleepMillis: testSleepMs))
                 configuration.jobs.append(PeriodicJob(
@@ -151,6 +171,27 @@ struct WorkerCommand: ParsableCommand {
             let worker = BookijiWorker(configuration)
             try blockingAwait { try await worker.run() }
             if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
+        }
+
+        /// Vendor notifications: webhooks (the partners' SSRF rules) and email through the relay,
+        /// with links to the confirmation page signed by the page key.
+        func vendorNotifier(databaseURL: String, logger: Logger) throws -> VendorNotifier {
+            var settings = VendorNotifier.Settings()
+            settings.policy = WebhookURLPolicy(allowedHosts: webhookAllowHost)
+            settings.mailFrom = mailFrom
+            settings.publicURL = publicUrl
+            settings.pageKey = try VendorPageKey.fromEnvironment(ProcessInfo.processInfo.environment)
+            if let smtpUrl {
+                var smtp = try SMTPClient.Configuration(url: smtpUrl, clientName: ProcessInfo.processInfo.hostName)
+                smtp.trustedCertificatesFile = smtpCaFile
+                settings.smtp = try SMTPClient(configuration: smtp)
+            } else {
+                logger.warning("vendor email is off: no --smtp-url (vendors with an email address cannot be notified by email)")
+            }
+            if settings.publicURL == nil || settings.pageKey == nil {
+                logger.warning("vendor notifications carry no confirmation link: set --public-url and BOOKIJI_PAGE_KEY (or BOOKIJI_TOKEN_KEY)")
+            }
+            return VendorNotifier(databaseURL: databaseURL, settings: settings, logger: logger)
         }
 
         /// Deletes payment-call recovery points that finished more than 24 hours ago, hourly.

@@ -18,6 +18,9 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
     /// The signing secret every test responder checks Stripe's events with.
     static let stripeWebhookSecret = "whsec_test_secret"
 
+    /// The key every test responder checks vendor page links with (`BOOKIJI_PAGE_KEY`, 32 bytes).
+    static let pageKey = "dGVzdCBwYWdlIGtleSBmb3IgdmVuZG9yIGxpbmtzISE="
+
     init(cluster: PostgresCluster = .shared, responderArguments: [String] = [], nginxArguments: [String] = []) throws {
         self.cluster = cluster
         self.responderArguments = responderArguments
@@ -45,7 +48,7 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
             // revision for a while has tests of its own, which pass their own value.
             "--availability-revision-seconds", "0",
         ] + responderArguments + extra, logPath: directory + "/responder.log",
-            environment: ["BOOKIJI_STRIPE_WEBHOOK_SECRET": Self.stripeWebhookSecret])
+            environment: ["BOOKIJI_STRIPE_WEBHOOK_SECRET": Self.stripeWebhookSecret, "BOOKIJI_PAGE_KEY": Self.pageKey])
         guard eventually(seconds: 10, { FileManager.default.fileExists(atPath: socketPath) }) else {
             throw CommandFailure(description: "responder did not open its socket:\n\(responder?.log ?? "")")
         }
