@@ -52,8 +52,9 @@ public struct VendorConfirmationPage {
         } catch .tampered {
             return .invalid
         } catch .expired(let stale) {
-            let request = try? database.read { try VendorNotifications.request(reservationID: stale.reservationID, on: $0) }
-            guard let request, request.reservation.vendorID == stale.vendorID else { return .invalid }
+            guard let request = try database.read({ try VendorNotifications.request(reservationID: stale.reservationID, on: $0) }),
+                  request.reservation.vendorID == stale.vendorID
+            else { return .invalid }
             // An answer given before the link ran out still reads as an answer.
             let state = try current(token: stale, request: request, now: now)
             if case .open = state { return .expired(request) }

@@ -179,7 +179,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if accepted != nil { return finish(context, .success(accepted!)) }
+        // After the relay took the message, a failure (of QUIT, say) changes nothing.
+        if let accepted { return finish(context, .success(accepted)) }
         let code: SMTPError.Code = error is NIOSSLError || error is BoringSSLError ? .tls : .protocolViolation
         finish(context, .failure(SMTPError(code, "\(error)")))
     }

@@ -33,9 +33,9 @@ public struct VendorNotifier: OutboxHandler {
     }
 
     public let topics = [VendorNotifications.topic]
-    /// 9 attempts, 2 s doubling to 2 minutes (±20%): about 8 minutes of retries, within the
-    /// 10-minute hold and its one 10-minute extension. The spec's standard policy (5 attempts, 1 s
-    /// to 60 s) would give up after 15 seconds.
+    /// 9 attempts, 2 s doubling to 2 minutes (±20%): waits of 2, 4, 8, 16, 32, 64, 120 and 120 s,
+    /// about 6 minutes of retries, within the 10-minute hold and its one 10-minute extension. The
+    /// spec's standard policy (5 attempts, 1 s to 60 s) would give up after 15 seconds.
     public var retryPolicy: RetryPolicy { RetryPolicy(maxAttempts: 9, initialDelay: .seconds(2), maxDelay: .seconds(120)) }
     /// Rows in flight at once: each waits on a vendor's server or the relay.
     public var concurrency: Int { 4 }
