@@ -7,15 +7,6 @@ import Testing
 /// a relay that never answers.
 @Suite(.serialized)
 struct SMTPClientTests {
-    static let python: String = {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["BOOKIJI_PYTHON"] { return explicit }
-        for directory in (environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let candidate = "\(directory)/python3"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "/usr/bin/python3"
-    }()
 
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -33,7 +24,7 @@ struct SMTPClientTests {
             directory = NSTemporaryDirectory() + "smtp-sink-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             port = freePort()
-            daemon = try Daemon(SMTPClientTests.python, [
+            daemon = try Daemon(python3, [
                 SMTPClientTests.root + "/Tests/Fakes/smtp_sink.py", "--out", directory + "/mail", "--port", String(port),
             ] + arguments, logPath: directory + "/sink.log")
             let daemon = self.daemon

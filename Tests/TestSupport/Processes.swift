@@ -199,3 +199,14 @@ public func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
     }
     return condition()
 }
+
+/// python3 for the tests' Python fakes: `$BOOKIJI_PYTHON`, else the first on the PATH.
+public let python3: String = {
+    let environment = ProcessInfo.processInfo.environment
+    if let explicit = environment["BOOKIJI_PYTHON"] { return explicit }
+    for directory in (environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+        let candidate = "\(directory)/python3"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return "/usr/bin/python3"
+}()

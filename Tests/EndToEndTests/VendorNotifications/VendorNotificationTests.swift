@@ -44,7 +44,7 @@ struct VendorNotificationTests {
 
         // A vendor opens the link in Chromium and confirms.
         let output = world.service.directoryPath("browser")
-        let run = try capture(FakeStripeConformanceTests.python, [
+        let run = try capture(python3, [
             Paths.repositoryRoot + "/Tests/Fakes/vendor_page_browser.py", "--url", link, "--out", Self.screenshotDirectory(output),
         ])
         try #require(run.exitCode == 0, "browser: \(run.stderr.suffix(4000))")

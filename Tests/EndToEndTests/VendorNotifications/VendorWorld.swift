@@ -10,8 +10,8 @@ import Testing
 /// webhook endpoint, and a vendor in Europe/Berlin with both channels and a key.
 final class VendorWorld: @unchecked Sendable {  // owned by one test at a time
     let service: Service
-    let receiver: Daemon
-    let receiverPort: Int
+    let receiver: WebhookReceiver
+    var receiverPort: Int { receiver.port }
     let sink: Daemon
     let sinkPort: Int
     let mailDirectory: String
@@ -29,21 +29,16 @@ final class VendorWorld: @unchecked Sendable {  // owned by one test at a time
 
     init(sinkArguments: [String] = [], email: Bool = true, webhook: Bool = true) throws {
         service = try Service(responderArguments: ["--webhook-allow-host", "127.0.0.1"])
-        receiverPort = freePort()
-        receiver = try Daemon(FakeStripeConformanceTests.python, [
-            Paths.repositoryRoot + "/Tests/Fakes/webhook_receiver.py", "--port", String(receiverPort),
-        ], logPath: service.directoryPath("receiver.log"))
+        receiver = try WebhookReceiver(logPath: service.directoryPath("receiver.log"), startSeconds: 240)
         sinkPort = freePort()
         mailDirectory = service.directoryPath("mail")
-        sink = try Daemon(FakeStripeConformanceTests.python, [
+        sink = try Daemon(python3, [
             Paths.repositoryRoot + "/Tests/Fakes/smtp_sink.py", "--out", mailDirectory, "--port", String(sinkPort),
         ] + sinkArguments, logPath: service.directoryPath("sink.log"))
-        let port = receiverPort, sink = self.sink
-        // The first runs create the fakes' virtual environments (pip).
-        guard eventually(seconds: 240, { (try? HTTPClient.send(port: port, path: "/_control/received").status) == 200 }),
-              eventually(seconds: 240, { sink.log.contains("listening on") })
-        else {
-            throw CommandFailure(description: "the fakes did not start:\n\(receiver.log)\n\(sink.log)")
+        let sink = self.sink
+        // The first run creates the sink's virtual environment (pip).
+        guard eventually(seconds: 240, { sink.log.contains("listening on") }) else {
+            throw CommandFailure(description: "the SMTP sink did not start:\n\(sink.log)")
         }
         partner = try service.createPartner(name: "Acme Bookings")
         vendor = try service.createVendor(name: "Praxis Meier", timezone: Self.zone)
@@ -67,7 +62,7 @@ final class VendorWorld: @unchecked Sendable {  // owned by one test at a time
             throw CommandFailure(description: "endpoint: \(endpoint.text)")
         }
         partnerSecret = secret
-        try control("/_control/secrets", ["secrets": [partnerSecret, vendorSecret].filter { !$0.isEmpty }])
+        try receiver.setSecrets([partnerSecret, vendorSecret].filter { !$0.isEmpty })
         try startWorker()
     }
 
@@ -123,9 +118,7 @@ final class VendorWorld: @unchecked Sendable {  // owned by one test at a time
 
     /// What the receiver got at `path` (the partner's endpoint or the vendor's webhook).
     func received(path: String) throws -> [[String: Any]] {
-        let all = (try JSONSerialization.jsonObject(with: Data(HTTPClient.send(port: receiverPort, path: "/_control/received").body))
-            as? [[String: Any]]) ?? []
-        return all.filter { $0["path"] as? String == path }
+        try receiver.received().filter { $0["path"] as? String == path }
     }
 
     func waitForDeliveries(path: String, where condition: @escaping ([String: Any]) -> Bool, seconds: Double = 30) throws -> [String: Any] {
@@ -172,12 +165,5 @@ final class VendorWorld: @unchecked Sendable {  // owned by one test at a time
 
     func reservation(_ id: String) throws -> [String: Any] {
         try service.get("/v1/reservations/\(id)", key: partner.key).json
-    }
-
-    private func control(_ path: String, _ object: [String: Any]) throws {
-        let response = try HTTPClient.send(
-            port: receiverPort, method: "POST", path: path, headers: ["Content-Type": "application/json"],
-            body: Array(try JSONSerialization.data(withJSONObject: object)))
-        guard response.status == 200 else { throw CommandFailure(description: "receiver control \(path): \(response.status)") }
     }
 }

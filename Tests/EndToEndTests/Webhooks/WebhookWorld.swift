@@ -93,14 +93,15 @@ final class WebhookReceiver: @unchecked Sendable {
     let port: Int
     var url: String { "http://127.0.0.1:\(port)/hooks/bookiji" }
 
-    init(logPath: String) throws {
+    /// - Parameter startSeconds: how long its first start may take (it may create its virtual environment).
+    init(logPath: String, startSeconds: Double = 180) throws {
         port = freePort()
-        daemon = try Daemon(FakeStripeConformanceTests.python, [
+        daemon = try Daemon(python3, [
             Paths.repositoryRoot + "/Tests/Fakes/webhook_receiver.py", "--port", String(port),
         ], logPath: logPath)
         let port = self.port
         // The first run creates the receiver's virtual environment (pip install standardwebhooks).
-        guard eventually(seconds: 180, { (try? HTTPClient.send(port: port, path: "/_control/received").status) == 200 }) else {
+        guard eventually(seconds: startSeconds, { (try? HTTPClient.send(port: port, path: "/_control/received").status) == 200 }) else {
             throw CommandFailure(description: "the webhook receiver did not start:\n\(daemon.log)")
         }
     }

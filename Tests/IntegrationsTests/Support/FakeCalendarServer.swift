@@ -20,16 +20,6 @@ final class FakeCalendarServer: Sendable {
         return url.appendingPathComponent("Fakes/fake_calendar_apis.py").path
     }()
 
-    /// python3 from BOOKIJI_PYTHON or the PATH.
-    static let python: String = {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["BOOKIJI_PYTHON"] { return explicit }
-        for directory in (environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let candidate = "\(directory)/python3"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "/usr/bin/python3"
-    }()
 
     private init(daemon: Daemon, port: Int) {
         self.daemon = daemon
@@ -40,7 +30,7 @@ final class FakeCalendarServer: Sendable {
     /// small cooperative pool) until it has printed its port.
     static func start() async throws -> FakeCalendarServer {
         let log = NSTemporaryDirectory() + "fake-calendar-\(UUID().uuidString.prefix(8)).log"
-        let daemon = try Daemon(python, [script, "0", "--parent-pid", String(getpid())], logPath: log)
+        let daemon = try Daemon(python3, [script, "0", "--parent-pid", String(getpid())], logPath: log)
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline, daemon.isRunning {
             if let line = daemon.log.split(separator: "\n").first, let port = Int(line) {
