@@ -15,6 +15,11 @@ public enum PaymentSide: String, Sendable, Hashable, CaseIterable {
     public var failureState: ReservationState { self == .vendor ? .failedVendorAuth : .failedRequesterAuth }
 }
 
+extension ReservationPrice {
+    /// What `side` pays: the vendor its deposit, the requester the price.
+    public func amount(for side: PaymentSide) -> Int64 { side == .vendor ? deposit : amount }
+}
+
 /// A PaymentIntent's status, as Stripe names them.
 public enum PaymentIntentStatus: String, Sendable, Hashable, CaseIterable {
     case requiresPaymentMethod = "requires_payment_method"

@@ -55,8 +55,7 @@ public struct PaymentAuthorization {
                     details: ["currentState": record.state.rawValue, "side": side.rawValue]))
             }
             try legs.apply(
-                .paymentMethodRequested(paymentMethod), reservationID: record.id, side: side,
-                amount: side == .vendor ? price.deposit : price.amount, currency: price.currency, now: now)
+                .paymentMethodRequested(paymentMethod), reservationID: record.id, side: side, price: price, now: now)
             try store.signalPaymentDriver(reservationID: record.id)
             return .success((record, try legs.legs(reservationID: record.id)))
         }

@@ -66,8 +66,7 @@ public struct PaymentFlow {
             }
             for change in changes {
                 try PaymentLegStore(session).apply(
-                    change, reservationID: reservationID, side: side, amount: Self.amount(side, price), currency: price.currency,
-                    now: now)
+                    change, reservationID: reservationID, side: side, price: price, now: now)
             }
             return call
         }
@@ -141,8 +140,7 @@ public struct PaymentFlow {
         guard !changes.isEmpty, let price = try ReservationStore(session).find(id: reservationID)?.price else { return }
         for change in changes {
             try PaymentLegStore(session).apply(
-                change, reservationID: reservationID, side: side, amount: Self.amount(side, price), currency: price.currency,
-                now: now)
+                change, reservationID: reservationID, side: side, price: price, now: now)
         }
     }
 
@@ -224,7 +222,7 @@ public struct PaymentFlow {
                 change = .uncertain
             }
             if let change {
-                try legs.apply(change, reservationID: reservationID, side: side, amount: Self.amount(side, price), currency: price.currency, now: now)
+                try legs.apply(change, reservationID: reservationID, side: side, price: price, now: now)
                 try ReservationStore(session).signalPaymentDriver(reservationID: reservationID)
             }
             return true
@@ -274,7 +272,4 @@ public struct PaymentFlow {
         }
     }
 
-    static func amount(_ side: PaymentSide, _ price: ReservationPrice) -> Int64 {
-        side == .vendor ? price.deposit : price.amount
-    }
 }

@@ -47,6 +47,14 @@ public struct WebhookEndpoints {
         try database.read { try WebhookStore($0).endpoints(partnerID: partnerID) }
     }
 
+    /// One of the partner's endpoints (another's, an unknown or a deleted one is not found).
+    public func endpoint(id: String, partnerID: String) throws -> WebhookEndpoint {
+        guard let endpoint = try database.read({ try WebhookStore($0).endpoint(id: id, partnerID: partnerID) }) else {
+            throw Self.notFound(id)
+        }
+        return endpoint
+    }
+
     public func delete(id: String, partnerID: String) throws {
         guard try database.read({ try WebhookStore($0).deleteEndpoint(id: id, partnerID: partnerID) }) else { throw Self.notFound(id) }
     }

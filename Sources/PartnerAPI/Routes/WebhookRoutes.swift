@@ -29,9 +29,7 @@ extension PartnerAPIHandler {
 
     /// `GET /v1/webhook-endpoints/{id}`.
     func webhookEndpoint(_ context: RequestContext) throws -> HTTPResponse {
-        guard let endpoint = try webhookEndpoints.list(partnerID: context.partner!.id)
-            .first(where: { $0.id == context.parameter("endpointId").lowercased() })
-        else { throw WebhookJSON.notFound(context.parameter("endpointId")) }
+        let endpoint = try webhookEndpoints.endpoint(id: context.parameter("endpointId"), partnerID: context.partner!.id)
         return HTTPResponse(status: 200, json: WebhookJSON.endpoint(endpoint, withSecret: false))
     }
 
@@ -139,9 +137,5 @@ enum WebhookJSON {
         json.key("finishedAt")
         if let finished = delivery.finishedAt { json.instant(finished) } else { json.null() }
         json.objectEnd()
-    }
-
-    static func notFound(_ id: String) -> BookijiError {
-        BookijiError(.notFound, "no webhook endpoint with id '\(id)'", details: ["endpointId": id])
     }
 }

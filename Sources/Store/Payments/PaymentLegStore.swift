@@ -56,17 +56,18 @@ public struct PaymentLegStore {
         return (try row.string(0), side)
     }
 
-    /// Applies `change` to the leg, creating it (with the amount it is for) when it does not exist.
+    /// Applies `change` to the leg, creating it (with the side's amount of `price`) when it does
+    /// not exist.
     /// - Returns: the leg as stored afterwards.
     @discardableResult
     public func apply(
-        _ change: Change, reservationID: String, side: PaymentSide, amount: Int64, currency: String, now: Int64
+        _ change: Change, reservationID: String, side: PaymentSide, price: ReservationPrice, now: Int64
     ) throws -> PaymentLeg {
         try connection.query("""
             INSERT INTO payment_legs (reservation_id, side, amount_minor, currency, created_at, updated_at)
             VALUES ($1::uuid, $2, $3, $4, to_timestamp($5), to_timestamp($5))
             ON CONFLICT (reservation_id, side) DO NOTHING
-            """, [reservationID, side.rawValue, amount, currency, now])
+            """, [reservationID, side.rawValue, price.amount(for: side), price.currency, now])
         let (assignments, values) = Self.assignments(change)
         let rows = try connection.query("""
             UPDATE payment_legs SET \(assignments.isEmpty ? "" : assignments + ", ")updated_at = to_timestamp($3)

@@ -25,9 +25,6 @@ public struct OutboxDispatcher: Service {
         public init() {}
     }
 
-    /// The shortest wait after an empty claim.
-    static let minimumWaitSeconds = 0.05
-
     private let handlers: [String: any OutboxHandler]
     private let settings: Settings
     private let database: DatabaseExecutor
@@ -203,16 +200,6 @@ public struct OutboxDispatcher: Service {
     private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
         let nextDue = try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
-        // A row due now that the claim skipped is locked by another transaction (being claimed,
-        // delivered or woken): wait a moment or for a notification rather than claim again at once.
-        var remaining = max(min(poll, nextDue ?? poll), Self.minimumWaitSeconds)
-        while remaining > 0, !shutdown.isRaised {
-            let slice = min(remaining, 0.25)
-            let notifications = try await database.run { session in
-                try NotificationListener(session: session).wait(timeout: slice)
-            }
-            if notifications.contains(where: { topics.contains($0.payload) }) { return }
-            remaining -= slice
-        }
+        try await database.waitForNotification(seconds: min(poll, nextDue ?? poll), shutdown: shutdown) { topics.contains($0.payload) }
     }
 }

@@ -106,7 +106,7 @@ public struct PaymentDriver: OutboxHandler {
         let reservation = snapshot.reservation
         guard let price = reservation.price else { return }
         let parameters = PaymentIntentParameters(
-            amount: side == .vendor ? price.deposit : price.amount, currency: price.currency, captureMethod: "manual",
+            amount: price.amount(for: side), currency: price.currency, captureMethod: "manual",
             metadata: ["reservation_id": reservation.id, "partner_id": reservation.partnerID, "attempt": "1", "side": side.rawValue],
             transferDestination: side == .requester ? price.vendorStripeAccount : nil,
             applicationFeeAmount: side == .requester && price.platformFee > 0 ? price.platformFee : nil,

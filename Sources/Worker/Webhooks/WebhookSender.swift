@@ -151,12 +151,6 @@ public struct WebhookSender: Service {
     private func waitForWork(shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
         let nextDue = try await listener.run { session in try WebhookStore(session).secondsUntilNextDue() }
-        var remaining = max(min(poll, nextDue ?? poll), OutboxDispatcher.minimumWaitSeconds)
-        while remaining > 0, !shutdown.isRaised {
-            let slice = min(remaining, 0.25)
-            let notifications = try await listener.run { session in try NotificationListener(session: session).wait(timeout: slice) }
-            if !notifications.isEmpty { return }
-            remaining -= slice
-        }
+        try await listener.waitForNotification(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
     }
 }
