@@ -196,16 +196,17 @@ struct WorkerCommand: ParsableCommand {
 
         /// Deletes payment-call recovery points that finished more than 24 hours ago, hourly.
         static func operationRecordsPurge(databaseURL: String, logger: Logger) -> PeriodicJob {
-            PeriodicJob(name: "operation-records-purge", every: .seconds(3600), databaseURL: databaseURL, logger: logger) { now in
-                let purged = try OperationRecords(database: Database(url: databaseURL)).purge(now: now)
-                if purged > 0 { logger.info("operation records purged", metadata: ["count": "\(purged)"]) }
+            PeriodicJob.onSession(name: "operation-records-purge", every: .seconds(3600), databaseURL: databaseURL, logger: logger) {
+                session, now in
+                let purged = try OperationRecords(database: Database(session: session)).purge(now: now)
+                return ["purged": purged]
             }
         }
 
         /// Deletes outbox rows delivered more than 7 days ago, hourly (dead letters stay).
         static func outboxPurge(databaseURL: String, logger: Logger) -> PeriodicJob {
-            PeriodicJob.reporting(name: "outbox-purge", every: .seconds(3600), databaseURL: databaseURL, logger: logger) { _ in
-                let purged = try OutboxStore(session: Session(url: databaseURL)).purgeDelivered(olderThan: 7 * 86_400)
+            PeriodicJob.onSession(name: "outbox-purge", every: .seconds(3600), databaseURL: databaseURL, logger: logger) { session, _ in
+                let purged = try OutboxStore(session: session).purgeDelivered(olderThan: 7 * 86_400)
                 return ["purged": purged]
             }
         }
@@ -213,8 +214,9 @@ struct WorkerCommand: ParsableCommand {
         /// Hands back to the payment driver every reservation that needs it and is not being driven
         /// (spec: "Repair Logic"), every `seconds` (5 minutes by default), under its leader lock.
         static func reconciliation(every seconds: Int, stalledAfter: Int, databaseURL: String, logger: Logger) -> PeriodicJob {
-            PeriodicJob.reporting(name: "payment-reconciliation", every: .seconds(seconds), databaseURL: databaseURL, logger: logger) { now in
-                let report = try PaymentFlow(database: Database(url: databaseURL)).reconcile(now: now, quietSeconds: Int64(stalledAfter))
+            PeriodicJob.onSession(name: "payment-reconciliation", every: .seconds(seconds), databaseURL: databaseURL, logger: logger) {
+                session, now in
+                let report = try PaymentFlow(database: Database(session: session)).reconcile(now: now, quietSeconds: Int64(stalledAfter))
                 if report.unsettled + report.stalled > 0 {
                     logger.info("payments reconciled", metadata: ["unsettled": "\(report.unsettled)", "stalled": "\(report.stalled)"])
                 }
@@ -225,8 +227,9 @@ struct WorkerCommand: ParsableCommand {
         /// Daily: reservations holding an authorization older than 7 days (Stripe lapses them) are
         /// expired if still active, and their authorizations canceled.
         static func staleAuthorizationCleanup(databaseURL: String, logger: Logger) -> PeriodicJob {
-            PeriodicJob.reporting(name: "stale-authorization-cleanup", every: .seconds(86_400), databaseURL: databaseURL, logger: logger) { now in
-                let report = try PaymentFlow(database: Database(url: databaseURL))
+            PeriodicJob.onSession(name: "stale-authorization-cleanup", every: .seconds(86_400), databaseURL: databaseURL, logger: logger) {
+                session, now in
+                let report = try PaymentFlow(database: Database(session: session))
                     .reconcile(now: now, staleAuthorizationAge: 7 * 86_400)
                 if report.staleAuthorizations > 0 {
                     logger.warning("stale authorizations cleaned up", metadata: ["reservations": "\(report.staleAuthorizations)"])

@@ -22,10 +22,13 @@ public struct PeriodicJob: Service {
     public typealias Body = @Sendable (_ now: Int64) async throws -> Void
     /// Work that reports what it did, as counts by name (shown by `bookiji worker status`).
     public typealias ReportingBody = @Sendable (_ now: Int64) async throws -> [String: Int]
+    /// Database-only work, run on the job's own session and serial queue (libpq blocks its
+    /// thread, and Swift's cooperative pool has as few threads as the machine has cores).
+    public typealias SessionBody = @Sendable (_ session: Session, _ now: Int64) throws -> [String: Int]
 
     public let name: String
     public let interval: Duration
-    private let body: ReportingBody
+    private let work: Work
     private let database: DatabaseExecutor
     private let worker: String
     private let logger: Logger
@@ -41,13 +44,30 @@ public struct PeriodicJob: Service {
     public static func reporting(
         name: String, every interval: Duration, databaseURL: String, logger: Logger, body: @escaping ReportingBody
     ) -> PeriodicJob {
-        PeriodicJob(name: name, interval: interval, databaseURL: databaseURL, logger: logger, reporting: body)
+        PeriodicJob(name: name, interval: interval, databaseURL: databaseURL, logger: logger, work: .async(body))
+    }
+
+    /// A job that only works on the database: its body runs on the job's own session (the one
+    /// holding the leader lock), on that session's serial queue, never on the cooperative pool.
+    public static func onSession(
+        name: String, every interval: Duration, databaseURL: String, logger: Logger, body: @escaping SessionBody
+    ) -> PeriodicJob {
+        PeriodicJob(name: name, interval: interval, databaseURL: databaseURL, logger: logger, work: .session(body))
+    }
+
+    private enum Work: Sendable {
+        case async(ReportingBody)
+        case session(SessionBody)
     }
 
     private init(name: String, interval: Duration, databaseURL: String, logger: Logger, reporting body: @escaping ReportingBody) {
+        self.init(name: name, interval: interval, databaseURL: databaseURL, logger: logger, work: .async(body))
+    }
+
+    private init(name: String, interval: Duration, databaseURL: String, logger: Logger, work: Work) {
         self.name = name
         self.interval = interval
-        self.body = body
+        self.work = work
         self.worker = WorkerIdentity.current
         self.logger = logger
         self.database = DatabaseExecutor(url: databaseURL, label: "job.\(name)")
@@ -104,7 +124,11 @@ public struct PeriodicJob: Service {
         var failure: String?
         var counts: [String: Int] = [:]
         do {
-            counts = try await body(Int64(Date.nowSeconds))
+            let now = Int64(Date.nowSeconds)
+            switch work {
+            case .async(let body): counts = try await body(now)
+            case .session(let body): counts = try await database.run { session in try body(session, now) }
+            }
         } catch {
             failure = oneLine(error)
         }
