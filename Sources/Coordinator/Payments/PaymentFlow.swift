@@ -22,6 +22,51 @@ public enum CallOutcome: Sendable {
     case unknown(String)
 }
 
+/// A call the driver wants to make for a step: the operation, its parameters (kept on the
+/// recovery point, so a resumed call sends them again) and the leg changes made with it.
+public struct PlannedCall: Sendable {
+    public var operation: ExternalOperation
+    public var side: PaymentSide
+    public var parametersJSON: String
+    public var changes: [PaymentLegStore.Change]
+
+    public init(_ operation: ExternalOperation, side: PaymentSide, parametersJSON: String, changes: [PaymentLegStore.Change] = []) {
+        self.operation = operation
+        self.side = side
+        self.parametersJSON = parametersJSON
+        self.changes = changes
+    }
+}
+
+/// How a call the driver made ended, to be recorded: its recovery point (nil for a retrieve,
+/// which has none), the outcome and what it did to the side's leg.
+public struct FinishedCall: Sendable {
+    public var record: OperationRecord?
+    public var side: PaymentSide
+    public var reservationID: String
+    public var outcome: CallOutcome
+    public var changes: [PaymentLegStore.Change]
+
+    public init(record: OperationRecord?, side: PaymentSide, reservationID: String, outcome: CallOutcome, changes: [PaymentLegStore.Change]) {
+        self.record = record
+        self.side = side
+        self.reservationID = reservationID
+        self.outcome = outcome
+        self.changes = changes
+    }
+}
+
+/// Where one ``PaymentFlow/advance(reservationID:finishing:now:plan:)`` left a reservation.
+public enum PaymentTurn: Sendable {
+    /// Make this call next; its recovery point (nil for a retrieve) is committed.
+    case call(PaymentSnapshot, OperationRecord?)
+    /// Nothing to do until an event, a route or a deadline changes something (or the
+    /// reservation is unknown).
+    case wait
+    /// The payments are finished for good; settled.
+    case done(ReservationState, PaymentFlow.Settlement)
+}
+
 /// The database half of the payment flow: every recovery point, leg change and state move the
 /// worker makes, each in one transaction. The worker makes the calls to Stripe between them, so a
 /// crash anywhere leaves either an open recovery point (resumed with the same idempotency key) or
@@ -42,6 +87,44 @@ public struct PaymentFlow {
         }
     }
 
+    /// The driver's whole database turn between two calls to Stripe, in one transaction: records
+    /// how the last call ended (`finishing`), then follows ``PaymentPlan`` through every state
+    /// move it asks for (revalidation and booking id included) until it asks for a call, a wait
+    /// or nothing more. For a call it opens the recovery point `plan` describes (or returns the
+    /// open one of the same operation, to be repeated with its key and parameters); for nothing
+    /// more it settles (``settle(reservationID:now:)``).
+    ///
+    /// A booking's happy path so costs one transaction per Stripe call plus one, instead of a
+    /// read, a begin and a finish per call and a read and a move per state.
+    public func advance(
+        reservationID: String, finishing: FinishedCall?, now: Int64, plan: (PaymentSnapshot) throws -> PlannedCall?
+    ) throws -> PaymentTurn {
+        try database.transaction(attempts: 3) { session in
+            if let finishing { try record(finishing, session: session, now: now) }
+            let store = ReservationStore(session)
+            // Each pass makes one state move; the plan never asks for more than a few in a row.
+            for _ in 0..<8 {
+                guard let reservation = try store.lock(id: reservationID) else { return .wait }
+                let legs = try PaymentLegStore(session).legs(reservationID: reservationID)
+                let snapshot = PaymentSnapshot(reservation: reservation, legs: legs, step: PaymentPlan.next(state: reservation.state, legs: legs))
+                switch snapshot.step {
+                case .wait:
+                    return .wait
+                case .done:
+                    return .done(reservation.state, try settle(reservationID: reservationID, session: session, now: now))
+                case .awaitAuthorization, .authorized, .authorizationFailed, .beginCommit, .commit, .commitFailed:
+                    try perform(snapshot.step, on: reservation, session: session, now: now)
+                case .refresh:
+                    return .call(snapshot, nil)
+                case .create, .confirm, .capture, .release, .refund:
+                    guard let call = try plan(snapshot) else { return .wait }
+                    return .call(snapshot, try open(call, reservation: reservation, session: session, now: now))
+                }
+            }
+            return .wait
+        }
+    }
+
     /// Opens the recovery point of a call and applies `change` to the side's leg, in one
     /// transaction, provided the reservation is still in `state` (nil when it moved on: decide
     /// again). An open recovery point of the same operation is returned as it is, so the call is
@@ -51,25 +134,29 @@ public struct PaymentFlow {
         parametersJSON: String, changes: [PaymentLegStore.Change] = [], now: Int64
     ) throws -> OperationRecord? {
         try database.transaction(attempts: 3) { session in
-            guard let record = try ReservationStore(session).lock(id: reservationID), record.state == state,
-                  let price = record.price
-            else { return nil }
-            let records = OperationRecordStore(session)
-            let latest = try records.latest(reservationID: reservationID, operation: operation)
-            let call: OperationRecord
-            if let latest, latest.status == .started {
-                call = latest
-            } else {
-                call = try records.begin(
-                    reservationID: reservationID, operation: operation, attempt: (latest?.attempt ?? 0) + 1,
-                    parametersJSON: parametersJSON, now: now)
-            }
-            for change in changes {
-                try PaymentLegStore(session).apply(
-                    change, reservationID: reservationID, side: side, price: price, now: now)
-            }
-            return call
+            guard let record = try ReservationStore(session).lock(id: reservationID), record.state == state else { return nil }
+            return try open(PlannedCall(operation, side: side, parametersJSON: parametersJSON, changes: changes), reservation: record, session: session, now: now)
         }
+    }
+
+    /// Opens a call's recovery point on the locked reservation, or returns the open one of the
+    /// same operation, and applies the call's leg changes.
+    private func open(_ call: PlannedCall, reservation: ReservationRecord, session: Session, now: Int64) throws -> OperationRecord? {
+        guard let price = reservation.price else { return nil }
+        let records = OperationRecordStore(session)
+        let latest = try records.latest(reservationID: reservation.id, operation: call.operation)
+        let opened: OperationRecord
+        if let latest, latest.status == .started {
+            opened = latest
+        } else {
+            opened = try records.begin(
+                reservationID: reservation.id, operation: call.operation, attempt: (latest?.attempt ?? 0) + 1,
+                parametersJSON: call.parametersJSON, now: now)
+        }
+        for change in call.changes {
+            try PaymentLegStore(session).apply(change, reservationID: reservation.id, side: call.side, price: price, now: now)
+        }
+        return opened
     }
 
     /// Records how a call ended and what it did to the leg, in one transaction. An `unknown`
@@ -77,8 +164,17 @@ public struct PaymentFlow {
     public func finish(
         _ call: OperationRecord, side: PaymentSide, outcome: CallOutcome, changes: [PaymentLegStore.Change], now: Int64
     ) throws {
-        try database.transaction(attempts: 3) { session in
-            switch outcome {
+        try record(FinishedCall(record: call, side: side, reservationID: call.reservationID, outcome: outcome, changes: changes), now: now)
+    }
+
+    /// Records how a call ended (see ``finish(_:side:outcome:changes:now:)``), in one transaction.
+    public func record(_ finished: FinishedCall, now: Int64) throws {
+        try database.transaction(attempts: 3) { session in try record(finished, session: session, now: now) }
+    }
+
+    private func record(_ finished: FinishedCall, session: Session, now: Int64) throws {
+        if let call = finished.record {
+            switch finished.outcome {
             case .succeeded(let json):
                 try OperationRecordStore(session).finish(key: call.idempotencyKey, status: .succeeded, resultJSON: json, error: nil, now: now)
             case .refused(let message):
@@ -86,8 +182,8 @@ public struct PaymentFlow {
             case .unknown:
                 break
             }
-            try apply(changes, side: side, reservationID: call.reservationID, session: session, now: now)
         }
+        try apply(finished.changes, side: finished.side, reservationID: finished.reservationID, session: session, now: now)
     }
 
     /// What finishing a reservation's payments did.
@@ -104,24 +200,26 @@ public struct PaymentFlow {
     /// (`reservation.compensated`: each side's intent and whether it was canceled or refunded).
     @discardableResult
     public func settle(reservationID: String, now: Int64) throws -> Settlement {
-        try database.transaction(attempts: 3) { session in
-            let closed = try OperationRecordStore(session).closeAbandoned(
-                reservationID: reservationID, reason: "abandoned: the reservation ended; the intent's state was fetched instead", now: now)
-            guard let record = try ReservationStore(session).find(id: reservationID), record.state.isTerminal,
-                  record.state != .committed
-            else { return Settlement(abandonedCalls: closed, compensationAnnounced: false) }
-            let legs = try PaymentLegStore(session).legs(reservationID: reservationID).all.filter { $0.intentID != nil }
-            guard !legs.isEmpty else { return Settlement(abandonedCalls: closed, compensationAnnounced: false) }
-            let payments: [[String: Any]] = legs.map { leg in
-                ["side": leg.side.rawValue, "paymentIntentId": leg.intentID ?? "",
-                 "outcome": leg.refundID != nil ? "refunded" : "canceled", "refundId": leg.refundID ?? NSNull()]
-            }
-            let object: [String: Any] = ["reservationId": reservationID, "state": record.state.rawValue, "payments": payments]
-            let payload = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-            let queued = try ReservationStore(session).enqueueOnce(
-                topic: Self.compensationTopic, reservationID: reservationID, payloadJSON: payload)
-            return Settlement(abandonedCalls: closed, compensationAnnounced: queued)
+        try database.transaction(attempts: 3) { session in try settle(reservationID: reservationID, session: session, now: now) }
+    }
+
+    private func settle(reservationID: String, session: Session, now: Int64) throws -> Settlement {
+        let closed = try OperationRecordStore(session).closeAbandoned(
+            reservationID: reservationID, reason: "abandoned: the reservation ended; the intent's state was fetched instead", now: now)
+        guard let record = try ReservationStore(session).find(id: reservationID), record.state.isTerminal,
+              record.state != .committed
+        else { return Settlement(abandonedCalls: closed, compensationAnnounced: false) }
+        let legs = try PaymentLegStore(session).legs(reservationID: reservationID).all.filter { $0.intentID != nil }
+        guard !legs.isEmpty else { return Settlement(abandonedCalls: closed, compensationAnnounced: false) }
+        let payments: [[String: Any]] = legs.map { leg in
+            ["side": leg.side.rawValue, "paymentIntentId": leg.intentID ?? "",
+             "outcome": leg.refundID != nil ? "refunded" : "canceled", "refundId": leg.refundID ?? NSNull()]
         }
+        let object: [String: Any] = ["reservationId": reservationID, "state": record.state.rawValue, "payments": payments]
+        let payload = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        let queued = try ReservationStore(session).enqueueOnce(
+            topic: Self.compensationTopic, reservationID: reservationID, payloadJSON: payload)
+        return Settlement(abandonedCalls: closed, compensationAnnounced: queued)
     }
 
     /// The outbox topic of the compensation event (spec: "Emit compensation event").
@@ -148,33 +246,38 @@ public struct PaymentFlow {
     /// - Returns: false when it had moved on (decide again).
     public func move(_ step: PaymentStep, reservationID: String, expecting state: ReservationState, now: Int64) throws -> Bool {
         try database.transaction(attempts: 3) { session in
-            let store = ReservationStore(session)
-            guard let record = try store.lock(id: reservationID), record.state == state else { return false }
-            @discardableResult func go(_ record: ReservationRecord, _ next: ReservationState, _ reason: String, failure: String? = nil) throws -> ReservationRecord {
-                try store.move(record, to: next, trigger: .system, reason: reason, now: now, failureReason: failure, signalPayments: false)
-            }
-            switch step {
-            case .awaitAuthorization(let side):
-                try go(record, side.awaitingState, "\(side.rawValue) payment authorization requested")
-            case .authorized(.vendor):
-                let authorized = try go(record, .vendorAuthorized, "vendor deposit authorized")
-                try go(authorized, .awaitingRequesterAuth, "requester payment authorization requested")
-            case .authorized(.requester):
-                try go(record, .authorizedBoth, "requester payment authorized")
-            case .authorizationFailed(let side, let reason):
-                try VendorStore(session).bumpRevision(id: record.vendorID)
-                try go(record, side.failureState, reason, failure: reason)
-            case .beginCommit:
-                try beginCommit(record, session: session, now: now)
-            case .commit:
-                try go(record, .committed, "both payments captured")
-            case .commitFailed(let reason):
-                try VendorStore(session).bumpRevision(id: record.vendorID)
-                try go(record, .failedCommit, reason, failure: reason)
-            default:
-                preconditionFailure("\(step) is not a state move")
-            }
+            guard let record = try ReservationStore(session).lock(id: reservationID), record.state == state else { return false }
+            try perform(step, on: record, session: session, now: now)
             return true
+        }
+    }
+
+    /// Makes the state move of `step` on the locked reservation.
+    private func perform(_ step: PaymentStep, on record: ReservationRecord, session: Session, now: Int64) throws {
+        let store = ReservationStore(session)
+        @discardableResult func go(_ record: ReservationRecord, _ next: ReservationState, _ reason: String, failure: String? = nil) throws -> ReservationRecord {
+            try store.move(record, to: next, trigger: .system, reason: reason, now: now, failureReason: failure, signalPayments: false)
+        }
+        switch step {
+        case .awaitAuthorization(let side):
+            try go(record, side.awaitingState, "\(side.rawValue) payment authorization requested")
+        case .authorized(.vendor):
+            let authorized = try go(record, .vendorAuthorized, "vendor deposit authorized")
+            try go(authorized, .awaitingRequesterAuth, "requester payment authorization requested")
+        case .authorized(.requester):
+            try go(record, .authorizedBoth, "requester payment authorized")
+        case .authorizationFailed(let side, let reason):
+            try VendorStore(session).bumpRevision(id: record.vendorID)
+            try go(record, side.failureState, reason, failure: reason)
+        case .beginCommit:
+            try beginCommit(record, session: session, now: now)
+        case .commit:
+            try go(record, .committed, "both payments captured")
+        case .commitFailed(let reason):
+            try VendorStore(session).bumpRevision(id: record.vendorID)
+            try go(record, .failedCommit, reason, failure: reason)
+        default:
+            preconditionFailure("\(step) is not a state move")
         }
     }
 
