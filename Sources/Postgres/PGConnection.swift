@@ -121,6 +121,9 @@ public final class PGConnection {
         }
     }
 
+    /// Whether a transaction opened by ``transaction(isolation:_:)`` is open.
+    public var isInTransaction: Bool { transactionDepth > 0 }
+
     public enum IsolationLevel: Sendable {
         case readCommitted, repeatableRead, serializable
         var sql: String {

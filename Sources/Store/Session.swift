@@ -41,6 +41,9 @@ public final class Session {
         }
     }
 
+    /// Whether a transaction opened by ``transaction(_:)`` is open on this session.
+    public var isInTransaction: Bool { connection.isInTransaction }
+
     /// Runs `body` outside an explicit transaction (each statement commits by itself), with
     /// database errors as ``StoreError``.
     public func run<T>(_ body: (Session) throws -> T) throws -> T {

@@ -150,9 +150,9 @@ struct WorkerCommand: ParsableCommand {
             } else {
                 logger.warning("payments are off: BOOKIJI_STRIPE_SECRET_KEY is not set, so no Stripe call is made and confirmed reservations wait until they expire")
             }
-            configuration.handlers.append(StripeEventHandler(databaseURL: url))
+            configuration.databaseHandlers.append(StripeEventHandler())
             // Partner webhooks: events fan out to deliveries, which the sender signs and sends.
-            configuration.handlers.append(WebhookFanOut(databaseURL: url))
+            configuration.databaseHandlers.append(WebhookFanOut())
             var webhooks = WebhookSender.Settings()
             webhooks.concurrency = webhookConcurrency
             webhooks.retryScale = webhookRetryScale
@@ -161,6 +161,7 @@ struct WorkerCommand: ParsableCommand {
             configuration.handlers.append(try vendorNotifier(databaseURL: url, logger: logger))
             if testHandlers {
                 configuration.handlers.append(TestRecordHandler(databaseURL: url, sleepMillis: testSleepMs))
+                configuration.databaseHandlers.append(TestDatabaseRecordHandler())
                 configuration.jobs.append(PeriodicJob(
                     name: TestPeriodicJob.name, every: .milliseconds(testPeriodicEveryMs), databaseURL: url, logger: logger,
                     body: TestPeriodicJob.body(sleepMillis: testSleepMs)))

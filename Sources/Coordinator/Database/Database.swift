@@ -31,11 +31,17 @@ public final class Database {
 
     /// Runs `body` in one transaction. A transaction that collided with another (deadlock,
     /// serialization failure) is run again, up to `attempts` times in all.
+    ///
+    /// On a session whose holder already opened a transaction (a worker handling a batch of
+    /// outbox rows in the transaction that takes them), `body` joins it: it commits or rolls back
+    /// with the holder's, and a collision is the holder's to retry.
     func transaction<T>(attempts: Int = 1, _ body: (Session) throws -> T) throws -> T {
         var attempt = 1
         while true {
             do {
-                return try checkout().transaction(body)
+                let session = try checkout()
+                if session.isInTransaction { return try session.run(body) }
+                return try session.transaction(body)
             } catch let error as StoreError where error.code == .conflict && attempt < attempts {
                 attempt += 1
             } catch let error as StoreError {

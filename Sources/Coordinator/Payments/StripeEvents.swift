@@ -55,20 +55,21 @@ extension StripeEvents {
     /// the leg it belongs to when it is news; a charge event (an authorization that lapsed, a
     /// refund) marks its intent to be fetched again. Recorded on the event row either way.
     public func apply(eventID: String, now: Int64) throws -> Application {
-        guard let (type, payload) = try database.read({ try StripeEventStore($0).find(id: eventID) }) else {
-            return .ignored
+        try database.transaction(attempts: 3) { session in
+            guard let (type, payload) = try StripeEventStore(session).find(id: eventID) else { return .ignored }
+            let object = ((try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any])
+                .flatMap { ($0["data"] as? [String: Any])?["object"] as? [String: Any] }
+            let flow = PaymentFlow(database: Database(session: session))
+            var applied = false
+            if let object, object["object"] as? String == "payment_intent", let intent = Self.snapshot(object) {
+                applied = try flow.applyEvent(intent, now: now)
+            } else if let object, object["object"] as? String == "charge", let intentID = object["payment_intent"] as? String {
+                applied = try flow.applyEvent(nil, chargeOfIntent: intentID, now: now)
+            }
+            try StripeEventStore(session).markApplied(
+                id: eventID, note: applied ? nil : "ignored: \(type) is not about one of our payment intents")
+            return applied ? .applied : .ignored
         }
-        let object = ((try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any])
-            .flatMap { ($0["data"] as? [String: Any])?["object"] as? [String: Any] }
-        let flow = PaymentFlow(database: database)
-        var applied = false
-        if let object, object["object"] as? String == "payment_intent", let intent = Self.snapshot(object) {
-            applied = try flow.applyEvent(intent, now: now)
-        } else if let object, object["object"] as? String == "charge", let intentID = object["payment_intent"] as? String {
-            applied = try flow.applyEvent(nil, chargeOfIntent: intentID, now: now)
-        }
-        try database.read { try StripeEventStore($0).markApplied(id: eventID, note: applied ? nil : "ignored: \(type) is not about one of our payment intents") }
-        return applied ? .applied : .ignored
     }
 
     /// A PaymentIntent object as Stripe writes it, in the flow's words; nil when it has no id or

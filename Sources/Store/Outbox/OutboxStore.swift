@@ -62,12 +62,38 @@ public struct OutboxStore {
                 RETURNING o.id, o.topic, o.reservation_id::text, o.payload::text, o.attempts,
                           extract(epoch FROM o.created_at)::float8, o.wakeups
                 """, [PGArray(topics), worker, leaseSeconds, limit]
-            ).map { row in
-                OutboxRow(
-                    id: try row.int64(0), topic: try row.string(1), reservationID: try row.optional(String.self, 2),
-                    payloadJSON: try row.string(3), attempt: try row.int(4), createdAt: try row.double(5),
-                    wakeups: try row.int(6))
-            }.sorted { $0.id < $1.id }
+            ).map(Self.row).sorted { $0.id < $1.id }
+        }
+    }
+
+    private static func row(_ row: PGRow) throws -> OutboxRow {
+        OutboxRow(
+            id: try row.int64(0), topic: try row.string(1), reservationID: try row.optional(String.self, 2),
+            payloadJSON: try row.string(3), attempt: try row.int(4), createdAt: try row.double(5), wakeups: try row.int(6))
+    }
+
+    /// Takes up to `limit` due rows of `topics` and records them delivered by `worker` (the
+    /// attempt counted), for a handler whose work is database work only: the caller handles them
+    /// in the same transaction, so they are delivered exactly when that work commits. Call it
+    /// inside ``Session/transaction(_:)``; rows another transaction holds are skipped.
+    public func take(topics: [String], worker: String, limit: Int) throws -> [OutboxRow] {
+        try session.run { session in
+            try session.connection.query("""
+            UPDATE outbox o
+            SET delivered_at = clock_timestamp(), claimed_by = $2, attempts = o.attempts + 1,
+                last_attempt_at = clock_timestamp(), locked_until = NULL, last_error = NULL
+            WHERE o.id IN (
+                SELECT id FROM outbox
+                WHERE delivered_at IS NULL AND dead_at IS NULL AND topic = ANY ($1::text[])
+                  AND available_at <= clock_timestamp()
+                  AND (locked_until IS NULL OR locked_until <= clock_timestamp())
+                ORDER BY available_at, id
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED)
+            RETURNING o.id, o.topic, o.reservation_id::text, o.payload::text, o.attempts,
+                      extract(epoch FROM o.created_at)::float8, o.wakeups
+            """, [PGArray(topics), worker, limit]
+            ).map(Self.row).sorted { $0.id < $1.id }
         }
     }
 

@@ -19,6 +19,8 @@ public struct BookijiWorker: Sendable {
         public var databaseURL: String
         /// Outbox handlers; the dispatcher claims rows of their topics only.
         public var handlers: [any OutboxHandler] = []
+        /// Outbox handlers whose work is database work only, run a batch per transaction.
+        public var databaseHandlers: [any OutboxDatabaseHandler] = []
         /// Leader-locked periodic jobs.
         public var jobs: [PeriodicJob] = []
         /// Other long-running services (the webhook sender), by name.
@@ -56,11 +58,16 @@ public struct BookijiWorker: Sendable {
                 service: OutboxDispatcher(databaseURL: c.databaseURL, handlers: [handler], settings: settings, logger: c.logger),
                 serviceName: "outbox.\(handler.topics.joined(separator: ","))"))
         }
+        if !c.databaseHandlers.isEmpty {
+            services.append(Entry(
+                service: OutboxBatchDispatcher(databaseURL: c.databaseURL, handlers: c.databaseHandlers, settings: c.outbox, logger: c.logger),
+                serviceName: "outbox.batch"))
+        }
         services.append(contentsOf: c.jobs.map { Entry(service: $0, serviceName: "job.\($0.name)") })
         services.append(contentsOf: c.services.map { Entry(service: $0.service, serviceName: $0.name) })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: c.logger))
-        c.logger.info("worker started", metadata: ["services": "\(services.count)", "handlers": "\(c.handlers.flatMap(\.topics).sorted())"])
+        c.logger.info("worker started", metadata: ["services": "\(services.count)", "handlers": "\((c.handlers.flatMap(\.topics) + c.databaseHandlers.flatMap(\.topics)).sorted())"])
         try await group.run()
         c.logger.info("worker stopped")
     }

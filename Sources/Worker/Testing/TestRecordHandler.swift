@@ -55,3 +55,25 @@ public enum TestPeriodicJob {
         { _ in try await Task.sleep(for: .milliseconds(sleepMillis)) }
     }
 }
+
+/// Test only (`--test-handlers`): topic `test.db-record`, the database-only twin of
+/// ``TestRecordHandler``: writes the delivery to `worker_test_deliveries` inside the batch's
+/// transaction, and throws for the first `failAttempts` attempts (from the payload), so tests
+/// see a failing row rolled back with its batch and the rest delivered row by row.
+public struct TestDatabaseRecordHandler: OutboxDatabaseHandler {
+    public static let topic = "test.db-record"
+
+    public let topics = [TestDatabaseRecordHandler.topic]
+    public let retryPolicy = RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(200), maxDelay: .seconds(1), jitter: 0)
+
+    public init() {}
+
+    public func handle(_ row: OutboxRow, in session: Session) throws {
+        let payload = (try? JSONDecoder().decode(TestRecordHandler.Payload.self, from: Data(row.payloadJSON.utf8))) ?? .init()
+        let now = Date.nowSeconds
+        try TestDeliveryStore(session: session).record(outboxID: row.id, workerPID: getpid(), attempt: row.attempt, startedAt: now, finishedAt: now)
+        if row.attempt <= payload.failAttempts ?? 0 {
+            throw TestRecordHandler.Refused(description: "test.db-record refuses attempt \(row.attempt) as asked")
+        }
+    }
+}

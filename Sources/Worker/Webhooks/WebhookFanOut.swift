@@ -4,22 +4,17 @@ import Store
 
 /// Turns each reservation event in the outbox into deliveries, one per endpoint of the
 /// reservation's partner that asked for the event type. The event's id is made from the outbox
-/// row's, so handling a row twice (at least once delivery) queues nothing twice.
-public struct WebhookFanOut: OutboxHandler {
+/// row's, so handling a row twice (at least once delivery) queues nothing twice. Database work
+/// only: a batch of events fans out in the transaction that takes it.
+public struct WebhookFanOut: OutboxDatabaseHandler {
     public let topics = WebhookEndpoint.eventTypes
-    private let pool: DatabasePool
 
-    public init(databaseURL: String) {
-        pool = DatabasePool(url: databaseURL, size: 1, label: "webhook-fanout")
-    }
+    public init() {}
 
-    public func handle(_ row: OutboxRow) async throws {
+    public func handle(_ row: OutboxRow, in session: Session) throws {
         guard let reservationID = row.reservationID else { return }
-        let eventID = Self.eventID(outboxID: row.id), topic = row.topic, payload = row.payloadJSON
-        _ = try await pool.run { session in
-            try WebhookEvents(database: Database(session: session))
-                .fanOut(eventID: eventID, type: topic, reservationID: reservationID, payloadJSON: payload)
-        }
+        _ = try WebhookEvents(database: Database(session: session)).fanOut(
+            eventID: Self.eventID(outboxID: row.id), type: row.topic, reservationID: reservationID, payloadJSON: row.payloadJSON)
     }
 
     /// `evt_` and the outbox row's id, zero-padded so ids sort in event order.

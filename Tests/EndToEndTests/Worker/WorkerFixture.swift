@@ -36,15 +36,16 @@ final class WorkerFixture: @unchecked Sendable {  // owned by one test at a time
 
     func sql() throws -> PGConnection { try PGConnection(url: databaseURL) }
 
-    /// Queues `count` `test.record` rows taking `sleepMillis` each; returns their ids.
+    /// Queues `count` rows of `topic` (`test.record` taking `sleepMillis` each, or the database
+    /// handler's `test.db-record`); returns their ids.
     @discardableResult
-    func enqueue(count: Int, sleepMillis: Int, failAttempts: Int = 0) throws -> [Int64] {
+    func enqueue(count: Int, sleepMillis: Int, failAttempts: Int = 0, topic: String = "test.record") throws -> [Int64] {
         try sql().query("""
             INSERT INTO outbox (topic, payload)
-            SELECT 'test.record', jsonb_build_object('sleepMillis', $2::int, 'failAttempts', $3::int)
+            SELECT $4, jsonb_build_object('sleepMillis', $2::int, 'failAttempts', $3::int)
             FROM generate_series(1, $1::int)
             RETURNING id
-            """, [count, sleepMillis, failAttempts]).map { try $0.int64(0) }
+            """, [count, sleepMillis, failAttempts, topic]).map { try $0.int64(0) }
     }
 
     func scalar(_ query: String, _ parameters: [(any PGEncodable)?] = []) throws -> Int {

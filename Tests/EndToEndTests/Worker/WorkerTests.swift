@@ -101,6 +101,30 @@ struct WorkerTests {
         #expect(try fixture.scalar("SELECT count(*)::int FROM worker_test_deliveries WHERE outbox_id = $1", [ids[0]]) == 1)
     }
 
+    /// Database-only handlers take a batch in one transaction; a failing row rolls its batch
+    /// back, then the rows are handled one by one: the good ones delivered once, the failing one
+    /// retried under its policy, nothing of the rolled-back batch left behind.
+    @Test func aFailingRowInADatabaseBatchIsRetriedAloneAndTheRestAreDeliveredOnce() throws {
+        let fixture = try WorkerFixture()
+        defer { fixture.stop() }
+        let good = try fixture.enqueue(count: 4, sleepMillis: 0, topic: "test.db-record")
+        let failing = try fixture.enqueue(count: 1, sleepMillis: 0, failAttempts: 1, topic: "test.db-record")
+        let more = try fixture.enqueue(count: 3, sleepMillis: 0, topic: "test.db-record")
+        try fixture.startWorker(["--batch-size", "10"])
+        let all = good + failing + more
+        let delivered = eventually(seconds: 15) {
+            (try? fixture.scalar("SELECT count(*)::int FROM outbox WHERE delivered_at IS NOT NULL AND id = ANY ($1::bigint[])",
+                                 [PGArray(all.map(String.init))])) == all.count
+        }
+        #expect(delivered, "log:\n\(fixture.logs)")
+        // Every row's work is recorded exactly once: the batch's rolled-back writes are gone.
+        #expect(try fixture.scalar("SELECT count(*)::int FROM worker_test_deliveries") == all.count)
+        #expect(try fixture.scalar("SELECT count(DISTINCT outbox_id)::int FROM worker_test_deliveries") == all.count)
+        #expect(try fixture.scalar("SELECT attempt FROM worker_test_deliveries WHERE outbox_id = $1", [failing[0]]) == 2)
+        #expect(try fixture.scalar("SELECT max(attempts)::int FROM outbox WHERE id = ANY ($1::bigint[])", [PGArray(good.map(String.init))]) <= 2)
+        #expect(fixture.logs.contains("outbox batch failed; handling its rows one at a time"))
+    }
+
     @Test func failingRowsBecomeDeadLettersAndStatusShowsThem() throws {
         let fixture = try WorkerFixture()
         defer { fixture.stop() }

@@ -1,0 +1,110 @@
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Drains the rows of ``OutboxDatabaseHandler``s: takes a batch of due rows, handles each and
+/// records them delivered, all in one transaction; idle, it waits on LISTEN `bookiji_outbox`
+/// like ``OutboxDispatcher``.
+///
+/// When a batch throws, its transaction rolls back (nothing of it happened) and its rows are
+/// claimed and handled one at a time, each in a transaction with its delivery record: the rows
+/// that work are delivered, the failing one is retried after its handler's backoff or parked as
+/// a dead letter. On graceful shutdown the batch in hand commits or rolls back, then it stops.
+public struct OutboxBatchDispatcher: Service {
+    private let handlers: [String: any OutboxDatabaseHandler]
+    private let settings: OutboxDispatcher.Settings
+    private let database: DatabaseExecutor
+    private let worker: String
+    private let logger: Logger
+
+    public init(databaseURL: String, handlers: [any OutboxDatabaseHandler], settings: OutboxDispatcher.Settings, logger: Logger) {
+        var byTopic: [String: any OutboxDatabaseHandler] = [:]
+        for handler in handlers {
+            for topic in handler.topics { byTopic[topic] = handler }
+        }
+        self.handlers = byTopic
+        self.settings = settings
+        self.worker = WorkerIdentity.current
+        self.logger = logger
+        self.database = DatabaseExecutor(url: databaseURL, label: "outbox.batch") { session in
+            try NotificationListener(session: session).listen(OutboxStore.notificationChannel)
+        }
+    }
+
+    public func run() async throws {
+        let shutdown = ShutdownFlag()
+        let topics = handlers.keys.sorted()
+        guard !topics.isEmpty else { return }
+        logger.info("outbox batch dispatcher started", metadata: ["topics": "\(topics.joined(separator: ","))", "worker": "\(worker)"])
+        await withGracefulShutdownHandler {
+            while !shutdown.isRaised {
+                do {
+                    if try await takeBatch(topics: topics) == 0 {
+                        try await waitForWork(topics: topics, shutdown: shutdown)
+                    }
+                } catch {
+                    logger.warning("outbox batch failed; handling its rows one at a time", metadata: ["error": "\(oneLine(error))"])
+                    do {
+                        try await handleOneByOne(topics: topics)
+                    } catch {
+                        logger.error("outbox batch dispatcher failed", metadata: ["error": "\(oneLine(error))"])
+                        await shutdown.sleep(seconds: 1)
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            shutdown.raise()
+        }
+        logger.info("outbox batch dispatcher stopped")
+    }
+
+    /// Takes, handles and delivers one batch in one transaction; returns how many rows it held.
+    private func takeBatch(topics: [String]) async throws -> Int {
+        let handlers = self.handlers, worker = self.worker, limit = settings.batchSize
+        return try await database.run { session in
+            try session.transaction { session in
+                let rows = try OutboxStore(session: session).take(topics: topics, worker: worker, limit: limit)
+                for row in rows { try handlers[row.topic]?.handle(row, in: session) }
+                return rows.count
+            }
+        }
+    }
+
+    /// Claims a batch (leases) and handles each row in a transaction of its own with its delivery
+    /// record; a row that throws is recorded as failed under its handler's retry policy.
+    private func handleOneByOne(topics: [String]) async throws {
+        let worker = self.worker, settings = self.settings
+        let rows = try await database.run { session in
+            try OutboxStore(session: session).claim(
+                topics: topics, worker: worker, leaseSeconds: settings.leaseSeconds, limit: settings.batchSize)
+        }
+        for row in rows {
+            guard let handler = handlers[row.topic] else { continue }
+            do {
+                try await database.run { session in
+                    try session.transaction { session in
+                        try handler.handle(row, in: session)
+                        try OutboxStore(session: session).markDelivered(row, worker: worker)
+                    }
+                }
+            } catch {
+                let policy = handler.retryPolicy, message = oneLine(error)
+                let dead = policy.isExhausted(afterAttempt: row.attempt)
+                let delay = policy.delaySeconds(afterAttempt: row.attempt)
+                _ = try await database.run { session in
+                    try OutboxStore(session: session).markFailed(row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
+                }
+                let details: Logger.Metadata = ["id": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(row.attempt)", "error": "\(message)"]
+                if dead { logger.error("outbox row parked as a dead letter", metadata: details) } else {
+                    logger.warning("outbox row failed; will retry", metadata: details)
+                }
+            }
+        }
+    }
+
+    private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
+        let poll = settings.pollIntervalSeconds
+        let nextDue = try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
+        try await database.waitForNotification(seconds: min(poll, nextDue ?? poll), shutdown: shutdown) { topics.contains($0.payload) }
+    }
+}

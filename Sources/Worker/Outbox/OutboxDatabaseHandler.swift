@@ -1,0 +1,23 @@
+import BookijiCore
+import Store
+
+/// Handles outbox rows whose work is database work only (a reservation event fanned out to
+/// webhook deliveries, a Stripe event applied to its payment leg).
+///
+/// Its rows are taken a batch at a time by ``OutboxBatchDispatcher`` and handled inside the one
+/// transaction that records them delivered: a row costs a few statements, not a claim, a
+/// transaction and a delivery record of its own, and it is delivered exactly when its work
+/// commits. A batch whose handling throws is rolled back and handled again row by row, each in
+/// its own transaction, so only the failing row is retried under ``retryPolicy``.
+public protocol OutboxDatabaseHandler: Sendable {
+    /// The topics this handler handles.
+    var topics: [String] { get }
+    /// How a row that failed on its own is retried; ``RetryPolicy/standard`` unless the handler says.
+    var retryPolicy: RetryPolicy { get }
+    /// Does the row's work on `session`, inside the caller's transaction; throws to roll it back.
+    func handle(_ row: OutboxRow, in session: Session) throws
+}
+
+extension OutboxDatabaseHandler {
+    public var retryPolicy: RetryPolicy { .standard }
+}
