@@ -60,18 +60,27 @@ public final class PGConnection {
     /// Makes sure the connection is usable before work starts: reconnects if it is known to be
     /// broken, or if the server has sent something while we were idle (a terminated backend sends
     /// a FATAL message and closes, which we would otherwise learn only by failing a statement).
+    ///
+    /// So it is not for a LISTEN session, whose notifications arrive while idle too. Inside a
+    /// transaction it never reconnects (the transaction's work would go on outside it): a broken
+    /// connection throws.
     public func ensureConnected() throws(PGError) {
-        guard let conn, PQstatus(conn) == CONNECTION_OK else {
-            try connect()
+        guard let conn, PQstatus(conn) == CONNECTION_OK, PQsocket(conn) >= 0, !Self.isReadable(PQsocket(conn)) else {
+            try reconnectUnlessInTransaction()
             return
         }
-        let fd = PQsocket(conn)
-        guard fd >= 0 else { try connect(); return }
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&pfd, 1, 0)
-        if ready > 0 {
-            try connect()
+    }
+
+    private func reconnectUnlessInTransaction() throws(PGError) {
+        guard transactionDepth == 0 else {
+            throw PGError(code: .connectionFailed, message: "the connection to PostgreSQL was lost inside a transaction")
         }
+        try connect()
+    }
+
+    private static func isReadable(_ fd: Int32) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, 0) > 0
     }
 
     /// Runs one statement with parameters and returns its rows.

@@ -13,7 +13,10 @@ import Store
 public struct OutboxBatchDispatcher: Service {
     private let handlers: [String: any OutboxDatabaseHandler]
     private let settings: OutboxDispatcher.Settings
+    /// The batches' transactions.
     private let database: DatabaseExecutor
+    /// LISTENs while idle: a session of its own, so the batches' work never reconnects it.
+    private let listener: DatabaseExecutor
     private let worker: String
     private let logger: Logger
 
@@ -26,7 +29,8 @@ public struct OutboxBatchDispatcher: Service {
         self.settings = settings
         self.worker = WorkerIdentity.current
         self.logger = logger
-        self.database = DatabaseExecutor(url: databaseURL, label: "outbox.batch") { session in
+        self.database = DatabaseExecutor(url: databaseURL, label: "outbox.batch")
+        self.listener = DatabaseExecutor(url: databaseURL, label: "outbox.batch.listener") { session in
             try NotificationListener(session: session).listen(OutboxStore.notificationChannel)
         }
     }
@@ -105,6 +109,6 @@ public struct OutboxBatchDispatcher: Service {
     private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
         let nextDue = try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
-        try await database.waitForNotification(seconds: min(poll, nextDue ?? poll), shutdown: shutdown) { topics.contains($0.payload) }
+        try await listener.waitForNotification(seconds: min(poll, nextDue ?? poll), shutdown: shutdown) { topics.contains($0.payload) }
     }
 }
