@@ -157,7 +157,8 @@ struct WorkerCommand: ParsableCommand {
             webhooks.concurrency = webhookConcurrency
             webhooks.retryScale = webhookRetryScale
             webhooks.policy = WebhookURLPolicy(allowedHosts: webhookAllowHost)
-            configuration.services.append((name: "webhooks", service: WebhookSender(databaseURL: url, settings: webhooks, logger: logger)))
+            configuration.services.append((name: "webhooks", service: WebhookSender(
+                databaseURL: url, settings: webhooks, notifications: configuration.notifications, logger: logger)))
             configuration.handlers.append(try vendorNotifier(databaseURL: url, logger: logger))
             if testHandlers {
                 configuration.handlers.append(TestRecordHandler(databaseURL: url, sleepMillis: testSleepMs))

@@ -6,7 +6,7 @@ import Store
 /// Moves reservations out of their state when their deadline passes, continuously: it sleeps
 /// until the nearest deadline of any active reservation, but at most `maxIdleSeconds` (30), then
 /// runs the Coordinator's sweep. A deadline set sooner than that wakes it through a NOTIFY on
-/// `bookiji_deadlines` (migration 0005 notifies only for those; the spec's deadlines are 10
+/// `bookiji_deadlines` (through the worker's ``NotificationHub``; migration 0005 notifies only for those; the spec's deadlines are 10
 /// minutes or more away when set, so holds notify nothing and their commits stay independent).
 ///
 /// The sweep takes whole seconds and moves what is due at or before them, so the sweeper
@@ -21,18 +21,18 @@ public struct ExpirySweeper: Service {
     /// sooner than 30 s: keep this at 30 or less.
     private let maxIdleSeconds: Double
     private let database: DatabaseExecutor
+    private let signals: Subscription
     private let reservations: ReservationSweep
     private let worker: String
     private let logger: Logger
 
-    public init(databaseURL: String, maxIdleSeconds: Double = 30, logger: Logger) {
+    public init(databaseURL: String, maxIdleSeconds: Double = 30, notifications: NotificationHub, logger: Logger) {
         self.maxIdleSeconds = maxIdleSeconds
         self.worker = WorkerIdentity.current
         self.logger = logger
         self.reservations = ReservationSweep(databaseURL: databaseURL)
-        self.database = DatabaseExecutor(url: databaseURL, label: "expiry") { session in
-            try NotificationListener(session: session).listen(DeadlineStore.notificationChannel)
-        }
+        self.database = DatabaseExecutor(url: databaseURL, label: "expiry")
+        self.signals = notifications.subscribe { $0.channel == DeadlineStore.notificationChannel }
     }
 
     public func run() async throws {
@@ -83,21 +83,13 @@ public struct ExpirySweeper: Service {
         return recorded
     }
 
-    /// Blocks (on the sweeper's own queue) until the first whole second at or after the nearest
-    /// deadline, a notification of an earlier deadline, or `maxIdleSeconds`; in slices, so shutdown is noticed.
+    /// Waits until the first whole second at or after the nearest deadline, a notification of a
+    /// new deadline, or `maxIdleSeconds`; in slices, so shutdown is noticed.
     private func waitForNextDeadline(shutdown: ShutdownFlag) async throws {
         let nearest = try await database.run { session in try DeadlineStore(session: session).nearestDeadline() }
         let wakeAt = Date.nowSeconds + maxIdleSeconds
         let target = nearest.map { min($0.rounded(.up), wakeAt) } ?? wakeAt
-        while !shutdown.isRaised {
-            let remaining = target - Date.nowSeconds
-            if remaining <= 0 { return }
-            let slice = min(remaining, 0.25)
-            let notifications = try await database.run { session in
-                try NotificationListener(session: session).wait(timeout: slice)
-            }
-            // A deadline later than the one awaited changes nothing.
-            if notifications.contains(where: { Double($0.payload).map { $0 < target } ?? true }) { return }
-        }
+        let remaining = target - Date.nowSeconds
+        if remaining > 0 { await signals.wait(seconds: remaining, shutdown: shutdown) }
     }
 }

@@ -3,7 +3,7 @@ import ServiceLifecycle
 import Store
 
 /// Drains the rows of ``OutboxDatabaseHandler``s: takes a batch of due rows, handles each and
-/// records them delivered, all in one transaction; idle, it waits on LISTEN `bookiji_outbox`
+/// records them delivered, all in one transaction; idle, it waits for a NOTIFY of its topics
 /// like ``OutboxDispatcher``.
 ///
 /// When a batch throws, its transaction rolls back (nothing of it happened) and its rows are
@@ -13,14 +13,15 @@ import Store
 public struct OutboxBatchDispatcher: Service {
     private let handlers: [String: any OutboxDatabaseHandler]
     private let settings: OutboxDispatcher.Settings
-    /// The batches' transactions.
     private let database: DatabaseExecutor
-    /// LISTENs while idle: a session of its own, so the batches' work never reconnects it.
-    private let listener: DatabaseExecutor
+    private let signals: Subscription
     private let worker: String
     private let logger: Logger
 
-    public init(databaseURL: String, handlers: [any OutboxDatabaseHandler], settings: OutboxDispatcher.Settings, logger: Logger) {
+    public init(
+        databaseURL: String, handlers: [any OutboxDatabaseHandler], settings: OutboxDispatcher.Settings, notifications: NotificationHub,
+        logger: Logger
+    ) {
         var byTopic: [String: any OutboxDatabaseHandler] = [:]
         for handler in handlers {
             for topic in handler.topics { byTopic[topic] = handler }
@@ -30,9 +31,8 @@ public struct OutboxBatchDispatcher: Service {
         self.worker = WorkerIdentity.current
         self.logger = logger
         self.database = DatabaseExecutor(url: databaseURL, label: "outbox.batch")
-        self.listener = DatabaseExecutor(url: databaseURL, label: "outbox.batch.listener") { session in
-            try NotificationListener(session: session).listen(OutboxStore.notificationChannel)
-        }
+        let topics = Set(byTopic.keys)
+        self.signals = notifications.subscribe { $0.channel == OutboxStore.notificationChannel && topics.contains($0.payload) }
     }
 
     public func run() async throws {
@@ -109,6 +109,6 @@ public struct OutboxBatchDispatcher: Service {
     private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
         let nextDue = try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
-        try await listener.waitForNotification(seconds: min(poll, nextDue ?? poll), shutdown: shutdown) { topics.contains($0.payload) }
+        await signals.wait(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
     }
 }

@@ -4,8 +4,9 @@ import Store
 
 /// Drains the outbox: claims due rows of the handled topics in short transactions (leases, so a
 /// killed worker's rows fall due again), hands each to its ``OutboxHandler``, and records the
-/// outcome. Idle, it waits on LISTEN `bookiji_outbox` until a row is written, the next retry
-/// falls due, or the polling interval passes, whichever is first.
+/// outcome. Idle, it waits for a NOTIFY on `bookiji_outbox` naming one of its topics (through
+/// the worker's ``NotificationHub``) until a row is written, the next retry falls due, or the
+/// polling interval passes, whichever is first.
 ///
 /// On graceful shutdown the row being handled finishes and is recorded; rows claimed but not
 /// started are given back.
@@ -28,13 +29,15 @@ public struct OutboxDispatcher: Service {
     private let handlers: [String: any OutboxHandler]
     private let settings: Settings
     private let database: DatabaseExecutor
-    /// Records outcomes when rows run concurrently, so a completion never queues behind the
-    /// listener's wait for notifications on `database`.
+    /// Records outcomes when rows run concurrently, so a completion never queues behind a claim.
     private let recorder: DatabaseExecutor
+    private let signals: Subscription
     private let worker: String
     private let logger: Logger
 
-    public init(databaseURL: String, handlers: [any OutboxHandler], settings: Settings = Settings(), logger: Logger) {
+    public init(
+        databaseURL: String, handlers: [any OutboxHandler], settings: Settings = Settings(), notifications: NotificationHub, logger: Logger
+    ) {
         var byTopic: [String: any OutboxHandler] = [:]
         for handler in handlers {
             for topic in handler.topics { byTopic[topic] = handler }
@@ -43,9 +46,9 @@ public struct OutboxDispatcher: Service {
         self.settings = settings
         self.worker = WorkerIdentity.current
         self.logger = logger
-        self.database = DatabaseExecutor(url: databaseURL, label: "outbox") { session in
-            try NotificationListener(session: session).listen(OutboxStore.notificationChannel)
-        }
+        self.database = DatabaseExecutor(url: databaseURL, label: "outbox")
+        let topics = Set(byTopic.keys)
+        self.signals = notifications.subscribe { $0.channel == OutboxStore.notificationChannel && topics.contains($0.payload) }
         self.recorder = DatabaseExecutor(url: databaseURL, label: "outbox.recorder")
     }
 
@@ -195,11 +198,11 @@ public struct OutboxDispatcher: Service {
         return details
     }
 
-    /// Blocks (on the dispatcher's own queue) until a row is written, the next pending row
-    /// falls due, or the polling interval passes; in slices, so shutdown is noticed quickly.
+    /// Waits until a row of its topics is written, the next pending row falls due, or the polling
+    /// interval passes; in slices, so shutdown is noticed quickly.
     private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
         let nextDue = try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
-        try await database.waitForNotification(seconds: min(poll, nextDue ?? poll), shutdown: shutdown) { topics.contains($0.payload) }
+        await signals.wait(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
     }
 }

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Store
 
 /// The `bookiji worker` process: one ``ServiceGroup`` holding the expiry sweeper, the outbox
 /// dispatcher and every periodic job. SIGTERM or SIGINT shuts the group down gracefully: each
@@ -29,9 +30,16 @@ public struct BookijiWorker: Sendable {
         /// Runs the expiry sweeper (on by default).
         public var expiry = true
         public var logger = Logger(label: "bookiji.worker")
+        /// The worker's one LISTEN session, for every loop that waits on a channel (the
+        /// sweeper, the dispatchers, the webhook sender: pass it to services you add).
+        public let notifications: NotificationHub
 
         public init(databaseURL: String) {
             self.databaseURL = databaseURL
+            self.notifications = NotificationHub(
+                databaseURL: databaseURL,
+                channels: [OutboxStore.notificationChannel, DeadlineStore.notificationChannel, WebhookStore.notificationChannel],
+                logger: Logger(label: "bookiji.worker"))
         }
     }
 
@@ -45,22 +53,30 @@ public struct BookijiWorker: Sendable {
     public func run() async throws {
         let c = configuration
         typealias Entry = ServiceGroupConfiguration.ServiceConfiguration
-        var services: [Entry] = []
-        if c.expiry { services.append(Entry(service: ExpirySweeper(databaseURL: c.databaseURL, logger: c.logger), serviceName: "expiry")) }
+        // The listener first: the group stops services in reverse order, so it stops last.
+        var services: [Entry] = [Entry(service: c.notifications, serviceName: "notifications")]
+        if c.expiry {
+            services.append(Entry(
+                service: ExpirySweeper(databaseURL: c.databaseURL, notifications: c.notifications, logger: c.logger), serviceName: "expiry"))
+        }
         services.append(Entry(
             service: OutboxDispatcher(
-                databaseURL: c.databaseURL, handlers: c.handlers.filter { $0.concurrency <= 1 }, settings: c.outbox, logger: c.logger),
+                databaseURL: c.databaseURL, handlers: c.handlers.filter { $0.concurrency <= 1 }, settings: c.outbox,
+                notifications: c.notifications, logger: c.logger),
             serviceName: "outbox"))
         for handler in c.handlers where handler.concurrency > 1 {
             var settings = c.outbox
             settings.concurrency = handler.concurrency
             services.append(Entry(
-                service: OutboxDispatcher(databaseURL: c.databaseURL, handlers: [handler], settings: settings, logger: c.logger),
+                service: OutboxDispatcher(
+                    databaseURL: c.databaseURL, handlers: [handler], settings: settings, notifications: c.notifications, logger: c.logger),
                 serviceName: "outbox.\(handler.topics.joined(separator: ","))"))
         }
         if !c.databaseHandlers.isEmpty {
             services.append(Entry(
-                service: OutboxBatchDispatcher(databaseURL: c.databaseURL, handlers: c.databaseHandlers, settings: c.outbox, logger: c.logger),
+                service: OutboxBatchDispatcher(
+                    databaseURL: c.databaseURL, handlers: c.databaseHandlers, settings: c.outbox, notifications: c.notifications,
+                    logger: c.logger),
                 serviceName: "outbox.batch"))
         }
         services.append(contentsOf: c.jobs.map { Entry(service: $0, serviceName: "job.\($0.name)") })

@@ -52,21 +52,6 @@ extension DatabaseExecutor {
     /// The shortest wait after an empty claim: a row due now that the claim skipped is locked by
     /// another transaction (being claimed, delivered or woken), so claiming again at once would spin.
     static let minimumWaitSeconds = 0.05
-
-    /// Waits on this executor's LISTEN session up to `seconds` (at least
-    /// ``minimumWaitSeconds``), in 0.25 s slices so shutdown is noticed, returning early on a
-    /// notification `wakes` accepts.
-    func waitForNotification(
-        seconds: Double, shutdown: ShutdownFlag, wakes: @escaping @Sendable (DatabaseNotification) -> Bool = { _ in true }
-    ) async throws {
-        var remaining = max(seconds, Self.minimumWaitSeconds)
-        while remaining > 0, !shutdown.isRaised {
-            let slice = min(remaining, 0.25)
-            let notifications = try await run { session in try NotificationListener(session: session).wait(timeout: slice) }
-            if notifications.contains(where: wakes) { return }
-            remaining -= slice
-        }
-    }
 }
 
 /// Counting semaphore for the dispatcher's rows in flight.

@@ -26,17 +26,20 @@ public struct WebhookSender: Service {
 
     private let settings: Settings
     private let transport: any HTTPTransport
-    private let listener: DatabaseExecutor
+    private let database: DatabaseExecutor
+    private let signals: Subscription
     private let pool: DatabasePool
     private let worker: String
     private let logger: Logger
 
-    public init(databaseURL: String, settings: Settings = Settings(), transport: (any HTTPTransport)? = nil, logger: Logger) {
+    public init(
+        databaseURL: String, settings: Settings = Settings(), notifications: NotificationHub, transport: (any HTTPTransport)? = nil,
+        logger: Logger
+    ) {
         self.settings = settings
         self.transport = transport ?? AsyncHTTPClientTransport(client: .webhooks, maxResponseBytes: 64 << 10)
-        self.listener = DatabaseExecutor(url: databaseURL, label: "webhooks") { session in
-            try NotificationListener(session: session).listen(WebhookStore.notificationChannel)
-        }
+        self.database = DatabaseExecutor(url: databaseURL, label: "webhooks")
+        self.signals = notifications.subscribe { $0.channel == WebhookStore.notificationChannel }
         self.pool = DatabasePool(url: databaseURL, size: 2, label: "webhooks.record")
         self.worker = WorkerIdentity.current
         self.logger = logger
@@ -46,10 +49,10 @@ public struct WebhookSender: Service {
         let shutdown = ShutdownFlag()
         logger.info("webhook sender started", metadata: ["concurrency": "\(settings.concurrency)"])
         await withGracefulShutdownHandler {
-            let worker = self.worker, lease = settings.leaseSeconds, listener = self.listener
+            let worker = self.worker, lease = settings.leaseSeconds, database = self.database
             await ClaimLoop(concurrency: settings.concurrency, shutdown: shutdown, logger: logger, label: "webhook sender").run(
                 claim: { free in
-                    try await listener.run { session in try WebhookStore(session).claim(worker: worker, leaseSeconds: lease, limit: free) }
+                    try await database.run { session in try WebhookStore(session).claim(worker: worker, leaseSeconds: lease, limit: free) }
                 },
                 wait: { try await waitForWork(shutdown: shutdown) },
                 handle: { item in await send(item) })
@@ -150,7 +153,7 @@ public struct WebhookSender: Service {
 
     private func waitForWork(shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
-        let nextDue = try await listener.run { session in try WebhookStore(session).secondsUntilNextDue() }
-        try await listener.waitForNotification(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
+        let nextDue = try await database.run { session in try WebhookStore(session).secondsUntilNextDue() }
+        await signals.wait(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
     }
 }
