@@ -236,9 +236,18 @@ public struct PaymentFlow {
         _ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, session: Session, now: Int64
     ) throws {
         guard !changes.isEmpty, let price = try ReservationStore(session).find(id: reservationID)?.price else { return }
+        let store = PaymentLegStore(session)
+        var leg = changes.contains { if case .intent = $0 { true } else { false } }
+            ? try store.legs(reservationID: reservationID, forUpdate: true)[side] : nil
         for change in changes {
-            try PaymentLegStore(session).apply(
-                change, reservationID: reservationID, side: side, price: price, now: now)
+            // An answer can be older than an event applied while the call was out (3-D Secure
+            // completed before the confirm's answer was recorded): it never moves a leg back,
+            // but it still settles the question that made the leg wait to be fetched.
+            if case .intent(let intent) = change, let current = leg, current.intentID == intent.id, !Self.isNews(intent, over: current) {
+                leg = try store.apply(.seen, reservationID: reservationID, side: side, price: price, now: now)
+                continue
+            }
+            leg = try store.apply(change, reservationID: reservationID, side: side, price: price, now: now)
         }
     }
 
@@ -314,8 +323,13 @@ public struct PaymentFlow {
         guard let intentID = intent?.id ?? chargeOfIntent else { return false }
         return try database.transaction(attempts: 3) { session in
             let legs = PaymentLegStore(session)
-            guard let (reservationID, side) = try legs.owner(intentID: intentID),
-                  let price = try ReservationStore(session).find(id: reservationID)?.price,
+            guard let (reservationID, side) = try legs.owner(intentID: intentID) else { return false }
+            // Most events repeat what the driver already recorded from Stripe's answer. A leg
+            // only moves forward, so an event that is no news now never becomes news: it is
+            // settled without locking the leg (a batch of events would hold every lock it took
+            // until it commits, and the driver's next write would queue behind it).
+            if let intent, let seen = try legs.legs(reservationID: reservationID)[side], !Self.isNews(intent, over: seen) { return true }
+            guard let price = try ReservationStore(session).find(id: reservationID)?.price,
                   let leg = try legs.legs(reservationID: reservationID, forUpdate: true)[side]
             else { return false }
             let change: PaymentLegStore.Change?

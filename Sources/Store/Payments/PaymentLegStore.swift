@@ -31,6 +31,9 @@ public struct PaymentLegStore {
         case refunded(String)
         /// The last call's outcome is unknown: fetch the intent before acting.
         case uncertain
+        /// Stripe's answer told nothing new (an event had already said more): the leg no longer
+        /// needs fetching.
+        case seen
     }
 
     /// Both legs of a reservation (absent sides nil).
@@ -97,6 +100,8 @@ public struct PaymentLegStore {
             return ("refund_id = coalesce(refund_id, $4), refunded_at = coalesce(refunded_at, to_timestamp($3))", [refund])
         case .uncertain:
             return ("needs_refresh = true", [])
+        case .seen:
+            return ("needs_refresh = false", [])
         case .intent(let intent):
             // A capture's charge, a decline and the instants of authorization, capture and
             // cancellation are written once and kept (the partner reads why it failed).
