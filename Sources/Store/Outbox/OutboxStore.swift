@@ -76,6 +76,10 @@ public struct OutboxStore {
     /// attempt counted), for a handler whose work is database work only: the caller handles them
     /// in the same transaction, so they are delivered exactly when that work commits. Call it
     /// inside ``Session/transaction(_:)``; rows another transaction holds are skipped.
+    ///
+    /// A reservation's rows are taken in order: a row waits while an earlier row of the same
+    /// reservation and topics is pending (due later, or in another worker's batch not committed
+    /// yet), so its effects never overtake the earlier one's.
     public func take(topics: [String], worker: String, limit: Int) throws -> [OutboxRow] {
         try session.run { session in
             try session.connection.query("""
@@ -83,10 +87,14 @@ public struct OutboxStore {
             SET delivered_at = clock_timestamp(), claimed_by = $2, attempts = o.attempts + 1,
                 last_attempt_at = clock_timestamp(), locked_until = NULL, last_error = NULL
             WHERE o.id IN (
-                SELECT id FROM outbox
+                SELECT id FROM outbox c
                 WHERE delivered_at IS NULL AND dead_at IS NULL AND topic = ANY ($1::text[])
                   AND available_at <= clock_timestamp()
                   AND (locked_until IS NULL OR locked_until <= clock_timestamp())
+                  AND NOT EXISTS (
+                      SELECT 1 FROM outbox earlier
+                      WHERE earlier.reservation_id = c.reservation_id AND earlier.id < c.id
+                        AND earlier.delivered_at IS NULL AND earlier.dead_at IS NULL AND earlier.topic = ANY ($1::text[]))
                 ORDER BY available_at, id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED)
