@@ -130,70 +130,19 @@ driver="$here/bookings.py"
 stripe_key=sk_test_bench webhook_secret=whsec_bench
 
 bk_bench_workspace bench-bookings
-setup="$work/setup"
-mkdir -p "$setup"
 worker_count=0
-# Stops what this script started besides what lib.sh stops: the driver, the workers, the fake.
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-bookings_cleanup() {
-    local rc=$? f
-    for f in "$work"/driver.pid "$work"/worker-*.pid "$work"/fake.pid; do
-        [ -e "$f" ] && { bk_stop_pidfile "$f" "${f##*/}" 20 || true; }
-    done
-    (exit "$rc")
-    bk_bench_cleanup
-}
-trap bookings_cleanup EXIT
+# The EXIT trap (scripts/lib.sh) also stops the driver, the workers and the fake by their pid files.
 
 # No --ephemeral: commits are durable, as in production and in the other write benchmark.
-"$BK_SCRIPTS/pgcluster" start "$pg"
-url=$("$BK_SCRIPTS/pgcluster" url "$pg")
-sql() { psql -X -qtA -v ON_ERROR_STOP=1 -d "$url" -c "$1"; }
-if [ "$pg_stats" = 1 ]; then
-    sql "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
-    "$BK_SCRIPTS/pgcluster" stop "$pg" >/dev/null && "$BK_SCRIPTS/pgcluster" start "$pg" >/dev/null
-    sql "CREATE EXTENSION pg_stat_statements" >/dev/null
-fi
-durability=$(sql "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit') || ' ' || current_setting('full_page_writes')")
-[ "$durability" = "on on on" ] \
-    || bk_die "the cluster is not durable (fsync, synchronous_commit, full_page_writes = $durability)"
-(cd "$BK_REPO_ROOT" && "$bin" migrate --database "$url" --dir "$BK_REPO_ROOT/migrations") >&2 \
-    || bk_die "bookiji migrate failed"
-partner=$("$bin" partner create --name "Benchmark partner" --json --database "$url") || bk_die "partner create failed"
-key=$(bk_json_field "$partner" apiKey) || bk_die "no apiKey in: $partner"
-partner_id=$(bk_json_field "$partner" id) || bk_die "no id in: $partner"
-"$bin" partner limits "$partner_id" --per-hour 1000000000 --max-holds 1000000000 --database "$url" >&2 \
-    || bk_die "partner limits failed"
+bk_bench_database "$bin"
+sql() { bk_sql "$1"; }
+if [ "$pg_stats" = 1 ]; then bk_pg_stats_enable; fi
+bk_bench_partner "$bin"
 
-# Vendors as in Benchmarks/reservations (the CLI makes the first, SQL copies it), each with a key:
-# the first from `vendor key create`, the others' stored as the CLI stores keys (SHA-256 only).
-open=$((6 * 3600)) slot=1800 slots=32
-cat >"$setup/rules.json" <<'EOF'
-{"timeZone":"UTC","slotMinutes":30,"weeklyHours":{
-"monday":[{"start":"06:00","end":"22:00"}],"tuesday":[{"start":"06:00","end":"22:00"}],
-"wednesday":[{"start":"06:00","end":"22:00"}],"thursday":[{"start":"06:00","end":"22:00"}],
-"friday":[{"start":"06:00","end":"22:00"}],"saturday":[{"start":"06:00","end":"22:00"}],
-"sunday":[{"start":"06:00","end":"22:00"}]}}
-EOF
+# Vendors as in Benchmarks/reservations, each with a key (scripts/lib.sh).
+open=$BK_VENDOR_OPEN slot=$BK_VENDOR_SLOT slots=$BK_VENDOR_SLOTS
 started=$(date +%s.%N)
-first=$("$bin" vendor create --name bench-vendor-0001 --timezone UTC --json --database "$url") || bk_die "vendor create failed"
-first_id=$(bk_json_field "$first" id) || bk_die "no id in: $first"
-"$bin" vendor rules set "$first_id" --file "$setup/rules.json" --database "$url" >&2 || bk_die "vendor rules set failed"
-"$bin" vendor payments set "$first_id" --stripe-account acct_1Bench --currency eur --price 5000 --deposit 1000 \
-    --platform-fee 500 --database "$url" >&2 || bk_die "vendor payments set failed"
-first_key=$("$bin" vendor key create "$first_id" --json --database "$url") || bk_die "vendor key create failed"
-first_key=$(bk_json_field "$first_key" apiKey) || bk_die "no apiKey from vendor key create"
-sql "INSERT INTO vendors (name, timezone, rules, revision, stripe_account, currency, price_minor, deposit_minor, platform_fee_minor)
-     SELECT format('bench-vendor-%s', lpad(g::text, 4, '0')), v.timezone, v.rules, v.revision, v.stripe_account,
-            v.currency, v.price_minor, v.deposit_minor, v.platform_fee_minor
-     FROM vendors v, generate_series(2, $vendors) AS g WHERE v.id = '$first_id'" >/dev/null \
-    || bk_die "copying the first vendor failed"
-sql "INSERT INTO vendor_api_keys (vendor_id, api_key_hash, api_key_prefix)
-     SELECT id, sha256(convert_to('bkv_bench_' || replace(id::text, '-', ''), 'UTF8')), 'bkv_bench_'
-     FROM vendors WHERE id <> '$first_id'" >/dev/null || bk_die "vendor keys failed"
-sql "SELECT id || ' ' || CASE WHEN id = '$first_id' THEN '$first_key' ELSE 'bkv_bench_' || replace(id::text, '-', '') END
-     FROM vendors ORDER BY name" >"$work/vendors.txt" || bk_die "could not list the vendors"
-[ "$(wc -l <"$work/vendors.txt")" -eq "$vendors" ] || bk_die "expected $vendors vendors, got $(wc -l <"$work/vendors.txt")"
+bk_bench_vendors "$bin" "$vendors"
 setup_s=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 bk_log "setup: $vendors vendors with rules, payment settings and keys in ${setup_s}s"
 
@@ -206,17 +155,8 @@ if [ "$invariants" = 0 ]; then
         || { tail -n 20 "$work/pgbench-init.log" >&2; bk_die "pgbench -i failed"; }
 fi
 
-BOOKIJI_STRIPE_WEBHOOK_SECRET=$webhook_secret "$bin" serve --socket "$sock" --socket-mode 0666 --threads "$threads" \
-    --database "$url" >"$work/bookiji.log" 2>&1 </dev/null &
-echo $! >"$work/bookiji.pid"
-bk_wait_for_socket "$sock" 20 "$!" || { tail -n 20 "$work/bookiji.log" >&2; bk_die "the responder did not start"; }
-port=$(bk_free_port 127.0.0.1 18080)
-base="http://127.0.0.1:$port"
 # Limit effectively off: the driver and the fake's webhooks all come from 127.0.0.1.
-"$BK_SCRIPTS/nginx-conf" --out "$ngx" --listen "127.0.0.1:$port" --socket "$sock" \
-    --rate 1000000r/s --burst 1000000 >/dev/null
-nginx -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" || bk_die "nginx did not start; see $ngx/error.log"
-bk_wait_for_http "$base/v1/health" 30 || bk_die "$base/v1/health did not answer 200"
+BOOKIJI_STRIPE_WEBHOOK_SECRET=$webhook_secret bk_bench_serve "$bin" "$threads"
 
 # The first bookable day: the day after tomorrow (UTC).
 first_day=$(( ($(date -u +%s) / 86400 + 2) * 86400 ))
@@ -298,23 +238,6 @@ probe() {
     bk_die "the probe booking is $state after 30s, not COMMITTED (see $work/worker-*.log, $work/load-probe.json)"
 }
 
-# cpu_ticks PID... — user + system CPU of the processes so far (clock ticks).
-cpu_ticks() {
-    local total=0 pid ticks
-    for pid in "$@"; do
-        ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null) || continue
-        total=$((total + ${ticks:-0}))
-    done
-    echo "$total"
-}
-# postgres_ticks — the postmaster, its live backends, and the backends that exited (cutime).
-postgres_ticks() {
-    local p own
-    p=$(head -n1 "$pg/data/postmaster.pid")
-    own=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$p/stat")
-    # shellcheck disable=SC2046 # one pid per word
-    echo $((own + $(cpu_ticks $(pgrep -P "$p" || true))))
-}
 # sample_pgbench_backends FILE — every 0.5 s, "pid ticks" of each backend serving database
 # pgbench, until killed: their last sample is their CPU in the window (they exit with pgbench, and
 # an exited backend's time is only known summed into the postmaster's cutime).
@@ -324,7 +247,7 @@ sample_pgbench_backends() {
     while :; do
         for p in $(pgrep -P "$pm"); do
             case "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in
-                *" pgbench "*) echo "$p $(cpu_ticks "$p")" ;;
+                *" pgbench "*) echo "$p $(bk_cpu_ticks "$p")" ;;
             esac
         done >>"$1"
         sleep 0.5
@@ -332,12 +255,11 @@ sample_pgbench_backends() {
 }
 # cpu_sample — "responder nginx postgres workers fake driver" ticks so far.
 cpu_sample() {
-    local n w=() i
-    n=$(head -n1 "$ngx/nginx.pid")
+    local w=() i
     for ((i = 1; i <= workers; i++)); do w+=("$(head -n1 "$work/worker-$i.pid")"); done
     # shellcheck disable=SC2046 # one pid per word
-    echo "$(cpu_ticks "$(head -n1 "$work/bookiji.pid")") $(cpu_ticks "$n" $(pgrep -P "$n" || true)) $(postgres_ticks)" \
-        "$(cpu_ticks "${w[@]}") $(cpu_ticks "$(head -n1 "$work/fake.pid")") $(cpu_ticks "$(head -n1 "$work/driver.pid")")"
+    echo "$(bk_cpu_ticks "$(head -n1 "$work/bookiji.pid")") $(bk_nginx_ticks) $(bk_postgres_ticks)" \
+        "$(bk_cpu_ticks "${w[@]}") $(bk_cpu_ticks "$(head -n1 "$work/fake.pid")") $(bk_cpu_ticks "$(head -n1 "$work/driver.pid")")"
 }
 
 results=()
@@ -377,12 +299,7 @@ run_phase() {
     local pgb_backends
     pgb_backends=$(awk '{ if ($2 > m[$1]) m[$1] = $2 } END { for (p in m) s += m[p]; print s + 0 }' \
         "$work/pgbench-backends-$name.txt" 2>/dev/null || echo 0)
-    if [ "$pg_stats" = 1 ]; then
-        sql "SELECT round(total_exec_time)::int || ' ms ' || calls || ' calls ' || round(mean_exec_time::numeric, 3) || ' ms  '
-                    || left(regexp_replace(query, '\s+', ' ', 'g'), 160)
-             FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'bookiji'
-             ORDER BY total_exec_time DESC LIMIT 25" >"$work/pg-statements-$name.txt"
-    fi
+    if [ "$pg_stats" = 1 ]; then bk_pg_stats_top 25 >"$work/pg-statements-$name.txt"; fi
     pg0=$(cat "$work/pgbench-$name.ticks")
     bk_stop_pidfile "$work/driver.pid" driver 60
     [ -s "$work/load-$name.json" ] || { cat "$work/driver-$name.log" >&2; bk_die "the driver wrote no statistics"; }
@@ -482,7 +399,7 @@ print("%d bookings submitted; %s; unexpected answers %s; waited for the pending 
         "  target      $verdict"
     )
     if [ "$pg_stats" = 1 ]; then
-        results+=("  statements  costliest in the window (total, calls, mean; all in $work/pg-statements-$name.txt):")
+        results+=("  statements  costliest in the window (total, calls, rows, mean; all in $work/pg-statements-$name.txt):")
         while IFS= read -r line; do results+=("              $line"); done < <(head -n 8 "$work/pg-statements-$name.txt")
     fi
 }
@@ -491,9 +408,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 header() {
     cat <<EOF
 Bookiji Core bookings benchmark (issue 12, point 9)
-  commit     $(git -C "$BK_REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$BK_REPO_ROOT" diff --quiet HEAD 2>/dev/null || echo " (uncommitted changes)")
-  machine    $(nproc) cores, $(uname -sr); $(nginx -v 2>&1 | sed 's/^nginx version: //'); load average before the run $load
-  database   $("$pgbin/postgres" --version 2>/dev/null || echo PostgreSQL), private cluster on $(df -T "$pg" | awk 'NR == 2 { print $2 }'); fsync, synchronous_commit, full_page_writes on
+$(bk_bench_environment "$load")
   services   responder $threads threads; $workers workers, --payment-concurrency $concurrency each; fake-stripe (one process)
   data       $vendors vendors open 06:00-22:00 UTC, 30-minute slots, 50.00 EUR with a 10.00 deposit (setup ${setup_s}s)
 EOF
