@@ -17,6 +17,12 @@ struct IdempotencyStore: Sendable {
     }
 
     private var entries: [String: Entry] = [:]
+    /// Keys in the order they were stored, oldest first, for pruning without a scan: a request
+    /// drops only the keys that have expired since the last one. A key released and used again
+    /// is listed twice; the stale record is skipped when its entry is not yet expired.
+    private var order: [(created: Int, key: String)] = []
+    /// Where `order` starts; the prefix before it is dropped in batches.
+    private var head = 0
 
     init() {}
 
@@ -25,9 +31,10 @@ struct IdempotencyStore: Sendable {
     /// - Parameter fingerprint: the method, path and parameters, so that a key reused for another
     ///   request is caught.
     mutating func begin(_ key: String, fingerprint: String, now: Int) -> Decision {
-        entries = entries.filter { now - $0.value.created < Self.retention }
-        guard let entry = entries[key] else {
+        prune(now: now)
+        guard let entry = entries[key], !Self.expired(entry, now: now) else {
             entries[key] = Entry(fingerprint: fingerprint, created: now)
+            order.append((now, key))
             return .proceed
         }
         guard entry.fingerprint == fingerprint else {
@@ -55,6 +62,21 @@ struct IdempotencyStore: Sendable {
     /// Stores the answer that later requests with `key` replay.
     mutating func finish(_ key: String, with response: APIResponse) {
         entries[key]?.response = response
+    }
+
+    private static func expired(_ entry: Entry, now: Int) -> Bool { now - entry.created >= retention }
+
+    /// Forgets the keys older than ``retention``, oldest first, stopping at the first one that is not.
+    private mutating func prune(now: Int) {
+        while head < order.count, now - order[head].created >= Self.retention {
+            let key = order[head].key
+            if let entry = entries[key], Self.expired(entry, now: now) { entries[key] = nil }
+            head += 1
+        }
+        if head >= 1024 && head * 2 >= order.count {
+            order.removeFirst(head)
+            head = 0
+        }
     }
 
     /// Forgets a key whose request never executed (Stripe saves nothing for those), so that a retry runs.

@@ -38,7 +38,13 @@ struct FakeStripeState: Sendable {
     private(set) var refunds: [String: Refund] = [:]
     /// Refund ids in creation order, for lists.
     private var refundOrder: [String] = []
+    /// The same per payment intent, so that `GET /v1/refunds?payment_intent=` reads only its own.
+    private var refundsByIntent: [String: [String]] = [:]
     private var nextEvent = 0
+    /// The intents that entered `requires_capture`, by when their authorization lapses, so that
+    /// ``expireAuthorizations(now:)`` looks only at the ones due. An entry stays when its intent is
+    /// captured or canceled first and is skipped when it comes due.
+    private var lapses = LapseQueue()
 
     init() {}
 
@@ -156,6 +162,7 @@ struct FakeStripeState: Sendable {
                 intent.status = .requiresCapture
                 intent.amountCapturable = intent.amount
                 intents[id] = intent
+                lapses.insert(at: intent.created + Self.authorizationLifetime, id)
                 events.append(makeEvent("payment_intent.amount_capturable_updated", .intent(intent), now: now))
             } else {
                 intent.status = .succeeded
@@ -226,11 +233,9 @@ struct FakeStripeState: Sendable {
     /// when an uncaptured charge expires.
     mutating func expireAuthorizations(now: Int) -> [StripeEvent] {
         var events: [StripeEvent] = []
-        let lapsed = intents.values.filter {
-            $0.status == .requiresCapture && now >= $0.created + Self.authorizationLifetime
-        }
-        for intent in lapsed.sorted(by: { $0.created < $1.created }) {
-            let canceled = cancelIntent(intent.id, reason: "automatic", now: now)
+        while let id = lapses.popDue(now: now) {
+            guard intents[id]?.status == .requiresCapture else { continue }
+            let canceled = cancelIntent(id, reason: "automatic", now: now)
             events.append(makeEvent("charge.expired", .charge(canceled), now: now))
             events.append(makeEvent("payment_intent.canceled", .intent(canceled), now: now))
         }
@@ -270,6 +275,7 @@ struct FakeStripeState: Sendable {
                 created: now, reason: params["reason"], metadata: params.dictionary("metadata"))
             refunds[refund.id] = refund
             refundOrder.append(refund.id)
+            refundsByIntent[id, default: []].append(refund.id)
             intent.amountRefunded += amount
             intents[id] = intent
             return Outcome(result: .success(.refund(refund)), events: [makeEvent("charge.refunded", .charge(intent), now: now)])
@@ -288,10 +294,10 @@ struct FakeStripeState: Sendable {
         do throws(StripeError) {
             try params.rejectUnknown(allowed: ["payment_intent", "charge", "limit", "starting_after", "ending_before"])
             let limit = try params.integer("limit") ?? 10
-            var list = refundOrder.reversed().compactMap { refunds[$0] }
-            if let intent = params["payment_intent"] { list = list.filter { $0.paymentIntent == intent } }
-            if let charge = params["charge"] { list = list.filter { $0.charge == charge } }
-            return Outcome(result: .success(.refundList(Array(list.prefix(limit)), url: "/v1/refunds")))
+            let ids = params["payment_intent"].map { refundsByIntent[$0] ?? [] } ?? refundOrder
+            let charge = params["charge"]
+            let list = ids.reversed().lazy.compactMap { refunds[$0] }.filter { charge == nil || $0.charge == charge }.prefix(limit)
+            return Outcome(result: .success(.refundList(Array(list), url: "/v1/refunds")))
         } catch {
             return Outcome(result: .failure(error))
         }
@@ -317,8 +323,60 @@ struct FakeStripeState: Sendable {
 
     static func makeID(_ prefix: String) -> String { "\(prefix)_3Fk" + randomString(21) }
 
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
+    /// `count` letters and digits, ten from each 64-bit draw of the system generator (62^10 < 2^64)
+    /// rather than one draw each.
     static func randomString(_ count: Int) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        return String((0..<count).map { _ in alphabet.randomElement()! })
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        var bits: UInt64 = 0
+        for index in 0..<count {
+            if index % 10 == 0 { bits = generator.next(upperBound: 839_299_365_868_340_224) }  // 62^10
+            bytes.append(alphabet[Int(bits % 62)])
+            bits /= 62
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// A binary min-heap of intent ids by lapse time (ties by id, so the order is stable): insert and
+/// pop in O(log n), and a look at the earliest in O(1), which is all a sweep with nothing due costs.
+struct LapseQueue: Sendable {
+    private var heap: [(at: Int, id: String)] = []
+
+    private static func before(_ a: (at: Int, id: String), _ b: (at: Int, id: String)) -> Bool {
+        a.at != b.at ? a.at < b.at : a.id < b.id
+    }
+
+    mutating func insert(at time: Int, _ id: String) {
+        heap.append((time, id))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.before(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    /// Removes and returns the earliest id whose time is at or before `now`, nil when none is due.
+    mutating func popDue(now: Int) -> String? {
+        guard let first = heap.first, first.at <= now else { return nil }
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return first.id }
+        heap[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count && Self.before(heap[left], heap[smallest]) { smallest = left }
+            if right < heap.count && Self.before(heap[right], heap[smallest]) { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return first.id
     }
 }

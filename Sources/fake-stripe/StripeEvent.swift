@@ -16,6 +16,13 @@ struct StripeEvent: Sendable, Equatable {
     var created: Int
     var object: Object
 
+    /// The payment intent the event is about (a `charge.*` event's charge belongs to one).
+    var intentID: String {
+        switch object {
+        case .intent(let intent), .charge(let intent): intent.id
+        }
+    }
+
     var json: [String: Any] {
         let data: [String: Any]
         switch object {

@@ -142,11 +142,6 @@ enum PaymentMethods {
     }
 }
 
-/// Renders an object for the wire.
-func jsonData(_ object: [String: Any]) -> Data {
-    (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-}
-
 /// A value for JSON, `null` when absent (a nil in a dictionary literal would drop the key).
 func orNull<Value>(_ value: Value?) -> Any {
     value.map { $0 as Any } ?? NSNull()
