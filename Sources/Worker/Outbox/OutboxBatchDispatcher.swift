@@ -15,6 +15,7 @@ public struct OutboxBatchDispatcher: Service {
     private let settings: OutboxDispatcher.Settings
     private let database: DatabaseExecutor
     private let signals: Subscription
+    private let nextDue = NextDue()
     private let worker: String
     private let logger: Logger
 
@@ -92,6 +93,7 @@ public struct OutboxBatchDispatcher: Service {
                     }
                 }
             } catch {
+                nextDue.forget()
                 let policy = handler.retryPolicy, message = oneLine(error)
                 let dead = policy.isExhausted(afterAttempt: row.attempt)
                 let delay = policy.delaySeconds(afterAttempt: row.attempt)
@@ -108,7 +110,10 @@ public struct OutboxBatchDispatcher: Service {
 
     private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
-        let nextDue = try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
-        await signals.wait(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
+        let database = self.database
+        let due = try await nextDue.seconds {
+            try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
+        }
+        await signals.wait(seconds: min(poll, due ?? poll), shutdown: shutdown)
     }
 }

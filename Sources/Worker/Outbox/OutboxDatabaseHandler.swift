@@ -14,10 +14,14 @@ public protocol OutboxDatabaseHandler: Sendable {
     var topics: [String] { get }
     /// How a row that failed on its own is retried; ``RetryPolicy/standard`` unless the handler says.
     var retryPolicy: RetryPolicy { get }
+    /// Rows per transaction; nil for the worker's `--batch-size`. 1 for work that locks rows
+    /// others write often (a batch holds every lock it took until it commits).
+    var batchSize: Int? { get }
     /// Does the row's work on `session`, inside the caller's transaction; throws to roll it back.
     func handle(_ row: OutboxRow, in session: Session) throws
 }
 
 extension OutboxDatabaseHandler {
     public var retryPolicy: RetryPolicy { .standard }
+    public var batchSize: Int? { nil }
 }

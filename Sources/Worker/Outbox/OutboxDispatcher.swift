@@ -32,6 +32,7 @@ public struct OutboxDispatcher: Service {
     /// Records outcomes when rows run concurrently, so a completion never queues behind a claim.
     private let recorder: DatabaseExecutor
     private let signals: Subscription
+    private let nextDue = NextDue()
     private let worker: String
     private let logger: Logger
 
@@ -176,6 +177,7 @@ public struct OutboxDispatcher: Service {
         let dead = policy.isExhausted(afterAttempt: row.attempt)
         let delay = policy.delaySeconds(afterAttempt: row.attempt)
         let message = oneLine(error)
+        nextDue.forget()
         let kept = try await executor.run { session in
             try OutboxStore(session: session).markFailed(row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
         }
@@ -202,7 +204,10 @@ public struct OutboxDispatcher: Service {
     /// interval passes; in slices, so shutdown is noticed quickly.
     private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
-        let nextDue = try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
-        await signals.wait(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
+        let database = self.database
+        let due = try await nextDue.seconds {
+            try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
+        }
+        await signals.wait(seconds: min(poll, due ?? poll), shutdown: shutdown)
     }
 }

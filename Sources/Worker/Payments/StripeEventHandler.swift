@@ -6,9 +6,11 @@ import Store
 /// Applies the Stripe events the webhook endpoint stored (`stripe.event` rows, one per new
 /// event): a PaymentIntent's new status, a decline, a lapsed authorization. The driver is woken
 /// for the reservation the event is about; events about other objects are recorded as ignored.
-/// Database work only: a batch of events is applied in the transaction that takes it.
+/// Database work only: each event is applied in the transaction that takes it, one per
+/// transaction, since applying news locks the payment leg the driver is writing.
 public struct StripeEventHandler: OutboxDatabaseHandler {
     public let topics = [StripeEventStore.topic]
+    public let batchSize: Int? = 1
 
     public init() {}
 

@@ -72,12 +72,15 @@ public struct BookijiWorker: Sendable {
                     databaseURL: c.databaseURL, handlers: [handler], settings: settings, notifications: c.notifications, logger: c.logger),
                 serviceName: "outbox.\(handler.topics.joined(separator: ","))"))
         }
-        if !c.databaseHandlers.isEmpty {
+        // One batch dispatcher per batch size (a handler that asks for its own gets its own).
+        let byBatchSize = Dictionary(grouping: c.databaseHandlers) { $0.batchSize ?? c.outbox.batchSize }
+        for (batchSize, handlers) in byBatchSize.sorted(by: { $0.key < $1.key }) {
+            var settings = c.outbox
+            settings.batchSize = batchSize
             services.append(Entry(
                 service: OutboxBatchDispatcher(
-                    databaseURL: c.databaseURL, handlers: c.databaseHandlers, settings: c.outbox, notifications: c.notifications,
-                    logger: c.logger),
-                serviceName: "outbox.batch"))
+                    databaseURL: c.databaseURL, handlers: handlers, settings: settings, notifications: c.notifications, logger: c.logger),
+                serviceName: "outbox.batch.\(batchSize)"))
         }
         services.append(contentsOf: c.jobs.map { Entry(service: $0, serviceName: "job.\($0.name)") })
         services.append(contentsOf: c.services.map { Entry(service: $0.service, serviceName: $0.name) })
