@@ -207,17 +207,22 @@ class Load:
         return status in expected
 
     def call(self, client, step, expected, method, path, key, body=None):
-        started = time.monotonic()
-        try:
-            status, text = client.send(method, path, key=key, body=body)
-        except (OSError, http.client.HTTPException) as error:
-            with self.lock:
-                self.status["%s error" % step] += 1
-                if len(self.errors) < 50:
-                    self.errors.append({"step": step, "status": 0, "body": repr(error)})
-            return False, None
-        ok = self.record(step, started, status, text, expected)
-        return ok, text
+        # A 503 (the database said retry) rolled the request back: retried after a second, as a
+        # partner would, up to three times; each 503 is still counted as an unexpected answer.
+        for attempt in range(4):
+            started = time.monotonic()
+            try:
+                status, text = client.send(method, path, key=key, body=body)
+            except (OSError, http.client.HTTPException) as error:
+                with self.lock:
+                    self.status["%s error" % step] += 1
+                    if len(self.errors) < 50:
+                        self.errors.append({"step": step, "status": 0, "body": repr(error)})
+                return False, None
+            ok = self.record(step, started, status, text, expected)
+            if status != 503 or attempt == 3:
+                return ok, text
+            time.sleep(1)
 
     def arm_fault(self, index, client, fake, reservation):
         """Waits for the requester's intent, then arms capture faults on one side's intent. The wait
