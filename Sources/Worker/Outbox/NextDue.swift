@@ -1,3 +1,4 @@
+import Store
 import Synchronization
 
 /// When a dispatcher's next pending row falls due, asked of the database at most once a second.
@@ -34,5 +35,36 @@ final class NextDue: Sendable {
 
     private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// How an outbox dispatcher waits after an empty claim: until a NOTIFY names one of its topics
+/// (through the worker's ``NotificationHub``), its next row falls due (``NextDue``), or the
+/// polling interval passes, whichever is first.
+struct OutboxIdleWait: Sendable {
+    private let topics: [String]
+    private let signals: Subscription
+    private let nextDue = NextDue()
+    private let pollSeconds: Double
+
+    init(topics: some Collection<String>, notifications: NotificationHub, pollSeconds: Double) {
+        let topics = Set(topics)
+        self.topics = topics.sorted()
+        self.signals = notifications.subscribe { $0.channel == OutboxStore.notificationChannel && topics.contains($0.payload) }
+        self.pollSeconds = pollSeconds
+    }
+
+    /// Waits, asking `database` when the next row falls due if the last answer is old.
+    func wait(on database: DatabaseExecutor, shutdown: ShutdownFlag) async throws {
+        let topics = self.topics
+        let due = try await nextDue.seconds {
+            try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
+        }
+        await signals.wait(seconds: min(pollSeconds, due ?? pollSeconds), shutdown: shutdown)
+    }
+
+    /// A failure was recorded (a row backs off): the next wait asks when it falls due.
+    func failureRecorded() {
+        nextDue.forget()
     }
 }

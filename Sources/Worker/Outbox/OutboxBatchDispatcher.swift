@@ -14,8 +14,7 @@ public struct OutboxBatchDispatcher: Service {
     private let handlers: [String: any OutboxDatabaseHandler]
     private let settings: OutboxDispatcher.Settings
     private let database: DatabaseExecutor
-    private let signals: Subscription
-    private let nextDue = NextDue()
+    private let idle: OutboxIdleWait
     private let worker: String
     private let logger: Logger
 
@@ -32,8 +31,7 @@ public struct OutboxBatchDispatcher: Service {
         self.worker = WorkerIdentity.current
         self.logger = logger
         self.database = DatabaseExecutor(url: databaseURL, label: "outbox.batch")
-        let topics = Set(byTopic.keys)
-        self.signals = notifications.subscribe { $0.channel == OutboxStore.notificationChannel && topics.contains($0.payload) }
+        self.idle = OutboxIdleWait(topics: byTopic.keys, notifications: notifications, pollSeconds: settings.pollIntervalSeconds)
     }
 
     public func run() async throws {
@@ -45,7 +43,7 @@ public struct OutboxBatchDispatcher: Service {
             while !shutdown.isRaised {
                 do {
                     if try await takeBatch(topics: topics) == 0 {
-                        try await waitForWork(topics: topics, shutdown: shutdown)
+                        try await idle.wait(on: database, shutdown: shutdown)
                     }
                 } catch {
                     logger.warning("outbox batch failed; handling its rows one at a time", metadata: ["error": "\(oneLine(error))"])
@@ -93,7 +91,7 @@ public struct OutboxBatchDispatcher: Service {
                     }
                 }
             } catch {
-                nextDue.forget()
+                idle.failureRecorded()
                 let policy = handler.retryPolicy, message = oneLine(error)
                 let dead = policy.isExhausted(afterAttempt: row.attempt)
                 let delay = policy.delaySeconds(afterAttempt: row.attempt)
@@ -106,14 +104,5 @@ public struct OutboxBatchDispatcher: Service {
                 }
             }
         }
-    }
-
-    private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
-        let poll = settings.pollIntervalSeconds
-        let database = self.database
-        let due = try await nextDue.seconds {
-            try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
-        }
-        await signals.wait(seconds: min(poll, due ?? poll), shutdown: shutdown)
     }
 }

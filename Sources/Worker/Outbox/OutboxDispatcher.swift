@@ -31,8 +31,7 @@ public struct OutboxDispatcher: Service {
     private let database: DatabaseExecutor
     /// Records outcomes when rows run concurrently, so a completion never queues behind a claim.
     private let recorder: DatabaseExecutor
-    private let signals: Subscription
-    private let nextDue = NextDue()
+    private let idle: OutboxIdleWait
     private let worker: String
     private let logger: Logger
 
@@ -48,8 +47,7 @@ public struct OutboxDispatcher: Service {
         self.worker = WorkerIdentity.current
         self.logger = logger
         self.database = DatabaseExecutor(url: databaseURL, label: "outbox")
-        let topics = Set(byTopic.keys)
-        self.signals = notifications.subscribe { $0.channel == OutboxStore.notificationChannel && topics.contains($0.payload) }
+        self.idle = OutboxIdleWait(topics: byTopic.keys, notifications: notifications, pollSeconds: settings.pollIntervalSeconds)
         self.recorder = DatabaseExecutor(url: databaseURL, label: "outbox.recorder")
     }
 
@@ -78,7 +76,7 @@ public struct OutboxDispatcher: Service {
                 do {
                     let claimed = try await claim(topics: topics)
                     if claimed.isEmpty {
-                        try await waitForWork(topics: topics, shutdown: shutdown)
+                        try await idle.wait(on: database, shutdown: shutdown)
                     } else {
                         try await deliver(claimed, shutdown: shutdown)
                     }
@@ -107,7 +105,7 @@ public struct OutboxDispatcher: Service {
     private func runConcurrently(topics: [String], shutdown: ShutdownFlag) async {
         await ClaimLoop(concurrency: settings.concurrency, shutdown: shutdown, logger: logger, label: "outbox dispatcher").run(
             claim: { free in try await claim(topics: topics, limit: min(free, settings.batchSize)) },
-            wait: { try await waitForWork(topics: topics, shutdown: shutdown) },
+            wait: { try await idle.wait(on: database, shutdown: shutdown) },
             handle: { row in await deliverOne(row) })
     }
 
@@ -177,7 +175,7 @@ public struct OutboxDispatcher: Service {
         let dead = policy.isExhausted(afterAttempt: row.attempt)
         let delay = policy.delaySeconds(afterAttempt: row.attempt)
         let message = oneLine(error)
-        nextDue.forget()
+        idle.failureRecorded()
         let kept = try await executor.run { session in
             try OutboxStore(session: session).markFailed(row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
         }
@@ -198,16 +196,5 @@ public struct OutboxDispatcher: Service {
         ]
         if !leaseKept { details["leaseLost"] = "true" }
         return details
-    }
-
-    /// Waits until a row of its topics is written, the next pending row falls due, or the polling
-    /// interval passes; in slices, so shutdown is noticed quickly.
-    private func waitForWork(topics: [String], shutdown: ShutdownFlag) async throws {
-        let poll = settings.pollIntervalSeconds
-        let database = self.database
-        let due = try await nextDue.seconds {
-            try await database.run { session in try OutboxStore(session: session).secondsUntilNextDue(topics: topics) }
-        }
-        await signals.wait(seconds: min(poll, due ?? poll), shutdown: shutdown)
     }
 }
