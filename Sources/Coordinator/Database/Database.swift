@@ -74,6 +74,12 @@ public final class Database {
     }
 
     static func translate(_ error: StoreError) -> BookijiError {
+        if error.code == .conflict {
+            // A deadlock or serialization failure that outlived its retries: nothing was changed.
+            return BookijiError(
+                .serviceUnavailable, "the request collided with concurrent changes and was rolled back; retry shortly", retryAfter: 1,
+                underlying: error)
+        }
         if error.isTransient {
             return BookijiError(.serviceUnavailable, "the database is unavailable; retry shortly", retryAfter: 1, underlying: error)
         }
