@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// One HTTP exchange, small enough to hold in memory: free/busy and token bodies are kilobytes.
 public struct ConnectorHTTPRequest: Sendable {
@@ -79,6 +80,25 @@ extension HTTPClient {
     public static let webhooks = HTTPClient(
         eventLoopGroup: HTTPClient.defaultEventLoopGroup,
         configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    /// The webhook client with as many HTTP/1.1 connections per host as the sender has deliveries
+    /// in flight: the default pool opens 8, which capped a worker at 8 deliveries to a partner at
+    /// once whatever its `--webhook-concurrency` (found by Benchmarks/webhooks). One client per
+    /// size, created on first use and never shut down, like ``webhooks``.
+    public static func webhooks(connectionsPerHost: Int) -> HTTPClient {
+        let size = max(8, connectionsPerHost)
+        return webhookClients.withLock { clients in
+            if let client = clients[size] { return client }
+            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+            configuration.connectionPool = HTTPClient.Configuration.ConnectionPool(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: size)
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[size] = client
+            return client
+        }
+    }
+
+    private static let webhookClients = Mutex<[Int: HTTPClient]>([:])
 }
 
 extension HTTPClient {

@@ -37,7 +37,9 @@ public struct WebhookSender: Service {
         logger: Logger
     ) {
         self.settings = settings
-        self.transport = transport ?? AsyncHTTPClientTransport(client: .webhooks, maxResponseBytes: 64 << 10)
+        // One connection per delivery in flight (the client lives as long as the process).
+        self.transport = transport
+            ?? AsyncHTTPClientTransport(client: .webhooks(connectionsPerHost: settings.concurrency), maxResponseBytes: 64 << 10)
         self.database = DatabaseExecutor(url: databaseURL, label: "webhooks")
         self.signals = notifications.subscribe { $0.channel == WebhookStore.notificationChannel }
         self.pool = DatabasePool(url: databaseURL, size: 2, label: "webhooks.record")
