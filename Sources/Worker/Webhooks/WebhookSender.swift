@@ -52,7 +52,11 @@ public struct WebhookSender: Service {
         logger.info("webhook sender started", metadata: ["concurrency": "\(settings.concurrency)"])
         await withGracefulShutdownHandler {
             let worker = self.worker, lease = settings.leaseSeconds, database = self.database
-            await ClaimLoop(concurrency: settings.concurrency, shutdown: shutdown, logger: logger, label: "webhook sender").run(
+            // A backlog is claimed a quarter of the slots at a time, not a delivery or two as each finishes.
+            let loop = ClaimLoop(
+                concurrency: settings.concurrency, batch: settings.concurrency / 4, shutdown: shutdown, logger: logger,
+                label: "webhook sender")
+            await loop.run(
                 claim: { free in
                     try await database.run { session in try WebhookStore(session).claim(worker: worker, leaseSeconds: lease, limit: free) }
                 },
