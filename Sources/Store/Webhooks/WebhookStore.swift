@@ -127,34 +127,43 @@ public struct WebhookStore {
     }
 
     /// Claims up to `limit` due deliveries of enabled endpoints whose earlier events for the same
-    /// reservation and endpoint are all settled, leasing them for `leaseSeconds`.
+    /// reservation and endpoint are all settled, leasing them for `leaseSeconds`; the earliest due
+    /// first.
+    ///
+    /// The claim walks webhook_deliveries_due_walk in its order and stops at `limit` (migration
+    /// 0016), so it never sorts every pending delivery; each candidate's endpoint is one primary
+    /// key probe, and its order check one probe of webhook_deliveries_order (the first pending
+    /// sequence of its endpoint and reservation must be its own). Scalar subqueries stay per-row
+    /// probes whatever the statistics say, where `NOT EXISTS` became a join the planner could
+    /// turn into every pending delivery against every other (Benchmarks/webhooks: 12 s a claim).
     public func claim(worker: String, leaseSeconds: Double, limit: Int) throws -> [Claimed] {
         let rows = try connection.query("""
             WITH picked AS (
-                SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                WHERE d.status = 'pending' AND d.next_attempt_at <= clock_timestamp()
+                SELECT d.id FROM webhook_deliveries d
+                WHERE d.status = 'pending' AND d.next_attempt_at <= statement_timestamp()
                   AND (d.locked_until IS NULL OR d.locked_until <= clock_timestamp())
-                  AND e.enabled AND e.deleted_at IS NULL
-                  AND NOT EXISTS (
-                      SELECT 1 FROM webhook_deliveries earlier
+                  AND (SELECT e.enabled AND e.deleted_at IS NULL FROM webhook_endpoints e WHERE e.id = d.endpoint_id)
+                  AND (d.reservation_id IS NULL OR d.sequence = (
+                      SELECT min(earlier.sequence) FROM webhook_deliveries earlier
                       WHERE earlier.endpoint_id = d.endpoint_id AND earlier.reservation_id = d.reservation_id
-                        AND earlier.sequence < d.sequence AND earlier.status = 'pending')
+                        AND earlier.status = 'pending'))
                 ORDER BY d.next_attempt_at, d.id
                 LIMIT $3
                 FOR UPDATE OF d SKIP LOCKED
+            ), claimed AS (
+                UPDATE webhook_deliveries d
+                SET locked_until = clock_timestamp() + make_interval(secs => $2::float8), claimed_by = $1,
+                    attempts = d.attempts + 1
+                FROM picked WHERE d.id = picked.id
+                RETURNING d.*
             )
-            UPDATE webhook_deliveries d
-            SET locked_until = clock_timestamp() + make_interval(secs => $2::float8), claimed_by = $1, attempts = d.attempts + 1
-            FROM picked WHERE d.id = picked.id
-            RETURNING \(Self.deliveryColumns("d"))
+            SELECT \(Self.deliveryColumns("c")), \(Self.qualifiedEndpointColumns("e"))
+            FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
+            ORDER BY c.next_attempt_at, c.id
             """, [worker, leaseSeconds, limit])
-        var claimed: [Claimed] = []
-        for row in rows {
-            let delivery = try Self.delivery(row)
-            guard let endpoint = try endpoint(id: delivery.endpointID) else { continue }
-            claimed.append(Claimed(delivery: delivery, endpoint: endpoint))
+        return try rows.map { row in
+            Claimed(delivery: try Self.delivery(row), endpoint: try Self.endpoint(row, from: Self.deliveryColumnCount))
         }
-        return claimed
     }
 
     /// How an attempt ended.
@@ -216,18 +225,22 @@ public struct WebhookStore {
         }
     }
 
-    /// Seconds until the next pending delivery of an enabled endpoint falls due; nil when none.
-    public func secondsUntilNextDue() throws -> Double? {
+    /// Seconds until the next pending delivery of an enabled endpoint falls due, if one does within
+    /// `within` seconds; nil when none does. Checks each candidate as ``claim(worker:leaseSeconds:limit:)``
+    /// does (probes, whatever the statistics), and only those due within the window.
+    public func secondsUntilNextDue(within: Double) throws -> Double? {
         try connection.query("""
             SELECT extract(epoch FROM min(greatest(d.next_attempt_at, coalesce(d.locked_until, d.next_attempt_at)))
                                       - clock_timestamp())::float8
-            FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-            WHERE d.status = 'pending' AND e.enabled
-              AND NOT EXISTS (
-                  SELECT 1 FROM webhook_deliveries earlier
+            FROM webhook_deliveries d
+            WHERE d.status = 'pending' AND d.next_attempt_at < statement_timestamp() + make_interval(secs => $1::float8)
+              AND (d.locked_until IS NULL OR d.locked_until < statement_timestamp() + make_interval(secs => $1::float8))
+              AND (SELECT e.enabled FROM webhook_endpoints e WHERE e.id = d.endpoint_id)
+              AND (d.reservation_id IS NULL OR d.sequence = (
+                  SELECT min(earlier.sequence) FROM webhook_deliveries earlier
                   WHERE earlier.endpoint_id = d.endpoint_id AND earlier.reservation_id = d.reservation_id
-                    AND earlier.sequence < d.sequence AND earlier.status = 'pending')
-            """).first?.optional(Double.self, 0).map { max(0, $0) }
+                    AND earlier.status = 'pending'))
+            """, [within]).first?.optional(Double.self, 0).map { max(0, $0) }
     }
 
     /// An endpoint's deliveries, newest first, before the cursor id.
@@ -259,14 +272,32 @@ public struct WebhookStore {
         extract(epoch FROM created_at)::bigint
         """
 
-    static func endpoint(_ row: PGRow) throws -> WebhookEndpoint {
-        WebhookEndpoint(
-            id: try row.string(0), partnerID: try row.string(1), url: try row.string(2),
-            events: try row.optional(String.self, 3).map { $0.split(separator: ",").map(String.init) }, secret: try row.string(4),
-            previousSecret: try row.optional(String.self, 5), previousSecretUntil: try row.optional(Int64.self, 6),
-            enabled: try row.bool(7), disabledReason: try row.optional(String.self, 8), disabledAt: try row.optional(Int64.self, 9),
-            failingSince: try row.optional(Int64.self, 10), createdAt: try row.int64(11))
+    /// ``endpointColumns`` of `table` (an alias), for queries that join endpoints.
+    static func qualifiedEndpointColumns(_ table: String) -> String {
+        """
+        \(table).id::text, \(table).partner_id::text, \(table).url, array_to_string(\(table).events, ','), \(table).secret,
+        \(table).previous_secret, extract(epoch FROM \(table).previous_secret_until)::bigint, \(table).enabled,
+        \(table).disabled_reason, extract(epoch FROM \(table).disabled_at)::bigint, extract(epoch FROM \(table).failing_since)::bigint,
+        extract(epoch FROM \(table).created_at)::bigint
+        """
     }
+
+    static func endpoint(_ row: PGRow) throws -> WebhookEndpoint { try endpoint(row, from: 0) }
+
+    /// The endpoint in `row`'s columns from `offset` on (``endpointColumns``).
+    static func endpoint(_ row: PGRow, from offset: Int) throws -> WebhookEndpoint {
+        let o = offset
+        return WebhookEndpoint(
+            id: try row.string(o), partnerID: try row.string(o + 1), url: try row.string(o + 2),
+            events: try row.optional(String.self, o + 3).map { $0.split(separator: ",").map(String.init) },
+            secret: try row.string(o + 4), previousSecret: try row.optional(String.self, o + 5),
+            previousSecretUntil: try row.optional(Int64.self, o + 6), enabled: try row.bool(o + 7),
+            disabledReason: try row.optional(String.self, o + 8), disabledAt: try row.optional(Int64.self, o + 9),
+            failingSince: try row.optional(Int64.self, o + 10), createdAt: try row.int64(o + 11))
+    }
+
+    /// How many columns ``deliveryColumns(_:)`` lists.
+    static let deliveryColumnCount = 14
 
     static func deliveryColumns(_ table: String) -> String {
         """

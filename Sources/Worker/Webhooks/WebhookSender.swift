@@ -159,7 +159,7 @@ public struct WebhookSender: Service {
 
     private func waitForWork(shutdown: ShutdownFlag) async throws {
         let poll = settings.pollIntervalSeconds
-        let nextDue = try await database.run { session in try WebhookStore(session).secondsUntilNextDue() }
+        let nextDue = try await database.run { session in try WebhookStore(session).secondsUntilNextDue(within: poll) }
         await signals.wait(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
     }
 }
