@@ -4,9 +4,10 @@ import Postgres
 import Store
 import Testing
 
-/// The webhook sender's claim: batches keep each reservation's deliveries in order (per
-/// endpoint), a delivery in another session's open claim holds its successor back, and the claim
-/// stays a walk with a probe per candidate when the statistics were taken with nothing pending.
+/// The webhook sender's claim and record: batches keep each reservation's deliveries in order
+/// (per endpoint), a delivery in another session's open claim holds its successor back, a failing
+/// run disables the endpoint, and the claim stays a walk with a probe per candidate when the
+/// statistics were taken with nothing pending.
 struct StoreWebhookTests {
     typealias World = CoordinatorUseCaseTests.World
 
@@ -69,6 +70,10 @@ struct StoreWebhookTests {
         // A failure to be retried later keeps holding the reservation's next event back.
         try queue.record(batch[1], .failed(status: 500, error: "HTTP 500", retryInSeconds: 60))
         #expect(try queue.claim().isEmpty)
+        // ... and falls due no sooner than it.
+        let listed = try queue.store.deliveries(endpointID: queue.endpointID, before: nil, limit: 10)
+        let retryAt = listed.first { $0.eventID == b[0] }?.nextAttemptAt
+        #expect(retryAt != nil && listed.first { $0.eventID == b[1] }?.nextAttemptAt == retryAt)
         // A delivery that failed for good lets the next one go.
         try queue.record(afterA1[0], .failed(status: 500, error: "HTTP 500", retryInSeconds: nil))
         #expect(try queue.claim().map(\.delivery.eventID) == [a[2]])
@@ -93,6 +98,37 @@ struct StoreWebhookTests {
             #expect(meanwhile.isEmpty)
         }
         #expect(try queue.claim().isEmpty)  // the first is leased now
+    }
+
+    @Test func aFailingRunOlderThanTheLimitDisablesTheEndpoint() throws {
+        let world = try World()
+        let held = try world.hold()
+        var queue = try Queue(world)
+        try queue.queue(held.id, 1...2)
+        func endpoint() throws -> WebhookEndpoint {
+            let endpoint = try queue.store.endpoint(id: queue.endpointID)
+            return try #require(endpoint)
+        }
+        // A failure starts a run; a success ends it.
+        let first = try #require(try queue.claim().first)
+        try queue.record(first, .failed(status: 500, error: "HTTP 500", retryInSeconds: 0))
+        #expect(try endpoint().failingSince != nil)
+        let again = try #require(try queue.claim().first)
+        #expect(again.delivery.id == first.delivery.id && again.delivery.attempts == 2)
+        try queue.record(again, .succeeded(status: 200))
+        #expect(try endpoint().failingSince == nil)
+        // A failure when every delivery has failed for longer than the limit (a day here)
+        // disables the endpoint, and says why.
+        let second = try #require(try queue.claim().first)
+        try queue.record(second, .failed(status: 503, error: "HTTP 503", retryInSeconds: 0))
+        try world.sql.query("UPDATE webhook_endpoints SET failing_since = now() - interval '2 days'")
+        let retried = try #require(try queue.claim().first)
+        try queue.record(retried, .failed(status: 503, error: "HTTP 503", retryInSeconds: 0))
+        let disabled = try endpoint()
+        #expect(!disabled.enabled)
+        #expect(disabled.disabledReason?.hasPrefix("every delivery failed since ") == true, "\(disabled)")
+        #expect(disabled.disabledReason?.hasSuffix("(last: HTTP 503)") == true, "\(disabled)")
+        #expect(try queue.claim().isEmpty)
     }
 
     /// Statistics taken while nothing was pending made the planner join every pending delivery

@@ -177,12 +177,15 @@ public struct WebhookStore {
     }
 
     /// Records an attempt's outcome, and the endpoint's health: a success ends its failure run;
-    /// a failure starts one, and a run older than `disableAfterSeconds` disables it.
+    /// a failure starts one, and a run older than `disableAfterSeconds` disables it. Unless the
+    /// delivery is to be tried again later, the sender is notified in the same transaction (the
+    /// reservation's next event to this endpoint may be waiting for this one).
+    ///
+    /// A failure to be tried again later moves the reservation's later events to this endpoint
+    /// to its next attempt's time. The endpoint's row is written only when its health changes:
+    /// every outcome wrote it, and concurrent outcomes for one endpoint queued on its row lock.
     public func record(_ delivery: WebhookDelivery, worker: String, outcome: Outcome, disableAfterSeconds: Int64) throws {
-        defer {
-            // The reservation's next event to this endpoint may be waiting for this one.
-            if case .failed(_, _, let retry?) = outcome, retry > 0 {} else { try? notifySender() }
-        }
+        let notify = "SELECT pg_notify('\(Self.notificationChannel)', '')"
         switch outcome {
         case .succeeded(let status):
             try connection.query("""
@@ -190,10 +193,15 @@ public struct WebhookStore {
                     UPDATE webhook_deliveries SET status = 'succeeded', finished_at = now(), last_status = $3, last_error = NULL,
                         locked_until = NULL
                     WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING endpoint_id
+                ), healthy AS (
+                    UPDATE webhook_endpoints SET failing_since = NULL
+                    WHERE id IN (SELECT endpoint_id FROM done) AND failing_since IS NOT NULL
                 )
-                UPDATE webhook_endpoints SET failing_since = NULL WHERE id IN (SELECT endpoint_id FROM done)
+                \(notify)
                 """, [delivery.id, worker, status])
         case .failed(let status, let error, let retry):
+            // One update of the endpoint: a row updated in a WITH query is not updated again by
+            // the statement's own UPDATE (it was skipped, so a failing run never disabled it).
             try connection.query("""
                 WITH done AS (
                     UPDATE webhook_deliveries
@@ -202,15 +210,27 @@ public struct WebhookStore {
                         next_attempt_at = CASE WHEN $5::bigint IS NULL THEN next_attempt_at
                                                ELSE clock_timestamp() + make_interval(secs => $5::float8) END,
                         last_status = $3, last_error = left($4, 1000), locked_until = NULL
-                    WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING endpoint_id
+                    WHERE id = $1 AND claimed_by = $2 AND status = 'pending'
+                    RETURNING endpoint_id, reservation_id, sequence, next_attempt_at
+                ), waiting AS (
+                    -- The reservation's later events wait for this one: they fall due no sooner,
+                    -- so a claim's walk of the due deliveries does not pass them meanwhile.
+                    UPDATE webhook_deliveries later SET next_attempt_at = done.next_attempt_at
+                    FROM done
+                    WHERE $5::bigint IS NOT NULL AND later.endpoint_id = done.endpoint_id
+                      AND later.reservation_id = done.reservation_id AND later.sequence > done.sequence
+                      AND later.status = 'pending' AND later.next_attempt_at < done.next_attempt_at
                 ), failing AS (
-                    UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now())
-                    WHERE id IN (SELECT endpoint_id FROM done) RETURNING id, failing_since
+                    UPDATE webhook_endpoints e SET failing_since = coalesce(e.failing_since, now()),
+                        enabled = e.enabled AND e.failing_since IS NULL,
+                        disabled_at = CASE WHEN e.failing_since IS NULL THEN e.disabled_at ELSE now() END,
+                        disabled_reason = CASE WHEN e.failing_since IS NULL THEN e.disabled_reason
+                            ELSE 'every delivery failed since ' || to_char(e.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                                 || ' (last: ' || left($4, 200) || ')' END
+                    WHERE e.id IN (SELECT endpoint_id FROM done)
+                      AND (e.failing_since IS NULL OR (e.enabled AND e.failing_since < now() - make_interval(secs => $6::float8)))
                 )
-                UPDATE webhook_endpoints e SET enabled = false, disabled_at = now(),
-                    disabled_reason = 'every delivery failed since ' || to_char(f.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                        || ' (last: ' || left($4, 200) || ')'
-                FROM failing f WHERE e.id = f.id AND f.failing_since < now() - make_interval(secs => $6::float8)
+                \(notify) WHERE $5::bigint IS NULL OR $5 <= 0
                 """, [delivery.id, worker, status, error, retry, disableAfterSeconds])
         case .endpointRefused(let status, let error, let reason):
             try connection.query("""
@@ -218,9 +238,11 @@ public struct WebhookStore {
                     UPDATE webhook_deliveries SET status = 'failed', finished_at = now(), last_status = $3, last_error = left($4, 1000),
                         locked_until = NULL
                     WHERE id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING endpoint_id
+                ), refused AS (
+                    UPDATE webhook_endpoints SET enabled = false, disabled_at = now(), disabled_reason = $5
+                    WHERE id IN (SELECT endpoint_id FROM done)
                 )
-                UPDATE webhook_endpoints SET enabled = false, disabled_at = now(), disabled_reason = $5
-                WHERE id IN (SELECT endpoint_id FROM done)
+                \(notify)
                 """, [delivery.id, worker, status, error, reason])
         }
     }
