@@ -79,7 +79,9 @@ public struct OutboxStore {
     ///
     /// A reservation's rows are taken in order: a row waits while an earlier row of the same
     /// reservation and topics is pending (due later, or in another worker's batch not committed
-    /// yet), so its effects never overtake the earlier one's.
+    /// yet), so its effects never overtake the earlier one's. The check is a scalar subquery, a
+    /// probe of `outbox_pending_by_reservation` per candidate whatever the statistics say (as
+    /// `NOT EXISTS` it averaged 58 ms a take in Benchmarks/webhooks).
     public func take(topics: [String], worker: String, limit: Int) throws -> [OutboxRow] {
         try session.run { session in
             try session.connection.query("""
@@ -91,10 +93,10 @@ public struct OutboxStore {
                 WHERE delivered_at IS NULL AND dead_at IS NULL AND topic = ANY ($1::text[])
                   AND available_at <= clock_timestamp()
                   AND (locked_until IS NULL OR locked_until <= clock_timestamp())
-                  AND NOT EXISTS (
-                      SELECT 1 FROM outbox earlier
-                      WHERE earlier.reservation_id = c.reservation_id AND earlier.id < c.id
-                        AND earlier.delivered_at IS NULL AND earlier.dead_at IS NULL AND earlier.topic = ANY ($1::text[]))
+                  AND (c.reservation_id IS NULL OR c.id = (
+                      SELECT min(earlier.id) FROM outbox earlier
+                      WHERE earlier.reservation_id = c.reservation_id
+                        AND earlier.delivered_at IS NULL AND earlier.dead_at IS NULL AND earlier.topic = ANY ($1::text[])))
                 ORDER BY available_at, id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED)
