@@ -92,7 +92,7 @@ public struct PaymentFlow {
     /// move it asks for (revalidation and booking id included) until it asks for a call, a wait
     /// or nothing more. For a call it opens the recovery point `plan` describes (or returns the
     /// open one of the same operation, to be repeated with its key and parameters); for nothing
-    /// more it settles (``settle(reservationID:now:)``).
+    /// more it settles: open recovery points are closed and the compensation event is queued once.
     ///
     /// A booking's happy path so costs one transaction per Stripe call plus one, instead of a
     /// read, a begin and a finish per call and a read and a move per state.
@@ -198,11 +198,6 @@ public struct PaymentFlow {
     /// ``OperationRecordStore/closeAbandoned(reservationID:reason:now:)``) and, for one that did
     /// not commit but had payments, the compensation event is queued once
     /// (`reservation.compensated`: each side's intent and whether it was canceled or refunded).
-    @discardableResult
-    public func settle(reservationID: String, now: Int64) throws -> Settlement {
-        try database.transaction(attempts: 3) { session in try settle(reservationID: reservationID, session: session, now: now) }
-    }
-
     private func settle(reservationID: String, session: Session, now: Int64) throws -> Settlement {
         let closed = try OperationRecordStore(session).closeAbandoned(
             reservationID: reservationID, reason: "abandoned: the reservation ended; the intent's state was fetched instead", now: now)
@@ -224,13 +219,6 @@ public struct PaymentFlow {
 
     /// The outbox topic of the compensation event (spec: "Emit compensation event").
     public static let compensationTopic = "reservation.compensated"
-
-    /// Applies leg changes that come without a call of their own (a retrieve's answer).
-    public func record(_ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, now: Int64) throws {
-        try database.transaction(attempts: 3) { session in
-            try apply(changes, side: side, reservationID: reservationID, session: session, now: now)
-        }
-    }
 
     private func apply(
         _ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, session: Session, now: Int64

@@ -91,17 +91,9 @@ public struct OutboxBatchDispatcher: Service {
                     }
                 }
             } catch {
-                idle.failureRecorded()
-                let policy = handler.retryPolicy, message = oneLine(error)
-                let dead = policy.isExhausted(afterAttempt: row.attempt)
-                let delay = policy.delaySeconds(afterAttempt: row.attempt)
-                _ = try await database.run { session in
-                    try OutboxStore(session: session).markFailed(row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
-                }
-                let details: Logger.Metadata = ["id": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(row.attempt)", "error": "\(message)"]
-                if dead { logger.error("outbox row parked as a dead letter", metadata: details) } else {
-                    logger.warning("outbox row failed; will retry", metadata: details)
-                }
+                try await recordOutboxFailure(
+                    row, error, policy: handler.retryPolicy, worker: worker, on: database, idle: idle, logger: logger,
+                    details: ["id": "\(row.id)", "topic": "\(row.topic)", "attempt": "\(row.attempt)"])
             }
         }
     }

@@ -171,22 +171,9 @@ public struct OutboxDispatcher: Service {
     private func recordFailure(
         _ row: OutboxRow, _ error: any Error, handler: any OutboxHandler, started: ContinuousClock.Instant, on executor: DatabaseExecutor
     ) async throws {
-        let worker = self.worker, policy = handler.retryPolicy
-        let dead = policy.isExhausted(afterAttempt: row.attempt)
-        let delay = policy.delaySeconds(afterAttempt: row.attempt)
-        let message = oneLine(error)
-        idle.failureRecorded()
-        let kept = try await executor.run { session in
-            try OutboxStore(session: session).markFailed(row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
-        }
-        var details = metadata(row, started: started, leaseKept: kept)
-        details["error"] = "\(message)"
-        if dead {
-            logger.error("outbox row parked as a dead letter", metadata: details)
-        } else {
-            details["retryInSeconds"] = "\((delay * 10).rounded() / 10)"
-            logger.warning("outbox row failed; will retry", metadata: details)
-        }
+        try await recordOutboxFailure(
+            row, error, policy: handler.retryPolicy, worker: worker, on: executor, idle: idle, logger: logger,
+            details: metadata(row, started: started, leaseKept: true))
     }
 
     private func metadata(_ row: OutboxRow, started: ContinuousClock.Instant, leaseKept: Bool) -> Logger.Metadata {

@@ -1,3 +1,5 @@
+import BookijiCore
+import Logging
 import Store
 import Synchronization
 
@@ -67,4 +69,31 @@ struct OutboxIdleWait: Sendable {
     func failureRecorded() {
         nextDue.forget()
     }
+}
+
+/// Records a failed attempt of `row` under `policy` on `executor`: due again after its backoff,
+/// or parked as a dead letter once the policy is exhausted; logs it with `details`. Both outbox
+/// dispatchers record failures so. Returns whether `worker` still held the row's lease.
+@discardableResult
+func recordOutboxFailure(
+    _ row: OutboxRow, _ error: any Error, policy: RetryPolicy, worker: String, on executor: DatabaseExecutor,
+    idle: OutboxIdleWait, logger: Logger, details: Logger.Metadata
+) async throws -> Bool {
+    let dead = policy.isExhausted(afterAttempt: row.attempt)
+    let delay = policy.delaySeconds(afterAttempt: row.attempt)
+    let message = oneLine(error)
+    idle.failureRecorded()
+    let kept = try await executor.run { session in
+        try OutboxStore(session: session).markFailed(row, worker: worker, error: message, retryAfterSeconds: delay, dead: dead)
+    }
+    var details = details
+    details["error"] = "\(message)"
+    if !kept { details["leaseLost"] = "true" }
+    if dead {
+        logger.error("outbox row parked as a dead letter", metadata: details)
+    } else {
+        details["retryInSeconds"] = "\((delay * 10).rounded() / 10)"
+        logger.warning("outbox row failed; will retry", metadata: details)
+    }
+    return kept
 }
