@@ -9,15 +9,24 @@ import Glibc
 /// parameter. A broken connection is noticed before the next statement (``ensureConnected()``)
 /// and re-established, so a restarted server or a terminated backend costs at most the request
 /// that was running when it happened.
+///
+/// Every wait for the server is bounded by ``timeouts``: connecting, and (when set) each answer.
+/// libpq's blocking calls would wait forever on a server that accepted the connection and then
+/// stopped answering, so statements go out with its asynchronous API and the socket is polled
+/// against a deadline; a connection whose answer is overdue is dropped, never cancelled
+/// (`PQcancel` itself blocks on a hung server).
 public final class PGConnection {
     private(set) var conn: OpaquePointer?
     public let url: String
+    public let timeouts: PGTimeouts
     private var prepared: [String: String] = [:]
     private var transactionDepth = 0
 
     /// Connects to `url` (a libpq connection URI or key/value string).
-    public init(url: String) throws(PGError) {
+    /// - Parameter timeouts: the bounds on every wait; ``PGTimeouts/processDefault`` when nil.
+    public init(url: String, timeouts: PGTimeouts? = nil) throws(PGError) {
         self.url = url
+        self.timeouts = timeouts ?? PGTimeouts.processDefault
         try connect()
     }
 
@@ -26,15 +35,38 @@ public final class PGConnection {
     }
 
     private func connect() throws(PGError) {
-        if let conn { PQfinish(conn) }
-        prepared.removeAll()
+        drop()
         transactionDepth = 0
-        let newConn = PQconnectdb(url)
+        let deadline = Deadline(seconds: timeouts.connect)
+        // The bounds first and the caller's URL last (expanded from `dbname`): libpq keeps the
+        // last value of a repeated keyword, so a URL's own settings win.
+        let parameters = timeouts.libpqParameters + [("dbname", url)]
+        let started = Self.withCStrings(parameters.map { Optional($0.0) } + [nil]) { keywords in
+            Self.withCStrings(parameters.map { Optional($0.1) } + [nil]) { values in PQconnectStartParams(keywords, values, 1) }
+        }
+        guard let newConn = started else {
+            throw PGError(code: .connectionFailed, message: "cannot connect to PostgreSQL: out of memory")
+        }
         conn = newConn
-        guard let newConn, PQstatus(newConn) == CONNECTION_OK else {
-            let message = newConn.map { Self.trimmed(PQerrorMessage($0)) } ?? "out of memory"
+        // libpq's connect_timeout is enforced only by its blocking connect: poll here instead.
+        var state = PGRES_POLLING_WRITING
+        while PQstatus(newConn) != CONNECTION_BAD && state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED {
+            let events = state == PGRES_POLLING_READING ? Int16(POLLIN) : Int16(POLLOUT)
+            guard Self.wait(PQsocket(newConn), events: events, until: deadline) != nil else {
+                drop()
+                throw PGError(
+                    code: .connectionFailed,
+                    message: "cannot connect to PostgreSQL: no answer within \(Self.seconds(timeouts.connect))")
+            }
+            state = PQconnectPoll(newConn)
+        }
+        guard PQstatus(newConn) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(newConn))
+            drop()
             throw PGError(code: .connectionFailed, message: "cannot connect to PostgreSQL: \(message)")
         }
+        // Sends never block: a server that stops reading cannot hold a thread in a write.
+        PQsetnonblocking(newConn, 1)
         // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
         PQsetNoticeProcessor(newConn, { _, _ in }, nil)
         // Every statement is prepared once and run with parameters, and none needs its values
@@ -44,11 +76,24 @@ public final class PGConnection {
         // calendars). PostgreSQL's default still plans some runs again for their values
         // ("custom plans"): pgbench ran the availability read at 35.9k statements/s so, and at
         // 52.5k with the prepared plan always reused.
-        let set = PQexec(newConn, "SET plan_cache_mode = force_generic_plan")
-        defer { PQclear(set) }
-        guard PQresultStatus(set) == PGRES_COMMAND_OK else {
-            throw PGError(code: .connectionFailed, message: "cannot set up the connection: \(Self.trimmed(PQerrorMessage(newConn)))")
+        var setup = "SET plan_cache_mode = force_generic_plan"
+        if let statement = timeouts.statement {
+            setup += "; SET statement_timeout = \(max(1, Int((statement * 1000).rounded())))"
         }
+        do {
+            _ = try check(run(deadline: deadline) { PQsendQuery($0, setup) }, sql: setup)
+        } catch {
+            drop()
+            throw PGError(code: .connectionFailed, message: "cannot set up the connection: \(error.message)")
+        }
+    }
+
+    /// Closes the connection without waiting for anything; the next ``ensureConnected()``
+    /// connects anew (the statement cache belonged to the old session).
+    private func drop() {
+        if let conn { PQfinish(conn) }
+        conn = nil
+        prepared.removeAll()
     }
 
     /// True when the last known state of the connection is healthy.
@@ -86,8 +131,7 @@ public final class PGConnection {
     /// Runs one statement with parameters and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PGEncodable)?] = []) throws(PGError) -> PGRows {
-        guard let conn else { throw PGError(code: .connectionFailed, message: "not connected to PostgreSQL") }
-        let name = try statementName(for: sql, parameterCount: parameters.count, conn: conn)
+        let name = try statementName(for: sql, parameterCount: parameters.count)
         let texts = parameters.map { $0?.pgText }
         // libpq reads parameters as C strings, so a NUL would silently cut the value short.
         // PostgreSQL text cannot hold NUL anyway; refuse it as the server would (22021).
@@ -96,16 +140,15 @@ public final class PGConnection {
                 code: .misuse, message: "parameter $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold",
                 sqlState: "22021")
         }
-        let result = Self.withCStrings(texts) { values in
-            PQexecPrepared(conn, name, Int32(texts.count), values, nil, nil, 0)
+        let result = try run(deadline: Deadline(seconds: timeouts.response)) { conn in
+            Self.withCStrings(texts) { values in PQsendQueryPrepared(conn, name, Int32(texts.count), values, nil, nil, 0) }
         }
         return try check(result, sql: sql)
     }
 
     /// Runs SQL text that may hold several statements and takes no parameters (migrations, DDL).
     public func execute(script sql: String) throws(PGError) {
-        guard let conn else { throw PGError(code: .connectionFailed, message: "not connected to PostgreSQL") }
-        _ = try check(PQexec(conn, sql), sql: sql)
+        _ = try check(run(deadline: Deadline(seconds: timeouts.response)) { PQsendQuery($0, sql) }, sql: sql)
     }
 
     /// Runs `body` inside BEGIN/COMMIT; any error thrown rolls the transaction back and is rethrown.
@@ -151,13 +194,86 @@ public final class PGConnection {
 
     // MARK: - Internals
 
-    private func statementName(for sql: String, parameterCount: Int, conn: OpaquePointer) throws(PGError) -> String {
+    private func statementName(for sql: String, parameterCount: Int) throws(PGError) -> String {
         if let name = prepared[sql] { return name }
         let name = "s\(prepared.count + 1)"
-        let result = PQprepare(conn, name, sql, Int32(parameterCount), nil)
+        let result = try run(deadline: Deadline(seconds: timeouts.response)) { PQsendPrepare($0, name, sql, Int32(parameterCount), nil) }
         _ = try check(result, sql: sql)
         prepared[sql] = name
         return name
+    }
+
+    /// Sends one command with `send` (a `PQsend…` call) and collects its answer as `PQexec`
+    /// would (the last result, or the first error), waiting for the server no later than
+    /// `deadline`. An overdue answer drops the connection: what the server does with the
+    /// statement is then its own business (a stopped server finds the connection closed when it
+    /// resumes).
+    private func run(deadline: Deadline, _ send: (OpaquePointer) -> Int32) throws(PGError) -> OpaquePointer? {
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            throw PGError(code: .connectionFailed, message: "not connected to PostgreSQL")
+        }
+        guard send(conn) == 1 else { throw lost(conn, "cannot send to PostgreSQL") }
+        while true {
+            let flushed = PQflush(conn)
+            if flushed == 0 { break }
+            guard flushed == 1, let events = Self.wait(PQsocket(conn), events: Int16(POLLIN | POLLOUT), until: deadline) else {
+                throw flushed == 1 ? overdue(deadline) : lost(conn, "cannot send to PostgreSQL")
+            }
+            // The server may be waiting for us to read before it reads more.
+            if events & Int16(POLLIN) != 0, PQconsumeInput(conn) == 0 { throw lost(conn, "lost the connection to PostgreSQL") }
+        }
+        var kept: OpaquePointer?
+        while true {
+            while PQisBusy(conn) == 1 {
+                guard Self.wait(PQsocket(conn), events: Int16(POLLIN), until: deadline) != nil else {
+                    if let kept { PQclear(kept) }
+                    throw overdue(deadline)
+                }
+                guard PQconsumeInput(conn) == 1 else {
+                    if let kept { PQclear(kept) }
+                    throw lost(conn, "lost the connection to PostgreSQL")
+                }
+            }
+            guard let result = PQgetResult(conn) else { return kept }
+            if let previous = kept, PQresultStatus(previous) == PGRES_FATAL_ERROR {
+                PQclear(result)
+            } else {
+                if let kept { PQclear(kept) }
+                kept = result
+            }
+        }
+    }
+
+    /// The connection broke while sending or reading: dropped, and reported as transient.
+    private func lost(_ conn: OpaquePointer, _ what: String) -> PGError {
+        let message = "\(what): \(Self.trimmed(PQerrorMessage(conn)))"
+        drop()
+        return PGError(code: .connectionFailed, message: message)
+    }
+
+    private func overdue(_ deadline: Deadline) -> PGError {
+        drop()
+        return PGError(
+            code: .connectionFailed,
+            message: "PostgreSQL did not answer within \(Self.seconds(deadline.seconds ?? 0)); the connection was dropped")
+    }
+
+    /// Waits until `fd` is ready for `events` or `deadline` passes; the events that happened
+    /// (errors and hang-ups included, for libpq to read), or nil on timeout.
+    private static func wait(_ fd: Int32, events: Int16, until deadline: Deadline) -> Int16? {
+        guard fd >= 0 else { return Int16(POLLERR) }
+        while true {
+            let milliseconds = deadline.remainingMilliseconds
+            if milliseconds == 0 { return nil }
+            var pfd = pollfd(fd: fd, events: events, revents: 0)
+            let ready = poll(&pfd, 1, milliseconds)
+            if ready > 0 { return pfd.revents }
+            if ready < 0 && errno != EINTR { return Int16(POLLERR) }
+        }
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 
     private func check(_ result: OpaquePointer?, sql: String) throws(PGError) -> PGRows {
@@ -196,10 +312,36 @@ public final class PGConnection {
         return s
     }
 
-    private static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
         let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
         defer { pointers.forEach { free($0) } }
         let constPointers = pointers.map { UnsafePointer($0) }
         return constPointers.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}
+
+/// A point on the monotonic clock after which a wait gives up, or none.
+struct Deadline {
+    /// The bound it was made from, for messages.
+    let seconds: Double?
+    private let end: UInt64?
+
+    init(seconds: Double?) {
+        self.seconds = seconds
+        end = seconds.map { Self.now() + UInt64(max(0, $0) * 1e9) }
+    }
+
+    /// Milliseconds left, rounded up (0 once passed); -1 (wait forever) without a deadline.
+    var remainingMilliseconds: Int32 {
+        guard let end else { return -1 }
+        let now = Self.now()
+        guard end > now else { return 0 }
+        return Int32(min(UInt64(Int32.max), (end - now + 999_999) / 1_000_000))
+    }
+
+    private static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }

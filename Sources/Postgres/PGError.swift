@@ -34,11 +34,12 @@ public struct PGError: Error, Sendable, CustomStringConvertible {
     }
 
     /// True when retrying the same work later may succeed: a broken connection, a serialization
-    /// failure (40001), a deadlock (40P01), or the server going away (class 08, 57P0x).
+    /// failure (40001), a deadlock (40P01), a statement cancelled by `statement_timeout` (57014),
+    /// or the server going away (class 08, 57P0x).
     public var isTransient: Bool {
         if code == .connectionFailed { return true }
         guard let state = sqlState else { return false }
-        return state == "40001" || state == "40P01" || state.hasPrefix("08") || state.hasPrefix("57P")
+        return state == "40001" || state == "40P01" || state == "57014" || state.hasPrefix("08") || state.hasPrefix("57P")
     }
 
     public var isUniqueViolation: Bool { sqlState == "23505" }
