@@ -11,7 +11,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
     let settings: APISettings
     let database: Database
     private var authCache: [String: (partner: Partner, expires: UInt64)] = [:]
-    private let router: Router<Route>
+    let router: Router<Route>
 
     public init(settings: APISettings) {
         self.settings = settings
@@ -19,6 +19,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
         var router = Router<Route>()
         router.add("GET", "/v1/health", access: .publicRoute) { api, _ in try api.health() }
         router.add("GET", "/v1/ping") { api, context in api.ping(context) }
+        router.add("GET", "/v1/openapi.json", access: .publicRoute) { api, _ in api.openAPIDocument() }
         router.add("GET", "/v1/vendors/{vendorId}") { api, context in try api.vendor(context) }
         router.add("GET", "/v1/vendors/{vendorId}/availability") { api, context in try api.availability(context) }
         router.add("POST", "/v1/reservations") { api, context in try api.createReservation(context) }

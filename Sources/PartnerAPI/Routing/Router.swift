@@ -33,6 +33,11 @@ public struct Router<Handler> {
         routes.append(Route(method: method, segments: pattern.split(separator: "/"), access: access, handler: handler))
     }
 
+    /// Every route as (method, pattern), in the order added.
+    public var routeTable: [(method: String, pattern: String)] {
+        routes.map { ($0.method, "/" + $0.segments.joined(separator: "/")) }
+    }
+
     public enum Match {
         case found(Handler, Access, [String: String])
         case methodNotAllowed(allowed: [String])
