@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         // Already resolved for async-http-client; named here for STARTTLS in the SMTP client.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        // Metrics: the swift-metrics facade, exported in Prometheus' text format (no NIO in either).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries through the system, each wrapped by exactly one Swift module.
@@ -51,15 +54,26 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
-        .target(name: "Store", dependencies: ["BookijiCore", "Postgres"]),
-        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store"]),
+        // The metric catalogue (names, help, buckets) and what records them, through the
+        // swift-metrics facade; the Prometheus registry and its text exposition. Light: CoreMetrics,
+        // swift-prometheus and swift-atomics, no NIO, so the request path may record.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "BookijiCore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(name: "Store", dependencies: ["BookijiCore", "Postgres", "Telemetry"]),
+        .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store", "Telemetry"]),
         // The long-running process off the request path: expiry, outbox dispatch, leader-locked
         // jobs, and the jobs that call out (calendar syncs now): they fetch through Integrations
         // and write through the Coordinator and Store.
         .target(
             name: "Worker",
             dependencies: [
-                "BookijiCore", "Coordinator", "Integrations", "Store",
+                "BookijiCore", "Coordinator", "Integrations", "Store", "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -67,13 +81,15 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFastCGI", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "PartnerAPI",
-            dependencies: ["BookijiCore", "Availability", "Coordinator", "FastCGI", "Gzip", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "BookijiCore", "Availability", "Coordinator", "FastCGI", "Gzip", "Telemetry", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "bookiji",
             dependencies: [
                 "BookijiCore", "Availability", "ICalendar", "Postgres", "Store", "Coordinator",
-                "FastCGI", "PartnerAPI", "Integrations", "Worker",
+                "FastCGI", "PartnerAPI", "Integrations", "Worker", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -16,9 +16,10 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 # Debian packages the project needs at build, test and run time. nginx is checked by command
 # because operators may have nginx-light/-full/-extras or nginx.org's package instead.
 # chromium and chromium-driver: the vendor page's browser test (Selenium drives Debian's driver).
+# prometheus: promtool, which checks the alert rules, their unit tests and the metrics output.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 BK_PACKAGES=(libfcgi-dev libpq-dev libical-dev zlib1g-dev nginx postgresql postgresql-contrib tzdata pkg-config curl openssl
-    python3-venv chromium chromium-driver)
+    python3-venv chromium chromium-driver prometheus)
 
 bk_log() { printf '%s: %s\n' "${BK_PROG:-${0##*/}}" "$*" >&2; }
 bk_die() { bk_log "error: $*"; exit 1; }

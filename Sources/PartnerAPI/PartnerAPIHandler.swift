@@ -2,6 +2,7 @@ import BookijiCore
 import Coordinator
 import FastCGI
 import Logging
+import Telemetry
 
 /// The partner API on one responder thread: routing, authentication, error mapping, and this
 /// thread's own way into the database (a ``Database`` the Coordinator's use cases run on).
@@ -12,10 +13,13 @@ public final class PartnerAPIHandler: FastCGIHandler {
     let database: Database
     private var authCache: [String: (partner: Partner, expires: UInt64)] = [:]
     let router: Router<Route>
+    /// This thread's handles on the latency histogram.
+    private var latency = RequestLatencyRecorder()
 
     public init(settings: APISettings) {
         self.settings = settings
         self.database = Database(url: settings.databaseURL)
+        PrometheusExport.bootstrap()
         var router = Router<Route>()
         router.add("GET", "/v1/health", access: .publicRoute) { api, _ in try api.health() }
         router.add("GET", "/v1/ping") { api, context in api.ping(context) }
@@ -62,32 +66,36 @@ public final class PartnerAPIHandler: FastCGIHandler {
         // The vendor confirmation page (HTML): the signed link is the credential.
         router.add("GET", "/v/r/{token}", access: .publicRoute) { api, context in api.vendorPage(context) }
         router.add("POST", "/v/r/{token}", access: .publicRoute) { api, context in api.vendorPageAnswer(context) }
+        // This process's metrics; the shipped nginx opens it to loopback and an allow-list only.
+        router.add("GET", "/metrics", access: .publicRoute) { api, _ in api.metrics() }
         self.router = router
     }
 
-    /// Answers one request and logs it as one line: method, path, status, duration, the
-    /// partner, and a request id (the caller's `X-Request-Id` when it sends a usable one), which
-    /// the answer carries back in `X-Request-Id` and every log line of the request carries too.
+    /// Answers one request and logs it as one line: method, route template (never the raw path,
+    /// which holds ids and, for vendor pages, a link's token), status, duration, the partner, and
+    /// a request id (the caller's `X-Request-Id` when it sends a usable one, as nginx's
+    /// `$request_id` is), which the answer carries back in `X-Request-Id` and every log line of
+    /// the request carries too. The same template labels the latency histogram.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = SystemTime.monotonicNanos()
         var logger = ErrorResponse.logger
         let requestID = RequestID.of(request)
         logger[metadataKey: "requestId"] = "\(requestID)"
         var partnerID: String?
+        var template = RequestLatencyRecorder.unmatchedRoute
         var response: HTTPResponse
         do {
-            response = try route(request, partnerID: &partnerID)
+            response = try route(request, partnerID: &partnerID, template: &template)
             if request.method == "HEAD" { response.body = [] }
         } catch {
             response = ErrorResponse.make(ErrorResponse.classify(error, logger: logger))
         }
         response.addHeader("X-Request-Id", requestID)
-        // A vendor page's path holds its link's token, a credential: it stays out of the log.
-        let loggedPath = request.path.hasPrefix("/v/r/") ? "/v/r/…" : request.path
+        let elapsed = SystemTime.monotonicNanos() - started
+        latency.record(method: request.method, route: template, status: response.status, nanoseconds: elapsed)
         logger.info("request", metadata: [
-            "method": "\(request.method)", "path": "\(loggedPath)", "status": "\(response.status)",
-            "durationMicros": "\((SystemTime.monotonicNanos() - started) / 1000)",
-            "partnerId": "\(partnerID ?? "")",
+            "method": "\(request.method)", "route": "\(template)", "status": "\(response.status)",
+            "durationMicros": "\(elapsed / 1000)", "partnerId": "\(partnerID ?? "")",
         ])
         return response
     }
@@ -98,8 +106,12 @@ public final class PartnerAPIHandler: FastCGIHandler {
             details: ["limit": String(limit)]))
     }
 
-    private func route(_ request: HTTPRequest, partnerID: inout String?) throws -> HTTPResponse {
+    private func route(_ request: HTTPRequest, partnerID: inout String?, template: inout String) throws -> HTTPResponse {
         let match = router.match(method: request.method, path: request.path)
+        switch match {
+        case .found(_, _, _, let matched), .methodNotAllowed(_, let matched): template = matched
+        case .notFound: break
+        }
         if request.path.hasPrefix("/v/") {
             // Vendor pages are for people: their errors are pages too.
             switch match {
@@ -111,12 +123,12 @@ public final class PartnerAPIHandler: FastCGIHandler {
         switch match {
         case .notFound:
             throw BookijiError(.notFound, "no route for \(request.method) \(request.path)")
-        case .methodNotAllowed(let allowed):
+        case .methodNotAllowed(let allowed, _):
             var response = ErrorResponse.make(BookijiError(
                 .methodNotAllowed, "\(request.method) is not allowed on \(request.path); use \(allowed.joined(separator: ", "))"))
             response.addHeader("Allow", allowed.joined(separator: ", "))
             return response
-        case .found(let handler, let access, let parameters):
+        case .found(let handler, let access, let parameters, _):
             var context = RequestContext(request: request, pathParameters: parameters, partner: nil)
             switch access {
             case .partner:

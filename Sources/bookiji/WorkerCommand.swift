@@ -6,6 +6,7 @@ import Integrations
 import Logging
 import PartnerAPI
 import Store
+import Telemetry
 import Worker
 
 /// `bookiji worker`: the long-running process for everything off the request path (expiry,
@@ -90,6 +91,12 @@ struct WorkerCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Test only: milliseconds between `test.periodic` turns.", visibility: .hidden))
         var testPeriodicEveryMs: Int = 100
 
+        @Option(help: "Serve this worker's metrics (Prometheus text format) at GET /metrics on HOST:PORT, e.g. 127.0.0.1:9464; keep it on loopback or a private network.")
+        var metricsListen: String?
+
+        @Option(help: "Seconds between samples of the backlog gauges (outbox, webhook deliveries, stale reservations).")
+        var metricsSampleSeconds: Int = 15
+
         @Option(help: "Write the process id to this file.")
         var pidFile: String?
 
@@ -102,6 +109,10 @@ struct WorkerCommand: ParsableCommand {
             guard (1...512).contains(paymentConcurrency) else { throw ValidationError("--payment-concurrency must be 1...512") }
             guard (1...512).contains(webhookConcurrency) else { throw ValidationError("--webhook-concurrency must be 1...512") }
             guard webhookRetryScale > 0, webhookRetryScale <= 1 else { throw ValidationError("--webhook-retry-scale must be in (0, 1]") }
+            guard metricsSampleSeconds > 0 else { throw ValidationError("--metrics-sample-seconds must be positive") }
+            if let metricsListen {
+                do { _ = try MetricsListener.split(metricsListen) } catch { throw ValidationError("--metrics-listen: \(error)") }
+            }
             guard reconcileSeconds > 0 else { throw ValidationError("--reconcile-seconds must be positive") }
             guard stalledAfterSeconds >= 0 else { throw ValidationError("--stalled-after-seconds must not be negative") }
             guard stripeApiBase.hasPrefix("http://") || stripeApiBase.hasPrefix("https://") else {
@@ -121,10 +132,16 @@ struct WorkerCommand: ParsableCommand {
 
         func run() throws {
             JSONLogHandler.bootstrap()
+            PrometheusExport.bootstrap()
             let url = try db.url()
             let logger = Logger(label: "bookiji.worker")
             var configuration = BookijiWorker.Configuration(databaseURL: url)
             configuration.logger = logger
+            configuration.services.append((name: "metrics.backlog", service: BacklogSampler(
+                databaseURL: url, every: .seconds(metricsSampleSeconds), logger: logger)))
+            if let metricsListen {
+                configuration.services.append((name: "metrics.listener", service: try MetricsListener(address: metricsListen, logger: logger)))
+            }
             configuration.expiry = !noExpiry
             configuration.outbox.leaseSeconds = leaseSeconds
             configuration.outbox.pollIntervalSeconds = pollSeconds

@@ -51,13 +51,16 @@ struct SkeletonTests {
         let requests = lines.compactMap { $0 }.filter { $0["message"] as? String == "request" }
         let ping = try #require(requests.first { $0["requestId"] as? String == "trace-42" })
         #expect(ping["status"] as? String == "200")
-        #expect(ping["path"] as? String == "/v1/ping")
+        #expect(ping["route"] as? String == "/v1/ping")
         #expect(ping["partnerId"] as? String == partner.id)
         #expect(ping["level"] as? String == "info")
         #expect((ping["time"] as? String)?.hasSuffix("Z") == true)
         let missing = try #require(requests.first { $0["requestId"] as? String == generated })
         #expect(missing["status"] as? String == "404")
         #expect(missing["method"] as? String == "GET")
+        // The route template, not the path: no ids in the log.
+        #expect(missing["route"] as? String == "/v1/vendors/{vendorId}")
+        #expect(missing["path"] == nil)
     }
 
     @Test func missingMalformedUnknownAndRevokedKeysAre401() throws {

@@ -18,12 +18,12 @@ struct RouterTests {
 
     /// The matched handler and parameters, or nil when the match is not `.found`.
     private func found(_ method: String, _ path: String) -> (handler: String, access: Router<String>.Access, parameters: [String: String])? {
-        guard case let .found(handler, access, parameters) = router.match(method: method, path: path) else { return nil }
+        guard case let .found(handler, access, parameters, _) = router.match(method: method, path: path) else { return nil }
         return (handler, access, parameters)
     }
 
     private func allowed(_ method: String, _ path: String) -> [String]? {
-        guard case let .methodNotAllowed(allowed) = router.match(method: method, path: path) else { return nil }
+        guard case let .methodNotAllowed(allowed, _) = router.match(method: method, path: path) else { return nil }
         return allowed
     }
 
@@ -73,6 +73,22 @@ struct RouterTests {
                       "/v1/%76endors/x"])
     func unknownPathIs404(_ path: String) {
         #expect(isNotFound("GET", path))
+    }
+
+    /// The template of the matched route, for logs and metrics: never the raw path.
+    private func template(_ method: String, _ path: String) -> String? {
+        switch router.match(method: method, path: path) {
+        case .found(_, _, _, let template), .methodNotAllowed(_, let template): template
+        case .notFound: nil
+        }
+    }
+
+    @Test func aMatchNamesItsRouteTemplateNotThePath() {
+        #expect(template("GET", "/v1/vendors/3f2a") == "/v1/vendors/{vendorId}")
+        #expect(template("GET", "/v1/reservations/r-1/events/e-2") == "/v1/reservations/{reservationId}/events/{eventId}")
+        #expect(template("HEAD", "/v1/vendors/3f2a/availability") == "/v1/vendors/{vendorId}/availability")
+        #expect(template("PUT", "/v1/vendors/x") == "/v1/vendors/{vendorId}", "a 405 names the path's template too")
+        #expect(template("GET", "/v1/nothing") == nil)
     }
 
     @Test func methodsAreCaseSensitive() {

@@ -1,5 +1,6 @@
 import BookijiCore
 import Store
+import Telemetry
 
 /// One caller's way into the system of record: a responder thread, a CLI command or a worker
 /// job each hold their own. The session is opened on first use and reopened when the database
@@ -41,7 +42,7 @@ public final class Database {
             do {
                 let session = try checkout()
                 if session.isInTransaction { return try session.run(body) }
-                return try session.transaction(body)
+                return try BookijiMetrics.timingTransaction { try session.transaction(body) }
             } catch let error as StoreError where error.code == .conflict && attempt < attempts {
                 attempt += 1
             } catch let error as StoreError {

@@ -3,6 +3,7 @@ import BookijiCore
 import Coordinator
 import FastCGI
 import Gzip
+import Telemetry
 
 extension PartnerAPIHandler {
     /// Longest window one request may ask for.
@@ -32,7 +33,9 @@ extension PartnerAPIHandler {
                 cache.noteRevision(read, of: vendorID, readAt: readAt)
                 revision = read
             }
-            if let hit = cache.lookup(key, revision: revision, now: now) {
+            let hit = cache.lookup(key, revision: revision, now: now)
+            BookijiMetrics.availabilityCacheLookup(hit: hit != nil)
+            if let hit {
                 if gzip, hit.body.count >= Self.gzipMinimumBytes {
                     // Compressed once per cached answer, on the first request that accepts it.
                     let compressed = hit.gzipBody ?? Gzip.compress(hit.body).map { compressed in

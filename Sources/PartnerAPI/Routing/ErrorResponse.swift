@@ -1,11 +1,13 @@
 import BookijiCore
 import FastCGI
 import Logging
+import Telemetry
 
 /// The one place that turns any error into the spec's error body and HTTP status:
 /// `{"error":{"code","message","details"?,"retryable","retryAfter"?}}`.
 public enum ErrorResponse {
     public static func make(_ error: BookijiError) -> HTTPResponse {
+        BookijiMetrics.apiError(code: error.code.rawValue)
         var json = JSONWriter()
         json.objectStart()
         json.key("error")

@@ -15,11 +15,14 @@ public struct RequestContext {
 
 /// Matches method + path to a handler. Paths are segment patterns such as
 /// `/v1/vendors/{vendorId}`; a path that matches with another method yields 405 with `Allow`.
+/// A match names its pattern (the route template), which logs and metrics use instead of the
+/// raw path: bounded, and free of ids and tokens.
 public struct Router<Handler> {
     public enum Access: Sendable { case publicRoute, partner, vendor }
 
     struct Route {
         var method: String
+        var pattern: String
         var segments: [Substring]
         var access: Access
         var handler: Handler
@@ -30,7 +33,7 @@ public struct Router<Handler> {
     public init() {}
 
     public mutating func add(_ method: String, _ pattern: String, access: Access = .partner, _ handler: Handler) {
-        routes.append(Route(method: method, segments: pattern.split(separator: "/"), access: access, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: pattern.split(separator: "/"), access: access, handler: handler))
     }
 
     /// Every route as (method, pattern), in the order added.
@@ -39,8 +42,9 @@ public struct Router<Handler> {
     }
 
     public enum Match {
-        case found(Handler, Access, [String: String])
-        case methodNotAllowed(allowed: [String])
+        case found(Handler, Access, [String: String], template: String)
+        /// `template` is the pattern of the first route whose path matched.
+        case methodNotAllowed(allowed: [String], template: String)
         case notFound
     }
 
@@ -48,14 +52,17 @@ public struct Router<Handler> {
         // Split on the byte: splitting on the Character "/" walks grapheme clusters.
         let parts = path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
         var allowed: [String] = []
+        var template: String?
         for route in routes {
             guard let parameters = Self.bind(route.segments, parts) else { continue }
             if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .found(route.handler, route.access, parameters)
+                return .found(route.handler, route.access, parameters, template: route.pattern)
             }
             allowed.append(route.method)
+            template = template ?? route.pattern
         }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+        guard let template else { return .notFound }
+        return .methodNotAllowed(allowed: allowed, template: template)
     }
 
     private static func bind(_ pattern: [Substring], _ parts: [Substring]) -> [String: String]? {

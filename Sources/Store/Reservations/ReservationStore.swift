@@ -1,5 +1,6 @@
 import BookijiCore
 import Postgres
+import Telemetry
 
 /// SQL for reservations and their transition log. Every state change goes through
 /// ``move(_:to:trigger:reason:now:)`` or the bulk expiry, which write the log row in the same
@@ -91,6 +92,7 @@ public struct ReservationStore {
         guard let row = rows.first else {
             throw StoreError(.notBookable, "the vendor has no payment settings")
         }
+        BookijiMetrics.reservationCreated()
         return try Self.record(row)
     }
 
@@ -132,6 +134,7 @@ public struct ReservationStore {
         }
         let updated = try Self.record(row)
         try log(updated, from: record.state, trigger: trigger, reason: reason, idempotencyKey: nil, signalPayments: signalPayments)
+        BookijiMetrics.transition(from: record.state, to: state)
         return updated
     }
 
@@ -215,11 +218,14 @@ public struct ReservationStore {
             ), signalled AS (
                 \(Self.paymentSignal(select: "SELECT id FROM moved WHERE EXISTS (SELECT 1 FROM payment_legs l WHERE l.reservation_id = moved.id)"))
             )
-            SELECT id::text FROM moved
+            SELECT id::text, from_state, to_state FROM moved
             """, [now, vendorID, slot?.start, slot?.end, partnerID, limit,
                   ReservationState.awaitingVendorConfirmation.rawValue, ReservationState.failedVendorTimeout.rawValue,
                   ReservationState.expired.rawValue, TransitionTrigger.timeout.rawValue,
-                  ReservationState.expired.eventTopic, ReservationState.failedVendorTimeout.eventTopic]).map { try $0.string(0) }
+                  ReservationState.expired.eventTopic, ReservationState.failedVendorTimeout.eventTopic]).map { row in
+            try BookijiMetrics.transitions([(from: row.string(1), to: row.string(2))])
+            return try row.string(0)
+        }
     }
 
     /// The earliest deadline of any active reservation, or nil when none has one.

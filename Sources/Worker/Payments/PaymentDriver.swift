@@ -4,6 +4,7 @@ import Foundation
 import Integrations
 import Logging
 import Store
+import Telemetry
 
 /// Drives each reservation's payments (issue 12): handles `payment.advance` rows, one pending row
 /// per reservation, so one reservation is driven from one place at a time. For a row it asks
@@ -256,6 +257,7 @@ public struct PaymentDriver: OutboxHandler {
         switch result {
         case .success(let intent):
             logger.info("authorization released", metadata: ["reservation": "\(snapshot.reservation.id)", "side": "\(side.rawValue)"])
+            BookijiMetrics.compensated(.release)
             return end(.succeeded(resultJSON: Self.summary(intent)), [.intent(Self.snapshot(intent))])
         case .failure(.api(let error)) where !error.isRetryable && error.paymentIntent != nil:
             return end(.refused(error.description), [.intent(Self.snapshot(error.paymentIntent!))])
@@ -277,6 +279,7 @@ public struct PaymentDriver: OutboxHandler {
         switch result {
         case .success(let refund):
             logger.info("payment refunded", metadata: ["reservation": "\(snapshot.reservation.id)", "side": "\(side.rawValue)"])
+            BookijiMetrics.compensated(.refund)
             return end(.succeeded(resultJSON: try Self.json(["id": refund.id, "status": refund.status])), [.refunded(refund.id)])
         case .failure(.api(let error)) where error.detail.code == "charge_already_refunded":
             let refunds = try await call { try await stripe.listRefunds(paymentIntent: intentID) }

@@ -1,5 +1,6 @@
 import Dispatch
 import Store
+import Telemetry
 
 /// One database session owned by one job, used only on the job's own serial queue.
 ///
@@ -11,18 +12,25 @@ final class DatabaseExecutor: @unchecked Sendable {  // `session` is touched onl
     private let url: String
     private let queue: DispatchQueue
     private let onConnect: @Sendable (Session) throws -> Void
+    /// Records how long each call waited for the queue (a pool's sessions, where calls compete).
+    private let recordsWait: Bool
     private var session: Session?
 
-    init(url: String, label: String, onConnect: @escaping @Sendable (Session) throws -> Void = { _ in }) {
+    init(
+        url: String, label: String, recordsWait: Bool = false, onConnect: @escaping @Sendable (Session) throws -> Void = { _ in }
+    ) {
         self.url = url
+        self.recordsWait = recordsWait
         self.queue = DispatchQueue(label: "bookiji.worker.\(label)")
         self.onConnect = onConnect
     }
 
     /// Runs `body` with the session on the job's queue and returns its result.
     func run<T: Sendable>(_ body: @escaping @Sendable (Session) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        let queued = ContinuousClock.now
+        return try await withCheckedThrowingContinuation { continuation in
             queue.async {
+                if self.recordsWait { BookijiMetrics.workerDatabaseWait(ContinuousClock.now - queued) }
                 continuation.resume(with: Result { try self.runOnQueue(body) })
             }
         }

@@ -11,7 +11,7 @@ final class DatabasePool: Sendable {
 
     init(url: String, size: Int, label: String) {
         precondition(size >= 1, "a pool needs a session")
-        executors = (0..<size).map { DatabaseExecutor(url: url, label: "\(label).\($0)") }
+        executors = (0..<size).map { DatabaseExecutor(url: url, label: "\(label).\($0)", recordsWait: true) }
     }
 
     /// Runs `body` with one of the pool's sessions.

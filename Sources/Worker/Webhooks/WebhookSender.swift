@@ -5,6 +5,7 @@ import Integrations
 import Logging
 import ServiceLifecycle
 import Store
+import Telemetry
 
 /// Sends queued webhook deliveries (issue 13): signed with Standard Webhooks headers, at least
 /// once, in order per reservation and endpoint, many at once across them. A 2xx answer is
@@ -88,14 +89,17 @@ public struct WebhookSender: Service {
         ]
         switch outcome {
         case .succeeded(let status):
+            BookijiMetrics.webhookAttempt(.succeeded, lagSeconds: Int64(Date().timeIntervalSince1970) - delivery.createdAt)
             details["status"] = "\(status)"
             logger.debug("webhook delivered", metadata: details)
         case .failed(let status, let error, let retry):
+            BookijiMetrics.webhookAttempt(.failed)
             details["status"] = "\(status.map(String.init) ?? "-")"
             details["error"] = "\(error)"
             details["retryInSeconds"] = "\(retry.map(String.init) ?? "never")"
             logger.warning("webhook delivery failed", metadata: details)
         case .endpointRefused(_, let error, let reason):
+            BookijiMetrics.webhookAttempt(.endpointRefused)
             details["error"] = "\(error)"
             logger.warning("webhook endpoint disabled", metadata: details.merging(["reason": "\(reason)"]) { $1 })
         }
