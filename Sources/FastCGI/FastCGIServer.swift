@@ -21,12 +21,13 @@ public struct FastCGIConfiguration: Sendable {
     public var threads: Int
     public var maxBodyBytes: Int
     public var backlog: Int32
-    /// How long shutdown waits for in-flight requests before the process gives up on them.
+    /// How long shutdown waits for in-flight requests before ``FastCGIServer/run(_:)`` returns
+    /// without them (`bookiji serve --shutdown-grace-seconds`; the process then exits under them).
     public var shutdownGraceSeconds: Double
 
     public init(
         socketPath: String, socketMode: mode_t = 0o666, threads: Int = 4, maxBodyBytes: Int = 1 << 20,
-        backlog: Int32 = 1024, shutdownGraceSeconds: Double = 4.5
+        backlog: Int32 = 1024, shutdownGraceSeconds: Double = 30
     ) {
         self.socketPath = socketPath
         self.socketMode = socketMode

@@ -5,6 +5,7 @@ import FastCGI
 import Foundation
 import Logging
 import PartnerAPI
+import Postgres
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +39,21 @@ struct Serve: ParsableCommand {
     @Flag(help: ArgumentHelp("Test only: place holds without advisory slot locks (the exclusion constraint still holds).", visibility: .hidden))
     var unsafeDisableAdvisoryLocks = false
 
+    @Option(help: ArgumentHelp(
+        "Seconds to wait for the database when connecting.",
+        discussion: "With the statement timeout this bounds how long a request waits for a database that hangs or cannot be reached before it is answered 503."))
+    var databaseConnectTimeout: Double = 2
+
+    @Option(help: ArgumentHelp(
+        "Seconds a statement may run (the session's statement_timeout); the responder gives up on a silent server one second later and drops the connection.",
+        discussion: "A request answers 503 service_unavailable within about this plus one second when the database stops answering, health checks included."))
+    var databaseStatementTimeout: Double = 3
+
+    @Option(help: ArgumentHelp(
+        "Seconds in-flight requests get to finish after SIGTERM or SIGINT before the process exits.",
+        discussion: "Keep the service manager's stop timeout (systemd's TimeoutStopSec) above it."))
+    var shutdownGraceSeconds: Double = 30
+
     @Option(help: "Write the process id to this file.")
     var pidFile: String?
 
@@ -53,11 +69,22 @@ struct Serve: ParsableCommand {
         guard availabilityRevisionSeconds >= 0, availabilityRevisionSeconds <= 3600 else {
             throw ValidationError("--availability-revision-seconds must be 0...3600")
         }
+        guard databaseConnectTimeout > 0, databaseConnectTimeout <= 600 else {
+            throw ValidationError("--database-connect-timeout must be more than 0 and at most 600")
+        }
+        guard databaseStatementTimeout >= 0.001, databaseStatementTimeout <= 3600 else {
+            throw ValidationError("--database-statement-timeout must be 0.001...3600")
+        }
+        guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 3600 else {
+            throw ValidationError("--shutdown-grace-seconds must be 0...3600")
+        }
     }
 
     func run() throws {
         JSONLogHandler.bootstrap()
         let logger = Logger(label: "bookiji.serve")
+        PGTimeouts.processDefault = .requestPath(connect: databaseConnectTimeout, statement: databaseStatementTimeout)
+        DatabaseOutage.observe(DatabaseOutageLog(logger: Logger(label: "bookiji.database")).log)
         let settings = APISettings(
             databaseURL: try db.url(), authCacheSeconds: authCacheSeconds,
             availabilityCache: AvailabilityCache(
@@ -72,7 +99,7 @@ struct Serve: ParsableCommand {
         }
         let server = try FastCGIServer(configuration: FastCGIConfiguration(
             socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
-            maxBodyBytes: maxBodyBytes))
+            maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGraceSeconds))
         if let pidFile {
             try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         }

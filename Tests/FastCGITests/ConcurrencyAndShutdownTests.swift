@@ -94,6 +94,30 @@ extension FastCGIServerTests {
             #expect(access(server.socketPath, F_OK) != 0, "the socket file is removed on shutdown")
         }
 
+        /// The grace period is the server's to honour: a request slower than it is given up on
+        /// (`run` returns and the process would exit under it), one within it finishes first.
+        @Test(arguments: [(grace: 2.0, slowMilliseconds: 800, finishes: true), (grace: 0.3, slowMilliseconds: 2500, finishes: false)])
+        func inFlightRequestGetsTheGracePeriodAndNoMore(grace: Double, slowMilliseconds: Int, finishes: Bool) throws {
+            let server = try TestServer(threads: 2, shutdownGraceSeconds: grace)
+            defer { server.shutDown() }
+            let inFlight = Background { try server.send(path: "/slow", query: "ms=\(slowMilliseconds)") }
+            try #require(eventually(seconds: 5) { server.recorder.read { $0.started } == 1 })
+
+            let stoppedAt = ContinuousClock.now
+            server.server.stop()
+            let returnedAt = try #require(server.waitForRunToReturn(seconds: grace + 3), "run(_:) did not return")
+            let finishedBeforeReturn = server.recorder.read { $0.handled } == 1
+            #expect(finishedBeforeReturn == finishes)
+            if finishes {
+                #expect(try #require(inFlight.wait(seconds: 5)).get().status == 200)
+            } else {
+                // Given up on at the end of the grace period, not when the request ended.
+                #expect(returnedAt - stoppedAt >= .milliseconds(Int(grace * 1000)))
+                #expect(returnedAt - stoppedAt < .milliseconds(slowMilliseconds - 500), "run returned after \(returnedAt - stoppedAt)")
+                _ = inFlight.wait(seconds: 5)
+            }
+        }
+
         static func hasHandler(_ signal: Int32) -> Bool {
             var current = sigaction()
             guard sigaction(signal, nil, &current) == 0, let handler = current.__sigaction_handler.sa_handler else {

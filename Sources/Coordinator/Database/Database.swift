@@ -54,7 +54,9 @@ public final class Database {
     /// Runs `body` outside an explicit transaction (each statement commits by itself).
     func read<T>(_ body: (Session) throws -> T) throws -> T {
         do {
-            return try checkout().run(body)
+            let value = try checkout().run(body)
+            DatabaseOutage.recordSuccess()
+            return value
         } catch let error as StoreError {
             throw Self.translate(error)
         }
@@ -74,7 +76,10 @@ public final class Database {
         }
     }
 
+    /// The error a caller sees for a database failure; one that means the database cannot be
+    /// reached also starts an outage (``DatabaseOutage``) if none is under way.
     static func translate(_ error: StoreError) -> BookijiError {
+        if error.code == .unavailable { DatabaseOutage.recordFailure(error) }
         if error.code == .conflict {
             // A deadlock or serialization failure that outlived its retries: nothing was changed.
             return BookijiError(

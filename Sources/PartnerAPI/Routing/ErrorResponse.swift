@@ -1,4 +1,5 @@
 import BookijiCore
+import Coordinator
 import FastCGI
 import Logging
 import Telemetry
@@ -31,14 +32,16 @@ public enum ErrorResponse {
     }
 
     /// Classifies an arbitrary error: a ``BookijiError`` is shown as it is; anything else was not
-    /// anticipated and becomes 500. Failures on our side (5xx) are logged with their cause.
+    /// anticipated and becomes 500. Failures on our side (5xx) are logged with their cause, on
+    /// one line, except an unreachable database: ``DatabaseOutage`` logs when that starts and
+    /// ends, and the request lines show which requests it failed.
     public static func classify(_ error: any Error, logger: Logger = Self.logger) -> BookijiError {
         guard let known = error as? BookijiError else {
-            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("unexpected error", metadata: ["error": "\(DatabaseOutage.oneLine(String(reflecting: error)))"])
             return BookijiError(.internalError, "internal error; retry with backoff", retryAfter: 1, underlying: error)
         }
-        if known.code == .internalError || known.code == .serviceUnavailable {
-            logger.error("\(known.code.rawValue)", metadata: ["error": "\(known.debugDescription)"])
+        if (known.code == .internalError || known.code == .serviceUnavailable) && !known.isDatabaseOutage {
+            logger.error("\(known.code.rawValue)", metadata: ["error": "\(DatabaseOutage.oneLine(known.debugDescription))"])
         }
         return known
     }

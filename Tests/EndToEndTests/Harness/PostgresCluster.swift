@@ -20,6 +20,27 @@ final class PostgresCluster: Sendable {
         _ = try? run(Paths.script("pgcluster"), ["stop", directory])
     }
 
+    /// The server's processes: the postmaster (from `data/postmaster.pid`) and its children.
+    func serverProcesses() -> [pid_t] {
+        guard let text = try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8),
+              let postmaster = text.split(separator: "\n").first.flatMap({ pid_t($0) })
+        else { return [] }
+        let children = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // "pid (comm) state ppid …": the parent is the second field after the command.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == postmaster ? pid : nil
+        }
+        return [postmaster] + children
+    }
+
+    /// Sends `signal` to every server process: SIGSTOP hangs the database (connections are
+    /// accepted by the kernel and never answered), SIGCONT lets it go on.
+    func signalServer(_ signal: Int32) {
+        for pid in serverProcesses() { kill(pid, signal) }
+    }
+
     func url(database: String) -> String {
         "postgresql://postgres@/\(database)?host=\(directory)/socket&port=\(port)"
     }

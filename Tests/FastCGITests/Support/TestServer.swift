@@ -80,12 +80,12 @@ final class TestServer: Sendable {
     private let runReturned = DispatchSemaphore(value: 0)
     private let runReturnedAt = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(threads: Int = 2, maxBodyBytes: Int = 1 << 20, socketMode: mode_t = 0o666) throws {
+    init(threads: Int = 2, maxBodyBytes: Int = 1 << 20, socketMode: mode_t = 0o666, shutdownGraceSeconds: Double = 5) throws {
         directory = try makeTemporaryDirectory("bookiji-fcgi")
         socketPath = directory + "/responder.sock"
         server = try FastCGIServer(configuration: FastCGIConfiguration(
             socketPath: socketPath, socketMode: socketMode, threads: threads, maxBodyBytes: maxBodyBytes,
-            shutdownGraceSeconds: 5))
+            shutdownGraceSeconds: shutdownGraceSeconds))
         let recorder = self.recorder
         Thread { [self] in
             server.run { index in EchoHandler(worker: index, recorder: recorder) }
