@@ -23,9 +23,9 @@ public struct PartnerStore {
         let key = APIKey.generate()
         let row = try connection.query("""
             INSERT INTO partners (name, api_key_hash, api_key_prefix)
-            VALUES ($1, sha256(convert_to($2, 'UTF8')), $3)
+            VALUES ($1, $2::bytea, $3)
             RETURNING \(Self.columns)
-            """, [trimmed, key, String(key.prefix(APIKey.prefixLength))]).first!
+            """, [trimmed, APIKey.hashed(key), String(key.prefix(APIKey.prefixLength))]).first!
         return (try Self.partner(row), key)
     }
 
@@ -43,8 +43,8 @@ public struct PartnerStore {
         guard apiKey.utf8.count <= 200 else { return nil }
         let rows = try connection.query("""
             SELECT \(Self.columns) FROM partners
-            WHERE api_key_hash = sha256(convert_to($1, 'UTF8')) AND revoked_at IS NULL
-            """, [apiKey])
+            WHERE api_key_hash = $1::bytea AND revoked_at IS NULL
+            """, [APIKey.hashed(apiKey)])
         return try rows.first.map(Self.partner)
     }
 
@@ -74,6 +74,14 @@ public struct PartnerStore {
 /// API keys: `bk_` and 40 characters of base62 from the system's secure generator (~238 bits).
 enum APIKey {
     static let prefixLength = 9
+
+    /// The stored form of a key: SHA-256 of its UTF-8 bytes, as a `bytea` parameter (`\x` and
+    /// hex). Hashed here, not in SQL, so the key itself never reaches the server, where a
+    /// statement log (`log_statement`, `auto_explain`, an error's parameters) would keep it.
+    /// The same bytes `sha256(convert_to(key, 'UTF8'))` gave, so stored hashes stay valid.
+    static func hashed(_ key: String) -> String {
+        "\\x" + SHA256.hash(key.utf8).hexString
+    }
 
     static func generate() -> String {
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")

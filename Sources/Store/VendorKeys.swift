@@ -19,9 +19,28 @@ public struct VendorKeyStore {
         let key = "bkv_" + String(APIKey.generate().dropFirst(3))
         let id = try connection.query("""
             INSERT INTO vendor_api_keys (vendor_id, api_key_hash, api_key_prefix)
-            VALUES ($1::uuid, sha256(convert_to($2, 'UTF8')), $3) RETURNING id::text
-            """, [vendorID, key, String(key.prefix(10))]).first!.string(0)
+            VALUES ($1::uuid, $2::bytea, $3) RETURNING id::text
+            """, [vendorID, APIKey.hashed(key), String(key.prefix(10))]).first!.string(0)
         return (id, key)
+    }
+
+    /// Revokes a vendor key by its id (the one `create` returned); the vendor id it belonged to,
+    /// or nil when there is no such key. Revoking a revoked key keeps its first revocation time.
+    /// The responder asks the database for every vendor request, so it stops working at once.
+    public func revoke(id: String) throws -> String? {
+        guard UUIDText.isValid(id) else { return nil }
+        return try connection.query(
+            "UPDATE vendor_api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1::uuid RETURNING vendor_id::text",
+            [id]).first?.string(0)
+    }
+
+    /// A vendor's keys, oldest first: id, the key's first characters, and whether it is revoked.
+    public func list(vendorID: String) throws -> [(id: String, prefix: String, revoked: Bool)] {
+        guard UUIDText.isValid(vendorID) else { return [] }
+        return try connection.query("""
+            SELECT id::text, api_key_prefix, revoked_at IS NOT NULL FROM vendor_api_keys
+            WHERE vendor_id = $1::uuid ORDER BY created_at, id
+            """, [vendorID]).map { (try $0.string(0), try $0.string(1), try $0.bool(2)) }
     }
 
     /// The vendor id a live key belongs to.
@@ -29,7 +48,7 @@ public struct VendorKeyStore {
         guard apiKey.utf8.count <= 200 else { return nil }
         return try connection.query("""
             SELECT vendor_id::text FROM vendor_api_keys
-            WHERE api_key_hash = sha256(convert_to($1, 'UTF8')) AND revoked_at IS NULL
-            """, [apiKey]).first?.string(0)
+            WHERE api_key_hash = $1::bytea AND revoked_at IS NULL
+            """, [APIKey.hashed(apiKey)]).first?.string(0)
     }
 }

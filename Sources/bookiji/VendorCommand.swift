@@ -85,7 +85,8 @@ struct VendorCommand: ParsableCommand {
 
     struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Manage the keys a vendor uses to confirm or decline reservations.", subcommands: [Create.self])
+            abstract: "Manage the keys a vendor uses to confirm or decline reservations.",
+            subcommands: [Create.self, Revoke.self, List.self])
 
         struct Create: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Create a vendor key and print it (shown once).")
@@ -101,6 +102,32 @@ struct VendorCommand: ParsableCommand {
                     printJSON { $0.field("id", id); $0.field("vendorId", vendorID); $0.field("apiKey", key) }
                 } else {
                     print("vendor key \(id) for vendor \(vendorID)\nAPI key (shown once, store it now): \(key)")
+                }
+            }
+        }
+
+        struct Revoke: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Revoke a vendor key: the responder refuses it (401) from the next request on.")
+            @OptionGroup var db: DatabaseOptions
+            @Argument(help: "Key id (printed by `vendor key create`, listed by `vendor key list`).") var keyID: String
+
+            func run() throws {
+                guard let vendorID = try cliErrors({ try VendorKeyStore(db.session()).revoke(id: keyID) }) else {
+                    throw CLIError("no vendor key with id '\(keyID)'")
+                }
+                print("revoked vendor key \(keyID) of vendor \(vendorID)")
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List a vendor's keys (ids and prefixes, never the keys).")
+            @OptionGroup var db: DatabaseOptions
+            @Argument(help: "Vendor id.") var vendorID: String
+
+            func run() throws {
+                for key in try cliErrors({ try VendorKeyStore(db.session()).list(vendorID: vendorID) }) {
+                    print("\(key.id)  \(key.prefix)…  \(key.revoked ? "revoked" : "active ")")
                 }
             }
         }
