@@ -116,7 +116,11 @@ public final class PartnerAPIHandler: FastCGIHandler {
             // Vendor pages are for people: their errors are pages too.
             switch match {
             case .notFound: return Self.vendorPageFallback(methodNotAllowed: false)
-            case .methodNotAllowed: return Self.vendorPageFallback(methodNotAllowed: true)
+            case .methodNotAllowed(let allowed, _):
+                // RFC 9110: a 405 names the methods the resource has.
+                var page = Self.vendorPageFallback(methodNotAllowed: true)
+                page.addHeader("Allow", allowed.joined(separator: ", "))
+                return page
             case .found: break
             }
         }
@@ -130,6 +134,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
             return response
         case .found(let handler, let access, let parameters, _):
             var context = RequestContext(request: request, pathParameters: parameters, partner: nil)
+            try RequestInput.refuseNUL(context)
             switch access {
             case .partner:
                 context.partner = try authenticate(request)

@@ -736,7 +736,8 @@ extension OpenAPIDocument {
             "name": "cursor",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[^\\u0000]*$"
             },
             "description": "`nextCursor` of the previous page; empty is the same as leaving it out."
           },
@@ -2583,6 +2584,37 @@ extension OpenAPIDocument {
       }
     },
     "schemas": {
+      "JSONValue": {
+        "description": "Any JSON value with no U+0000 in any of its texts or field names.",
+        "anyOf": [
+          {
+            "type": "string",
+            "pattern": "^[^\\u0000]*$"
+          },
+          {
+            "type": [
+              "number",
+              "boolean",
+              "null"
+            ]
+          },
+          {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/JSONValue"
+            }
+          },
+          {
+            "type": "object",
+            "propertyNames": {
+              "pattern": "^[^\\u0000]*$"
+            },
+            "additionalProperties": {
+              "$ref": "#/components/schemas/JSONValue"
+            }
+          }
+        ]
+      },
       "Error": {
         "type": "object",
         "description": "Every error, whether the responder or nginx produces it. `retryable` says whether the same request may succeed later; `retryAfter` (seconds) comes with a `Retry-After` header.",
@@ -2887,6 +2919,7 @@ extension OpenAPIDocument {
           },
           "requesterId": {
             "type": "string",
+            "pattern": "^[^\\u0000]*$",
             "minLength": 1,
             "maxLength": 200,
             "description": "The partner's id for the person booking (1 to 200 characters)."
@@ -2896,6 +2929,12 @@ extension OpenAPIDocument {
               "object",
               "null"
             ],
+            "propertyNames": {
+              "pattern": "^[^\\u0000]*$"
+            },
+            "additionalProperties": {
+              "$ref": "#/components/schemas/JSONValue"
+            },
             "description": "Up to 16 KiB of JSON, kept with the reservation."
           },
           "idempotencyKey": {
@@ -2903,10 +2942,17 @@ extension OpenAPIDocument {
               "string",
               "null"
             ],
+            "pattern": "^[^\\u0000]*$",
             "minLength": 1,
             "maxLength": 255,
             "description": "As the `Idempotency-Key` header (1 to 255 bytes); both may be sent only when equal."
           }
+        },
+        "propertyNames": {
+          "pattern": "^[^\\u0000]*$"
+        },
+        "additionalProperties": {
+          "$ref": "#/components/schemas/JSONValue"
         }
       },
       "Price": {
@@ -3227,6 +3273,12 @@ extension OpenAPIDocument {
               "pm_card_visa"
             ]
           }
+        },
+        "propertyNames": {
+          "pattern": "^[^\\u0000]*$"
+        },
+        "additionalProperties": {
+          "$ref": "#/components/schemas/JSONValue"
         }
       },
       "PartnerStats": {
@@ -3325,7 +3377,7 @@ extension OpenAPIDocument {
           "url": {
             "type": "string",
             "format": "uri",
-            "pattern": "^https://",
+            "pattern": "^https://[^\\u0000]*$",
             "maxLength": 2048,
             "description": "An absolute https URL whose host is not a loopback, private, link-local or metadata address or name.",
             "examples": [
@@ -3353,6 +3405,12 @@ extension OpenAPIDocument {
             },
             "description": "The events to receive; all when left out."
           }
+        },
+        "propertyNames": {
+          "pattern": "^[^\\u0000]*$"
+        },
+        "additionalProperties": {
+          "$ref": "#/components/schemas/JSONValue"
         }
       },
       "WebhookEndpoint": {
@@ -3546,11 +3604,18 @@ extension OpenAPIDocument {
         "properties": {
           "id": {
             "type": "string",
-            "pattern": "^evt_"
+            "pattern": "^evt_[^\\u0000]*$"
           },
           "type": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[^\\u0000]*$"
           }
+        },
+        "propertyNames": {
+          "pattern": "^[^\\u0000]*$"
+        },
+        "additionalProperties": {
+          "$ref": "#/components/schemas/JSONValue"
         }
       },
       "StripeReceipt": {
