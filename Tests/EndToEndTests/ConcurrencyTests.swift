@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized)
 struct ConcurrencyTests {
     /// nginx's per-address limit would turn this load into 429s; these tests are about the database.
-    static let unthrottled = ["--rate", "1000000r/s", "--burst", "1000000"]
+    static let unthrottled = ["--rate", "1000000r/s", "--burst", "1000000", "--conn-limit", "65535"]
 
     @Test func twoHundredConcurrentHoldsForOneSlotGiveExactlyOneWinner() throws {
         let service = try Service(responderArguments: ["--threads", "8"], nginxArguments: Self.unthrottled)

@@ -39,10 +39,10 @@ struct SkeletonTests {
         let untagged = try service.get("/v1/vendors/00000000-0000-0000-0000-000000000000", key: partner.key)
         #expect(untagged.status == 404)
         let generated = try #require(untagged.header("x-request-id"))
-        #expect(generated.count == 16 && generated.allSatisfy(\.isHexDigit))
+        #expect(generated.count == 32 && generated.allSatisfy(\.isHexDigit))
         // A header that could break a log line or a header is not echoed.
         let spaced = try service.get("/v1/ping", key: partner.key, headers: ["X-Request-Id": "two words"])
-        #expect(spaced.header("x-request-id")?.count == 16)
+        #expect(spaced.header("x-request-id")?.count == 32)
 
         let lines = try #require(service.responder?.log).split(separator: "\n").map { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
