@@ -134,6 +134,13 @@ public struct WebhookEvents {
         }
     }
 
+    /// The event's instant as every answer of the API shows one (`2026-12-01T10:00:00Z`); the
+    /// outbox row has it with milliseconds.
+    static func timestamp(_ value: Any?) -> Any {
+        guard let text = value as? String else { return value ?? NSNull() }
+        return (try? RFC3339.parse(text)).map { RFC3339.format($0) } ?? text
+    }
+
     /// The spec's webhook payload `{event, reservationId, timestamp, data}` plus the event's `id`
     /// and its `sequence` within the reservation. `data` holds the new state and what moved it.
     static func body(eventID: String, type: String, reservationID: String, payload: [String: Any]) throws -> String {
@@ -142,7 +149,7 @@ public struct WebhookEvents {
         if let reason = payload["failureReason"] { data["failureReason"] = reason }
         if let booking = payload["bookingId"] { data["bookingId"] = booking }
         let object: [String: Any] = [
-            "id": eventID, "event": type, "reservationId": reservationID, "timestamp": payload["occurredAt"] ?? NSNull(),
+            "id": eventID, "event": type, "reservationId": reservationID, "timestamp": timestamp(payload["occurredAt"]),
             "sequence": payload["sequence"] ?? 0, "data": data,
         ]
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)

@@ -1,11 +1,21 @@
 import BookijiCore
+import FastCGI
 import Foundation
 
 /// A parsed JSON request body with typed field access whose errors name the field.
 public struct JSONBody {
     public let object: [String: Any]
 
-    /// Parses `bytes` as a JSON object. The error says what is wrong and where.
+    /// Parses the body of a request that must carry a JSON object: 415 `unsupported_media_type`
+    /// unless its `Content-Type` says JSON (see ``MediaType``), then as ``init(_:)-([UInt8])``.
+    public init(_ request: HTTPRequest) throws(BookijiError) {
+        try MediaType.requireJSON(request, bodyRequired: true)
+        try self.init(request.body)
+    }
+
+    /// Parses `bytes` as a JSON object. The error says what is wrong and where; a value this API
+    /// refuses whatever the route (a NUL, more members or values than ``StrictJSON/Limits``
+    /// allows) is 400 `invalid_request` naming the field, found before anything is built.
     public init(_ bytes: [UInt8]) throws(BookijiError) {
         guard !bytes.isEmpty else {
             throw BookijiError(.malformedJSON, "request body is empty; expected a JSON object")
@@ -13,7 +23,14 @@ public struct JSONBody {
         do {
             try StrictJSON.validate(bytes)
         } catch {
-            throw BookijiError(.malformedJSON, "request body is not valid JSON: \(error.message) at \(error.position(in: bytes))")
+            switch error {
+            case .syntax(let error):
+                throw BookijiError(.malformedJSON, "request body is not valid JSON: \(error.message) at \(error.position(in: bytes))")
+            case .refused(let refusal):
+                var details = ["field": refusal.field]
+                if let limit = refusal.limit { details["limit"] = String(limit) }
+                throw BookijiError(.invalidRequest, refusal.message, details: details)
+            }
         }
         let parsed: Any
         do {

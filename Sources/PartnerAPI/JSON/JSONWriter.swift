@@ -1,3 +1,5 @@
+import BookijiCore
+
 /// Writes compact JSON straight into a byte buffer.
 ///
 /// Responses such as a week of availability slots are built thousands of times a second;
@@ -53,6 +55,12 @@ public struct JSONWriter {
         bytes.append(contentsOf: repeatElement(0, count: 20))
         RFC3339Bytes.write(epochSeconds, into: &bytes, at: start)
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A stored timestamp's text (`…T10:00:00.123Z`) in the same form as ``instant(_:)``: every
+    /// answer shows instants one way, to the second. Text that is not RFC 3339 is written as it is.
+    public mutating func instant(text: String) {
+        if let seconds = try? RFC3339.parse(text) { instant(seconds) } else { string(text) }
     }
 
     /// Inserts already-encoded JSON (e.g. a stored response body) as one value.

@@ -41,7 +41,7 @@ enum ReservationJSON {
                 json.field("triggeredBy", entry.triggeredBy)
                 if let reason = entry.reason { json.field("reason", reason) }
                 if let metadata = entry.metadataJSON { json.key("metadata"); json.raw(Array(metadata.utf8)) }
-                json.field("timestamp", entry.occurredAt)
+                json.key("timestamp"); json.instant(text: entry.occurredAt)
                 if let key = entry.idempotencyKey { json.field("idempotencyKey", key) }
                 json.objectEnd()
             }
@@ -58,7 +58,7 @@ enum ReservationJSON {
         json.key("slotStartTime"); json.instant(record.slot.start)
         json.key("slotEndTime"); json.instant(record.slot.end)
         json.field("requesterId", record.requesterID)
-        json.field("createdAt", record.createdAtText)
+        json.key("createdAt"); json.instant(record.createdAt)
         json.key("expiresAt")
         if let deadline = record.deadline { json.instant(deadline) } else { json.null() }
         json.field("vendorConfirmationRequired", true)

@@ -8,7 +8,7 @@ extension PartnerAPIHandler {
     /// `idempotencyKey`), the first response is stored and replayed for 24 hours.
     func createReservation(_ context: RequestContext) throws -> HTTPResponse {
         let partnerID = context.partner!.id
-        let body = try JSONBody(context.request.body)
+        let body = try JSONBody(context.request)
         let request = try Self.holdRequest(body)
         let headerKey = context.request.header("idempotency-key")
         let bodyKey = try body.optionalString("idempotencyKey")
@@ -23,8 +23,10 @@ extension PartnerAPIHandler {
             let record = try coordinator.hold(partnerID: partnerID, request, now: SystemTime.epochSeconds())
             return HTTPResponse(status: 201, json: ReservationJSON.created(record, webhookURL: context.partner!.webhookURL))
         }
-        guard (1...255).contains(key.utf8.count) else {
-            throw BookijiError(.invalidRequest, "an idempotency key must be 1 to 255 bytes")
+        guard TextLimits.idempotencyKey.contains(key) else {
+            throw BookijiError(
+                .invalidRequest, "an idempotency key must be \(TextLimits.idempotencyKey.range) characters",
+                details: ["field": headerKey != nil ? "Idempotency-Key" : "idempotencyKey", "limit": String(TextLimits.idempotencyKey.range.upperBound)])
         }
         let outcome = try coordinator.hold(
             partnerID: partnerID, request, idempotency: IdempotencyClaim(key: key, requestHash: Self.requestHash(context.request)),
@@ -65,19 +67,17 @@ extension PartnerAPIHandler {
         }
         let vendorID = try body.string("vendorId")
         let requesterID = try body.string("requesterId")
-        guard (1...200).contains(requesterID.count) else {
-            throw BookijiError(.invalidRequest, "requesterId must be 1 to 200 characters", details: ["field": "requesterId"])
+        guard TextLimits.requesterID.contains(requesterID) else {
+            throw BookijiError(
+                .invalidRequest, "requesterId must be \(TextLimits.requesterID.range) characters (Unicode code points)",
+                details: ["field": "requesterId", "limit": String(TextLimits.requesterID.range.upperBound)])
         }
         guard UUIDText.isValid(vendorID) else {
             throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
         }
         var metadata = "{}"
         if let object = try body.optionalObject("metadata") {
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            guard data.count <= 16_384 else {
-                throw BookijiError(.invalidRequest, "metadata may be at most 16 KiB of JSON", details: ["field": "metadata"])
-            }
-            metadata = String(decoding: data, as: UTF8.self)
+            metadata = try ReservationMetadata.checkedJSON(object)
         }
         return HoldRequest(
             vendorID: vendorID, slot: UTCInterval(start: try instant("slotStartTime"), end: try instant("slotEndTime")),
@@ -105,7 +105,7 @@ extension PartnerAPIHandler {
     /// `POST /v1/vendor/reservations/{id}/authorize` (vendor key, the deposit), body
     /// `{"paymentMethodId":"pm_…"}`: 202 with the reservation; the worker confirms the intent.
     func authorizePayment(_ context: RequestContext, side: PaymentSide) throws -> HTTPResponse {
-        let body = try JSONBody(context.request.body)
+        let body = try JSONBody(context.request)
         let paymentMethod = try body.string("paymentMethodId")
         let owner: (ReservationRecord) -> Bool
         if side == .vendor {
@@ -150,7 +150,9 @@ extension PartnerAPIHandler {
         var cursor: (createdAt: String, id: String)?
         if let text = parameters["cursor"], !text.isEmpty {
             guard let decoded = ReservationCursor.decode(text) else {
-                throw BookijiError(.invalidParameter, "cursor is not one this API returned", details: ["parameter": "cursor"])
+                throw BookijiError(
+                    .invalidParameter, "cursor is not one this API returned; pass nextCursor from the previous page as it was",
+                    details: ["parameter": "cursor"])
             }
             cursor = decoded
         }
@@ -172,6 +174,7 @@ extension PartnerAPIHandler {
 
     /// `POST /v1/reservations/{reservationId}/cancel`.
     func cancelReservation(_ context: RequestContext) throws -> HTTPResponse {
+        try MediaType.requireJSON(context.request, bodyRequired: false)
         let record = try ReservationCoordinator(database: database)
             .cancel(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
         settings.availabilityCache.invalidateRevision(of: record.vendorID, at: SystemTime.monotonicNanos())
@@ -180,6 +183,7 @@ extension PartnerAPIHandler {
 
     /// `POST /v1/vendor/reservations/{id}/confirm|decline` with a vendor key.
     func vendorDecision(_ context: RequestContext, confirm: Bool) throws -> HTTPResponse {
+        try MediaType.requireJSON(context.request, bodyRequired: false)
         let coordinator = ReservationCoordinator(database: database)
         let id = context.parameter("reservationId"), vendorID = context.vendorID!, now = SystemTime.epochSeconds()
         // Either answer may free the slot (a confirmation whose slot is gone cancels it).
@@ -215,8 +219,17 @@ extension PartnerAPIHandler {
     }
 }
 
-/// Opaque list cursors: base64url of `createdAt|id` of the last row returned.
+/// Opaque list cursors: base64url of `createdAt|id` of the last row returned, `createdAt` as
+/// the store writes it (`YYYY-MM-DDTHH:MM:SS.mmmZ`).
+///
+/// A cursor comes back from the client, so it is checked as hostile input: only the exact form
+/// ``encode(createdAt:id:)`` writes is accepted, with an instant from 1970 to 9999, so what
+/// reaches the database is text it parses (PostgreSQL refuses year 0, and some of what a lenient
+/// RFC 3339 parser takes); anything else is 400 `invalid_parameter`, never 500.
 enum ReservationCursor {
+    /// Longer than any cursor ``encode(createdAt:id:)`` writes (86 characters).
+    static let maximumLength = 128
+
     static func encode(createdAt: String, id: String) -> String {
         Data("\(createdAt)|\(id)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
@@ -224,11 +237,32 @@ enum ReservationCursor {
     }
 
     static func decode(_ text: String) -> (createdAt: String, id: String)? {
+        guard text.utf8.count <= maximumLength,
+              text.utf8.allSatisfy({ Self.isBase64URL($0) })
+        else { return nil }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
+        while base64.utf8.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64) else { return nil }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
-        guard parts.count == 2, UUIDText.isValid(String(parts[1])), (try? RFC3339.parse(String(parts[0]))) != nil else { return nil }
-        return (String(parts[0]), String(parts[1]))
+        // Bytes that are not UTF-8 decode to U+FFFD, which neither part below accepts.
+        let parts = String(decoding: data, as: UTF8.self).utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        guard parts.count == 2, UUIDText.isValid(parts[1]), let createdAt = canonicalInstant(parts[0]) else { return nil }
+        return (createdAt, parts[1])
+    }
+
+    /// The text when it is exactly `YYYY-MM-DDTHH:MM:SS.mmmZ` for an instant from 1970 to 9999.
+    static func canonicalInstant(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 24, bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z"),
+              bytes[20..<23].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let seconds = try? RFC3339.parse(text), (0...253_402_300_799).contains(seconds)
+        else { return nil }
+        let millis = seconds * 1000 + Int64(String(decoding: bytes[20..<23], as: UTF8.self))!
+        let canonical = RFC3339.format(millis: millis)
+        return canonical == text ? canonical : nil
+    }
+
+    private static func isBase64URL(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
     }
 }

@@ -19,8 +19,8 @@ extension PartnerAPIHandler {
         json.raw(Array(VendorRulesDocument.json(of: vendor).utf8))
         json.key("payments")
         VendorJSON.payments(payments, into: &json)
-        json.field("createdAt", vendor.createdAt)
-        json.field("updatedAt", vendor.updatedAt)
+        json.key("createdAt"); json.instant(vendor.createdAtMillis / 1000)
+        json.key("updatedAt"); json.instant(vendor.updatedAtMillis / 1000)
         json.objectEnd()
         return HTTPResponse(status: 200, json: json.bytes)
     }
