@@ -62,6 +62,26 @@ import Glibc
         }
     }
 
+    /// A database address over TCP that accepts connections and never answers (a hung host, a
+    /// proxy that forwards nothing): the connect timeout answers for it.
+    @Test func silentDatabaseOverTCPAnswers503WithinFiveSeconds() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let silent = try SilentTCPListener()
+        defer { silent.close() }
+        service.responder?.stop()
+        try service.startResponder(extra: ["--database", "postgresql://postgres@127.0.0.1:\(silent.port)/bookiji"])
+        let key = "bk_" + String(repeating: "A", count: 40)
+        for path in ["/v1/health", "/v1/vendors/\(UUID().uuidString.lowercased())", "/v1/reservations", "/v1/health", "/v1/partner/stats"] {
+            let started = ContinuousClock.now
+            let response = try service.get(path, key: path == "/v1/health" ? nil : key)
+            let elapsed = ContinuousClock.now - started
+            #expect(response.status == 503, "\(path): \(response.status) \(response.text)")
+            #expect(response.errorCode == "service_unavailable", "\(path): \(response.text)")
+            #expect(elapsed < .seconds(5), "\(path) took \(elapsed) with a silent database")
+        }
+    }
+
     /// A stopped database: each request still gets its one request line, and the outage itself
     /// two lines in all (when the first request fails, when the first succeeds again), every
     /// line one JSON object.
@@ -99,4 +119,30 @@ import Glibc
         let errors = objects.filter { ($0["level"] as? String == "error") && $0["message"] as? String != "database unavailable" }
         #expect(errors.isEmpty, "error lines besides the outage's: \(errors)")
     }
+}
+
+/// A loopback TCP port whose connections complete (the kernel's backlog accepts them) and are
+/// never read or answered.
+final class SilentTCPListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound, listen(fd, 64) == 0 else {
+            Glibc.close(fd)
+            throw CommandFailure(description: "cannot listen on loopback: errno \(errno)")
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { Glibc.close(fd) }
 }
