@@ -153,11 +153,16 @@ struct WorkerCommand: ParsableCommand {
             }
             // Payments: the driver makes every Stripe call; stored Stripe events are applied;
             // reconciliation repairs what a lost event, signal or crash left.
+            var stripeTransport: AsyncHTTPClientTransport?
+            // Shut down once the worker has stopped: an HTTPClient released without it traps
+            // ("Client not shut down before the deinit"), which made a SIGTERM exit 132 now and then.
+            defer { try? stripeTransport?.client.syncShutdown() }
             if let secretKey = ProcessInfo.processInfo.environment["BOOKIJI_STRIPE_SECRET_KEY"], !secretKey.isEmpty {
-                // One connection per call in flight (the client lives as long as the process).
+                // One connection per call in flight (the client lives until the worker stops).
+                let transport = AsyncHTTPClientTransport(client: .stripe(connectionsPerHost: paymentConcurrency))
+                stripeTransport = transport
                 let stripe = StripeClient(
-                    configuration: StripeConfiguration(apiBase: stripeApiBase, secretKey: secretKey),
-                    transport: AsyncHTTPClientTransport(client: .stripe(connectionsPerHost: paymentConcurrency)))
+                    configuration: StripeConfiguration(apiBase: stripeApiBase, secretKey: secretKey), transport: transport)
                 configuration.handlers.append(PaymentDriver(
                     databaseURL: url, stripe: stripe, concurrency: paymentConcurrency, crashPoints: CrashPoints(testCrashAt),
                     logger: logger))

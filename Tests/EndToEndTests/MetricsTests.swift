@@ -117,7 +117,46 @@ struct MetricsTests {
         #expect(post.header("allow") == "GET, HEAD")
         let head = try HTTPClient.send(port: metricsPort, method: "HEAD", path: "/metrics")
         #expect(head.status == 200 && head.body.isEmpty)
+
+        // SIGTERM stops the listener with everything else: the worker exits 0, promptly.
+        let worker = try #require(world.worker)
+        worker.signal(SIGTERM)
+        #expect(worker.waitForExit(seconds: 10) == 0, "\(worker.log.suffix(3000))")
+        #expect((try? HTTPClient.send(port: metricsPort, path: "/metrics", timeoutSeconds: 2)) == nil, "the port is closed")
     }
+
+    /// A port another process holds fails the command before any job starts.
+    @Test func aTakenMetricsPortFailsTheWorkerAtOnce() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let taken = freePort()
+        let holder = try Daemon("/usr/bin/python3", [
+            "-c", "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', \(taken))); s.listen(); time.sleep(60)",
+        ], logPath: service.directoryPath("holder.log"))
+        defer { holder.stop() }
+        #expect(eventually(seconds: 5) { connects(taken) })
+        let worker = try Daemon(Paths.bookiji, [
+            "worker", "--database", service.databaseURL, "--no-calendar-sync", "--metrics-listen", "127.0.0.1:\(taken)",
+        ], logPath: service.directoryPath("worker.log"))
+        defer { worker.stop() }
+        let code = worker.waitForExit(seconds: 15)
+        #expect(code != nil && code != 0, "the worker exits with an error")
+        #expect(worker.log.contains("cannot listen on 127.0.0.1:\(taken)"), "\(worker.log.suffix(2000))")
+    }
+}
+
+/// Whether something accepts TCP connections on the loopback port.
+private func connects(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    } == 0
 }
 
 /// A parsed Prometheus text exposition (version 0.0.4): samples, and each family's TYPE and HELP.
