@@ -19,6 +19,21 @@ enum SQLTime {
     }
 
     static func format(millis: Int64) -> String { RFC3339.format(millis: millis) }
+
+    /// A timestamptz column as epoch microseconds, its full precision; ``microsText(_:_:)``
+    /// renders it. A list cursor needs every digit: with milliseconds, rows created in the same
+    /// millisecond after the cursor's row (but before it in the order) were skipped.
+    static func micros(_ column: String) -> String {
+        "(extract(epoch FROM \(column)) * 1000000)::bigint"
+    }
+
+    /// The column written by ``micros(_:)`` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    static func microsText(_ row: PGRow, _ column: Int) throws -> String {
+        let micros = try row.int64(column)
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let digits = String(micros - seconds * 1_000_000)
+        return String(RFC3339.format(seconds).dropLast()) + "." + String(repeating: "0", count: 6 - digits.count) + digits + "Z"
+    }
 }
 
 extension String {

@@ -112,11 +112,21 @@ struct HostileInputEndToEndTests {
         for n in 0..<3 {
             #expect(try service.hold(key: partner.key, vendor: vendor, start: tenAM + Int64(n) * 3600, minutes: 30).status == 201)
         }
-        let first = try service.get("/v1/reservations?limit=2", key: partner.key)
-        let next = try #require(first.json["nextCursor"] as? String)
-        let second = try service.get("/v1/reservations?limit=2&cursor=\(next)", key: partner.key)
-        #expect(second.status == 200)
-        #expect((second.json["reservations"] as? [Any])?.count == 1)
+        // All three in one millisecond: a cursor to the millisecond skipped the later two.
+        try service.sql().execute(script: """
+            UPDATE reservations SET created_at = '2026-12-01T10:00:00.000100Z'::timestamptz
+                + (SELECT count(*) FROM reservations r WHERE r.id < reservations.id) * interval '300 microseconds'
+            """)
+        var seen: [String] = []
+        var cursor = ""
+        for _ in 0..<4 {
+            let page = try service.get("/v1/reservations?limit=1" + (cursor.isEmpty ? "" : "&cursor=\(cursor)"), key: partner.key)
+            #expect(page.status == 200, "\(page.text)")
+            seen += (page.json["reservations"] as? [[String: Any]] ?? []).compactMap { $0["reservationId"] as? String }
+            guard let next = page.json["nextCursor"] as? String else { break }
+            cursor = next
+        }
+        #expect(seen.count == 3 && Set(seen).count == 3, "pages gave \(seen)")
 
         func b64(_ text: String) -> String {
             Data(text.utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")

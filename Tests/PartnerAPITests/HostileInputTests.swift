@@ -138,6 +138,12 @@ struct HostileInputTests {
 
     // MARK: Cursors
 
+    @Test func cursorToTheMicrosecondRoundTrips() throws {
+        let cursor = ReservationCursor.encode(createdAt: "2026-12-01T10:00:00.123456Z", id: "6f1c0d2e-9a1b-4c3d-8e7f-0a1b2c3d4e5f")
+        #expect(cursor.count <= ReservationCursor.maximumLength)
+        #expect(ReservationCursor.decode(cursor)?.createdAt == "2026-12-01T10:00:00.123456Z")
+    }
+
     @Test func cursorRoundTrips() throws {
         let cursor = ReservationCursor.encode(createdAt: "2026-12-01T10:00:00.123Z", id: "6f1c0d2e-9a1b-4c3d-8e7f-0a1b2c3d4e5f")
         let decoded = try #require(ReservationCursor.decode(cursor))

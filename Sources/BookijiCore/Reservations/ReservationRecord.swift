@@ -13,6 +13,7 @@ public struct ReservationRecord: Sendable, Hashable {
     public var failureReason: String?
     public var bookingID: String?
     public var createdAt: Int64
+    /// `created_at` to the microsecond (`…T10:00:00.123456Z`): the list cursor's position.
     public var createdAtText: String
     public var updatedAtText: String
     public var vendorConfirmedAt: Int64?

@@ -219,8 +219,9 @@ extension PartnerAPIHandler {
     }
 }
 
-/// Opaque list cursors: base64url of `createdAt|id` of the last row returned, `createdAt` as
-/// the store writes it (`YYYY-MM-DDTHH:MM:SS.mmmZ`).
+/// Opaque list cursors: base64url of `createdAt|id` of the last row returned, `createdAt` to
+/// the microsecond as the store writes it (`YYYY-MM-DDTHH:MM:SS.ffffffZ`; cursors written before
+/// that had milliseconds, and still work).
 ///
 /// A cursor comes back from the client, so it is checked as hostile input: only the exact form
 /// ``encode(createdAt:id:)`` writes is accepted, with an instant from 1970 to 9999, so what
@@ -249,16 +250,16 @@ enum ReservationCursor {
         return (createdAt, parts[1])
     }
 
-    /// The text when it is exactly `YYYY-MM-DDTHH:MM:SS.mmmZ` for an instant from 1970 to 9999.
+    /// The text when it is exactly `YYYY-MM-DDTHH:MM:SS.fffZ` or `.ffffffZ` for an instant from
+    /// 1970 to 9999.
     static func canonicalInstant(_ text: String) -> String? {
         let bytes = Array(text.utf8)
-        guard bytes.count == 24, bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z"),
-              bytes[20..<23].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              let seconds = try? RFC3339.parse(text), (0...253_402_300_799).contains(seconds)
+        guard bytes.count == 24 || bytes.count == 27, bytes[19] == UInt8(ascii: "."), bytes[bytes.count - 1] == UInt8(ascii: "Z"),
+              bytes[20..<(bytes.count - 1)].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let seconds = try? RFC3339.parse(text), (0...253_402_300_799).contains(seconds),
+              RFC3339.format(seconds).utf8.elementsEqual(bytes[0..<19] + [UInt8(ascii: "Z")])
         else { return nil }
-        let millis = seconds * 1000 + Int64(String(decoding: bytes[20..<23], as: UTF8.self))!
-        let canonical = RFC3339.format(millis: millis)
-        return canonical == text ? canonical : nil
+        return text
     }
 
     private static func isBase64URL(_ byte: UInt8) -> Bool {

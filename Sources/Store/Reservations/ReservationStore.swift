@@ -336,7 +336,7 @@ public struct ReservationStore {
         id::text, partner_id::text, vendor_id::text, requester_id,
         extract(epoch FROM lower(slot))::bigint, extract(epoch FROM upper(slot))::bigint, state,
         extract(epoch FROM deadline)::bigint, metadata::text, idempotency_key, failure_reason, booking_id::text,
-        extract(epoch FROM created_at)::bigint, \(SQLTime.rfc3339("created_at")), \(SQLTime.rfc3339("updated_at")),
+        extract(epoch FROM created_at)::bigint, \(SQLTime.micros("created_at")), \(SQLTime.rfc3339("updated_at")),
         extract(epoch FROM vendor_confirmed_at)::bigint, extract(epoch FROM vendor_authorized_at)::bigint,
         extract(epoch FROM requester_authorized_at)::bigint,
         currency, price_minor, deposit_minor, platform_fee_minor, vendor_stripe_account
@@ -351,7 +351,7 @@ public struct ReservationStore {
             slot: UTCInterval(start: try row.int64(4), end: try row.int64(5)), state: state,
             deadline: try row.optional(Int64.self, 7), metadataJSON: try row.string(8),
             idempotencyKey: try row.optional(String.self, 9), failureReason: try row.optional(String.self, 10),
-            bookingID: try row.optional(String.self, 11), createdAt: try row.int64(12), createdAtText: try SQLTime.text(row, 13),
+            bookingID: try row.optional(String.self, 11), createdAt: try row.int64(12), createdAtText: try SQLTime.microsText(row, 13),
             updatedAtText: try SQLTime.text(row, 14), vendorConfirmedAt: try row.optional(Int64.self, 15),
             vendorAuthorizedAt: try row.optional(Int64.self, 16), requesterAuthorizedAt: try row.optional(Int64.self, 17),
             price: try row.optional(String.self, 18).map { currency in
