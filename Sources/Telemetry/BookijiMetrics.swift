@@ -2,15 +2,15 @@ import BookijiCore
 import CoreMetrics
 
 /// What the code records, one function per event, so a hook in a use case is one line and every
-/// name and label comes from ``MetricCatalogue``. Each call asks the metrics system for its
-/// handler (a lookup in the registry); the responder's per-request histogram keeps its own
-/// handles (``RequestLatencyRecorder``).
+/// name and label comes from ``MetricCatalogue``. Handles are kept per label values
+/// (``HandleCache``); the responder's per-request histogram keeps its own per thread
+/// (``RequestLatencyRecorder``). Gauges are set every 15 seconds and made afresh.
 public enum BookijiMetrics {
     // MARK: Reservations and payments
 
     /// A hold was placed: its reservation row and its first two transitions were written.
     public static func reservationCreated() {
-        Counter(label: MetricCatalogue.reservationsCreated.name).increment()
+        counters[Series(MetricCatalogue.reservationsCreated.name)].increment()
         transition(from: .intentCreated, to: .held)
         transition(from: .held, to: .awaitingVendorConfirmation)
     }
@@ -18,14 +18,12 @@ public enum BookijiMetrics {
     /// A reservation moved from `from` to `to`; also counts the authorization or commit that
     /// the move ends, so those rates come from the one place every transition passes through.
     public static func transition(from: ReservationState, to: ReservationState) {
-        Counter(
-            label: MetricCatalogue.reservationTransitions.name, dimensions: [("from", from.rawValue), ("to", to.rawValue)]
-        ).increment()
+        counters[Series(MetricCatalogue.reservationTransitions.name, ["from": from.rawValue, "to": to.rawValue])].increment()
         if let (side, outcome) = authorizationOutcome(from: from, to: to) {
-            Counter(label: MetricCatalogue.paymentAuthorizations.name, dimensions: [("side", side), ("outcome", outcome)]).increment()
+            counters[Series(MetricCatalogue.paymentAuthorizations.name, ["side": side, "outcome": outcome])].increment()
         }
         if let outcome = commitOutcome(from: from, to: to) {
-            Counter(label: MetricCatalogue.commits.name, dimensions: [("outcome", outcome)]).increment()
+            counters[Series(MetricCatalogue.commits.name, ["outcome": outcome])].increment()
         }
     }
 
@@ -71,15 +69,14 @@ public enum BookijiMetrics {
 
     /// A compensating Stripe call succeeded.
     public static func compensated(_ action: Compensation) {
-        Counter(label: MetricCatalogue.compensations.name, dimensions: [("action", action.rawValue)]).increment()
+        counters[Series(MetricCatalogue.compensations.name, ["action": action.rawValue])].increment()
     }
 
     /// Runs a use case's transaction and records how long it took, BEGIN to COMMIT or ROLLBACK.
     public static func timingTransaction<T>(_ body: () throws -> T) rethrows -> T {
         let started = ContinuousClock.now
         defer {
-            CoreMetrics.Timer(label: MetricCatalogue.databaseTransactionDuration.name)
-                .recordNanoseconds(nanoseconds(ContinuousClock.now - started))
+            timers[Series(MetricCatalogue.databaseTransactionDuration.name)].recordNanoseconds(nanoseconds(ContinuousClock.now - started))
         }
         return try body()
     }
@@ -88,19 +85,19 @@ public enum BookijiMetrics {
 
     /// An error answer with `code` (the body's `error.code`).
     public static func apiError(code: String) {
-        Counter(label: MetricCatalogue.apiErrors.name, dimensions: [("code", code)]).increment()
+        counters[Series(MetricCatalogue.apiErrors.name, ["code": code])].increment()
     }
 
     /// An availability request found its answer in the cache, or did not.
     public static func availabilityCacheLookup(hit: Bool) {
-        Counter(label: MetricCatalogue.availabilityCacheLookups.name, dimensions: [("result", hit ? "hit" : "miss")]).increment()
+        counters[Series(MetricCatalogue.availabilityCacheLookups.name, ["result": hit ? "hit" : "miss"])].increment()
     }
 
     // MARK: Worker
 
     /// A worker job waited `duration` for a pooled database session.
     public static func workerDatabaseWait(_ duration: Duration) {
-        CoreMetrics.Timer(label: MetricCatalogue.workerDatabaseWait.name).recordNanoseconds(nanoseconds(duration))
+        timers[Series(MetricCatalogue.workerDatabaseWait.name)].recordNanoseconds(nanoseconds(duration))
     }
 
     public enum WebhookOutcome: String, Sendable {
@@ -110,9 +107,9 @@ public enum BookijiMetrics {
 
     /// A webhook delivery attempt ended; `lagSeconds` (from the delivery's creation) when it succeeded.
     public static func webhookAttempt(_ outcome: WebhookOutcome, lagSeconds: Int64? = nil) {
-        Counter(label: MetricCatalogue.webhookDeliveries.name, dimensions: [("outcome", outcome.rawValue)]).increment()
+        counters[Series(MetricCatalogue.webhookDeliveries.name, ["outcome": outcome.rawValue])].increment()
         if let lagSeconds {
-            CoreMetrics.Timer(label: MetricCatalogue.webhookDeliveryLag.name).recordSeconds(max(0, lagSeconds))
+            timers[Series(MetricCatalogue.webhookDeliveryLag.name)].recordSeconds(max(0, lagSeconds))
         }
     }
 
@@ -147,6 +144,23 @@ public enum BookijiMetrics {
         Gauge(label: MetricCatalogue.webhookOldestPendingAge.name).record(backlog.webhookOldestPendingAgeSeconds)
         Gauge(label: MetricCatalogue.staleReservations.name).record(backlog.staleReservations)
     }
+
+    /// A metric's name and label values: the key its handle is kept under.
+    struct Series: Hashable, Sendable {
+        var name: String
+        var labels: [String: String]
+
+        init(_ name: String, _ labels: [String: String] = [:]) {
+            self.name = name
+            self.labels = labels
+        }
+
+        /// Labels in a fixed order (the exposition keeps the order it is given).
+        var dimensions: [(String, String)] { labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
+    static let counters = HandleCache<Series, Counter> { Counter(label: $0.name, dimensions: $0.dimensions) }
+    static let timers = HandleCache<Series, CoreMetrics.Timer> { CoreMetrics.Timer(label: $0.name, dimensions: $0.dimensions) }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components

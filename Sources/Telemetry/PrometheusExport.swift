@@ -10,6 +10,10 @@ import Synchronization
 public enum PrometheusExport {
     private static let registry = PrometheusCollectorRegistry()
     private static let bootstrapped = Mutex(false)
+    private static let installed = Atomic<Bool>(false)
+
+    /// Whether ``bootstrap()`` has run: handles made from now on are Prometheus' and may be kept.
+    static var isBootstrapped: Bool { installed.load(ordering: .acquiring) }
 
     /// Installs the Prometheus factory as the process's metrics backend; later calls do nothing.
     /// Until it runs (in-process tests), metrics go to swift-metrics' no-op handlers.
@@ -17,6 +21,7 @@ public enum PrometheusExport {
         bootstrapped.withLock { done in
             guard !done else { return }
             MetricsSystem.bootstrap(CatalogueFactory(registry: registry))
+            installed.store(true, ordering: .releasing)
             done = true
         }
     }
@@ -37,8 +42,12 @@ struct CatalogueFactory: MetricsFactory {
 
     static let fallbackDurationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    private func help(_ name: String) -> String {
-        MetricCatalogue.byName[name]?.help ?? "Recorded through swift-metrics; not in Bookiji's catalogue."
+    /// The name with its catalogue help (the whole name as `metricName`: the catalogue's names
+    /// already carry their unit).
+    private func descriptor(_ name: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: name, unitName: "",
+            helpText: MetricCatalogue.byName[name]?.help ?? "Recorded through swift-metrics; not in Bookiji's catalogue.")
     }
 
     private func buckets(_ name: String) -> [Double] {
@@ -47,25 +56,25 @@ struct CatalogueFactory: MetricsFactory {
     }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: help(label))
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: help(label))
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        guard aggregate else { return registry.makeGauge(name: label, labels: dimensions, help: help(label)) }
-        return registry.makeValueHistogram(name: label, labels: dimensions, buckets: buckets(label), help: help(label))
+        guard aggregate else { return registry.makeGauge(descriptor: descriptor(label), labels: dimensions) }
+        return registry.makeValueHistogram(descriptor: descriptor(label), labels: dimensions, buckets: buckets(label))
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        registry.makeGauge(name: label, labels: dimensions, help: help(label))
+        registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         let buckets = buckets(label).map { Duration.nanoseconds(Int64(($0 * 1e9).rounded())) }
-        return registry.makeDurationHistogram(name: label, labels: dimensions, buckets: buckets, help: help(label))
+        return registry.makeDurationHistogram(descriptor: descriptor(label), labels: dimensions, buckets: buckets)
     }
 
     // Bookiji's metrics live as long as the process; nothing is destroyed.
