@@ -104,6 +104,61 @@ struct MetricsTests {
         }
     }
 
+    /// A declined requester card: a failed authorization, the vendor's deposit released (a
+    /// compensation), no commit; the partner's webhook fails once, then gets every event.
+    @Test func aDeclinedCardCountsAFailedAuthorizationACompensationAndWebhookOutcomes() throws {
+        let metricsPort = freePort()
+        let world = try PaymentWorld(workerArguments: ["--metrics-listen", "127.0.0.1:\(metricsPort)", "--webhook-retry-scale", "0.01"])
+        defer { world.stop() }
+        let receiver = try WebhookReceiver(logPath: world.service.directoryPath("receiver.log"))
+        defer { receiver.stop() }
+        let registered = try world.service.send(
+            "POST", "/v1/webhook-endpoints", key: world.partner.key, body: Array(#"{"url":"\#(receiver.url)"}"#.utf8))
+        #expect(registered.status == 201)
+        try receiver.setSecrets([try #require(registered.json["secret"] as? String)])
+        try receiver.answerNext([500])
+        #expect(eventually(seconds: 10) { (try? HTTPClient.send(port: metricsPort, path: "/metrics").status) == 200 })
+        let before = try Exposition(HTTPClient.send(port: metricsPort, path: "/metrics"))
+        let responderBefore = try Exposition(world.service.get("/metrics"))
+
+        let id = try world.hold()
+        try world.confirm(id)
+        try world.authorizeVendor(id)
+        try world.waitFor(id, state: "AWAITING_REQUESTER_AUTH")
+        try world.authorizeRequester(id, "pm_card_chargeDeclinedInsufficientFunds")
+        try world.waitFor(id, state: "FAILED_REQUESTER_AUTH")
+        _ = try world.waitForPayment(id) { $0["vendorPaymentIntentStatus"] as? String == "canceled" }
+        // The last event (reservation.failed) reaches the receiver after its retry.
+        #expect(eventually(seconds: 30) { (try? receiver.events().contains { $0["event"] as? String == "reservation.failed" }) == true })
+
+        // The outcome is counted after it is recorded, a moment after the receiver answered.
+        let answered = try receiver.received().compactMap { $0["answered"] as? Int }
+        var worker = before
+        _ = eventually(seconds: 10) {
+            worker = (try? Exposition(HTTPClient.send(port: metricsPort, path: "/metrics"))) ?? worker
+            return worker.delta(from: before, "bookiji_payment_compensations_total", ["action": "release"]) >= 1
+                && worker.delta(from: before, "bookiji_webhook_deliveries_total", [:]) >= Double(answered.count)
+        }
+        let responder = try Exposition(world.service.get("/metrics"))
+        func both(_ name: String, _ labels: [String: String]) -> Double {
+            responder.delta(from: responderBefore, name, labels) + worker.delta(from: before, name, labels)
+        }
+        #expect(both("bookiji_payment_authorizations_total", ["side": "vendor", "outcome": "authorized"]) == 1)
+        #expect(both("bookiji_payment_authorizations_total", ["side": "requester", "outcome": "failed"]) == 1)
+        #expect(both("bookiji_payment_authorizations_total", ["outcome": "abandoned"]) == 0)
+        #expect(both("bookiji_reservation_transitions_total", ["from": "AWAITING_REQUESTER_AUTH", "to": "FAILED_REQUESTER_AUTH"]) == 1)
+        #expect(both("bookiji_commits_total", [:]) == 0)
+        #expect(worker.delta(from: before, "bookiji_payment_compensations_total", ["action": "release"]) >= 1)
+        #expect(worker.delta(from: before, "bookiji_payment_compensations_total", ["action": "refund"]) == 0, "nothing was captured")
+        // Webhooks: the refused first attempt, then every event delivered; a lag for each success.
+        let succeeded = worker.delta(from: before, "bookiji_webhook_deliveries_total", ["outcome": "succeeded"])
+        #expect(answered.filter { $0 == 500 }.count == 1)
+        #expect(worker.delta(from: before, "bookiji_webhook_deliveries_total", ["outcome": "failed"]) == 1)
+        #expect(succeeded >= 3, "held, confirmed, ... failed: \(answered)")
+        #expect(succeeded == Double(answered.filter { $0 == 200 }.count))
+        #expect(worker.delta(from: before, "bookiji_webhook_delivery_lag_seconds_count", [:]) == succeeded)
+    }
+
     /// The worker's listener answers only `/metrics`, and only to GET and HEAD.
     @Test func theWorkersListenerServesOnlyMetrics() throws {
         let metricsPort = freePort()
