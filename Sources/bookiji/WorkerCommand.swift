@@ -4,6 +4,7 @@ import Coordinator
 import Foundation
 import Integrations
 import Logging
+import Postgres
 import PartnerAPI
 import Store
 import Telemetry
@@ -97,6 +98,14 @@ struct WorkerCommand: ParsableCommand {
         @Option(help: "Seconds between samples of the backlog gauges (outbox, webhook deliveries, stale reservations).")
         var metricsSampleSeconds: Int = 15
 
+        @Option(help: "Seconds to wait for a database connection (socket, authentication, session setup).")
+        var databaseConnectTimeout: Double = 5
+
+        @Option(help: ArgumentHelp(
+            "Seconds a statement may run (the session's statement_timeout); the worker gives up on a silent server one second later, drops the connection and retries the work on a new one.",
+            valueName: "seconds"))
+        var databaseStatementTimeout: Double = 30
+
         @Option(help: "Write the process id to this file.")
         var pidFile: String?
 
@@ -109,6 +118,12 @@ struct WorkerCommand: ParsableCommand {
             guard (1...512).contains(paymentConcurrency) else { throw ValidationError("--payment-concurrency must be 1...512") }
             guard (1...512).contains(webhookConcurrency) else { throw ValidationError("--webhook-concurrency must be 1...512") }
             guard webhookRetryScale > 0, webhookRetryScale <= 1 else { throw ValidationError("--webhook-retry-scale must be in (0, 1]") }
+            guard databaseConnectTimeout > 0, databaseConnectTimeout <= 600 else {
+                throw ValidationError("--database-connect-timeout must be more than 0 and at most 600")
+            }
+            guard databaseStatementTimeout >= 0.001, databaseStatementTimeout <= 3600 else {
+                throw ValidationError("--database-statement-timeout must be 0.001...3600")
+            }
             guard metricsSampleSeconds > 0 else { throw ValidationError("--metrics-sample-seconds must be positive") }
             if let metricsListen {
                 do { _ = try MetricsListener.split(metricsListen) } catch { throw ValidationError("--metrics-listen: \(error)") }
@@ -133,6 +148,10 @@ struct WorkerCommand: ParsableCommand {
         func run() throws {
             JSONLogHandler.bootstrap()
             PrometheusExport.bootstrap()
+            // A hung database costs a job a bounded wait, not the worker forever; an outage logs
+            // one line when it starts and one when it ends.
+            PGTimeouts.processDefault = .requestPath(connect: databaseConnectTimeout, statement: databaseStatementTimeout)
+            DatabaseOutage.observe(DatabaseOutageLog(logger: Logger(label: "bookiji.database")).log)
             let url = try db.url()
             let logger = Logger(label: "bookiji.worker")
             var configuration = BookijiWorker.Configuration(databaseURL: url)
