@@ -8,13 +8,13 @@ import Testing
 
 /// The one mapping from error codes to the spec's error body and HTTP status.
 struct ErrorResponseTests {
-    /// The spec's error taxonomy, written out independently of `ErrorCode`: 400/401/404/405/409/
+    /// The spec's error taxonomy, written out independently of `ErrorCode`: 400/401/403/404/405/409/
     /// 413/415 are not retryable, 429/500/503 are; "idempotency key in progress" is a 409 that is
     /// (the first request is still running, so the same request can succeed later).
     static let specTable: [String: (status: Int, retryable: Bool)] = [
         "invalid_request": (400, false), "malformed_json": (400, false), "invalid_parameter": (400, false),
         "invalid_signature": (400, false),
-        "unauthorized": (401, false), "not_found": (404, false), "vendor_not_found": (404, false),
+        "unauthorized": (401, false), "forbidden": (403, false), "not_found": (404, false), "vendor_not_found": (404, false),
         "reservation_not_found": (404, false), "method_not_allowed": (405, false), "slot_unavailable": (409, false),
         "invalid_transition": (409, false), "vendor_not_bookable": (409, false), "idempotency_key_reused": (409, false),
         "idempotency_key_in_progress": (409, true), "payload_too_large": (413, false),

@@ -56,6 +56,9 @@ public struct ErrorCode: Sendable, Hashable, RawRepresentable, CustomStringConve
     public static let invalidSignature = ErrorCode("invalid_signature", retryable: false)
     // The caller is not known.
     public static let unauthorized = ErrorCode("unauthorized", retryable: false)
+    /// The caller is known (or its address is) but may not use this resource: nginx answers it
+    /// for `/metrics` from an address outside the operator's allow-list.
+    public static let forbidden = ErrorCode("forbidden", retryable: false)
     // What was asked for does not exist.
     public static let notFound = ErrorCode("not_found", retryable: false)
     public static let vendorNotFound = ErrorCode("vendor_not_found", retryable: false)
@@ -78,7 +81,7 @@ public struct ErrorCode: Sendable, Hashable, RawRepresentable, CustomStringConve
     public static let serviceUnavailable = ErrorCode("service_unavailable", retryable: true)
 
     public static let all: [ErrorCode] = [
-        .invalidRequest, .malformedJSON, .invalidParameter, .invalidSignature, .unauthorized, .notFound, .vendorNotFound,
+        .invalidRequest, .malformedJSON, .invalidParameter, .invalidSignature, .unauthorized, .forbidden, .notFound, .vendorNotFound,
         .reservationNotFound, .methodNotAllowed, .slotUnavailable, .vendorNotBookable, .invalidTransition, .idempotencyKeyReused,
         .idempotencyKeyInProgress, .payloadTooLarge, .unsupportedMediaType, .rateLimited, .holdCapReached,
         .internalError, .serviceUnavailable,

@@ -2632,7 +2632,7 @@ extension OpenAPIDocument {
             "properties": {
               "code": {
                 "type": "string",
-                "description": "A stable machine code; partners branch on it. The responder's codes: `invalid_request`, `malformed_json`, `invalid_parameter`, `invalid_signature`, `unauthorized`, `not_found`, `vendor_not_found`, `reservation_not_found`, `method_not_allowed`, `slot_unavailable`, `vendor_not_bookable`, `invalid_transition`, `idempotency_key_reused`, `idempotency_key_in_progress`, `payload_too_large`, `unsupported_media_type`, `rate_limited`, `hold_cap_reached`, `internal_error`, `service_unavailable`. nginx's own errors use codes of the same kind.",
+                "description": "A stable machine code; partners branch on it. The responder's codes: `invalid_request`, `malformed_json`, `invalid_parameter`, `invalid_signature`, `unauthorized`, `forbidden` (nginx, for `/metrics`), `not_found`, `vendor_not_found`, `reservation_not_found`, `method_not_allowed`, `slot_unavailable`, `vendor_not_bookable`, `invalid_transition`, `idempotency_key_reused`, `idempotency_key_in_progress`, `payload_too_large`, `unsupported_media_type`, `rate_limited`, `hold_cap_reached`, `internal_error`, `service_unavailable`. nginx's own errors use codes of the same kind.",
                 "examples": [
                   "slot_unavailable"
                 ]

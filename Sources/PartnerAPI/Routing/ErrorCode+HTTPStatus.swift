@@ -10,6 +10,7 @@ extension ErrorCode {
     private static let statuses: [ErrorCode: Int] = [
         .invalidRequest: 400, .malformedJSON: 400, .invalidParameter: 400, .invalidSignature: 400,
         .unauthorized: 401,
+        .forbidden: 403,
         .notFound: 404, .vendorNotFound: 404, .reservationNotFound: 404,
         .methodNotAllowed: 405,
         .slotUnavailable: 409, .vendorNotBookable: 409, .invalidTransition: 409, .idempotencyKeyReused: 409, .idempotencyKeyInProgress: 409,
