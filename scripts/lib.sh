@@ -342,7 +342,7 @@ bk_bench_serve() {
     port=$(bk_free_port 127.0.0.1 18080)
     base="http://127.0.0.1:$port"
     "$BK_SCRIPTS/nginx-conf" --out "$ngx" --listen "127.0.0.1:$port" --socket "$sock" \
-        --rate 1000000r/s --burst 1000000 >/dev/null
+        --rate 1000000r/s --burst 1000000 --conn-limit 65535 >/dev/null
     nginx -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" || bk_die "nginx did not start; see $ngx/error.log"
     bk_wait_for_http "$base/v1/health" 30 || bk_die "$base/v1/health did not answer 200"
 }

@@ -132,7 +132,7 @@ base="http://127.0.0.1:$port"
 # The benchmark measures the API, not the limiter's refusals: the per-address limit stays in the
 # path (its zone is consulted on every request, as in production) with a rate no run can reach.
 "$BK_SCRIPTS/nginx-conf" --out "$ngx" --listen "127.0.0.1:$port" --socket "$sock" \
-    --rate 1000000r/s --burst 1000000 >/dev/null
+    --rate 1000000r/s --burst 1000000 --conn-limit 65535 >/dev/null
 nginx -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" || bk_die "nginx did not start; see $ngx/error.log"
 bk_wait_for_http "$base/v1/health" 30 || bk_die "$base/v1/health did not answer 200"
 auth="Authorization: Bearer $key"
