@@ -17,8 +17,8 @@ public struct PartnerStore {
     /// database keeps its SHA-256.
     public func create(name: String) throws -> (partner: Partner, apiKey: String) {
         let trimmed = name.trimmingSpaces
-        guard !trimmed.isEmpty, trimmed.count <= 200 else {
-            throw BookijiError(.invalidParameter, "partner name must be 1 to 200 characters")
+        guard TextLimits.name.contains(trimmed), !trimmed.unicodeScalars.contains("\u{0}") else {
+            throw BookijiError(.invalidParameter, "partner name must be 1 to 200 characters (code points), without NUL")
         }
         let key = APIKey.generate()
         let row = try connection.query("""

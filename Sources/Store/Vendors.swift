@@ -15,8 +15,8 @@ public struct VendorStore {
 
     public func create(name: String, timeZone: String) throws -> Vendor {
         let trimmed = name.trimmingSpaces
-        guard !trimmed.isEmpty, trimmed.count <= 200 else {
-            throw BookijiError(.invalidParameter, "vendor name must be 1 to 200 characters", details: ["field": "name"])
+        guard TextLimits.name.contains(trimmed), !trimmed.unicodeScalars.contains("\u{0}") else {
+            throw BookijiError(.invalidParameter, "vendor name must be 1 to 200 characters (code points), without NUL", details: ["field": "name"])
         }
         guard IANATimeZone.isKnown(timeZone) else {
             throw BookijiError(

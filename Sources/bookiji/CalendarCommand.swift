@@ -75,7 +75,9 @@ struct CalendarCommand: ParsableCommand {
             guard ConnectorSync.kind(ofProvider: provider) != nil else {
                 throw ValidationError("--provider must be google or outlook")
             }
-            guard !source.isEmpty, source.count <= 200 else { throw ValidationError("--source must be 1 to 200 characters") }
+            guard TextLimits.name.contains(source), !source.unicodeScalars.contains("\u{0}") else {
+                throw ValidationError("--source must be 1 to 200 characters (code points), without NUL")
+            }
         }
 
         static func secret(_ variable: String, _ flag: String) throws -> String {

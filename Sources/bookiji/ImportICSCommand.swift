@@ -35,7 +35,9 @@ struct ImportICS: ParsableCommand {
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one FILE, DIR or URL to import") }
-        guard !source.isEmpty, source.count <= 200 else { throw ValidationError("--source must be 1 to 200 characters") }
+        guard TextLimits.name.contains(source), !source.unicodeScalars.contains("\u{0}") else {
+            throw ValidationError("--source must be 1 to 200 characters (code points), without NUL")
+        }
         _ = try window(now: 0)
     }
 

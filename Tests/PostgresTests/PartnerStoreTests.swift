@@ -33,6 +33,24 @@ struct PartnerStoreTests {
         #expect(try store.find(id: partner.id) == partner)
     }
 
+    /// Names are limited as the database's CHECK counts them (code points), so a name of 200
+    /// characters whose accents are combining marks is refused by us, not by PostgreSQL (which
+    /// would answer a bare constraint error), and a NUL never reaches the database.
+    @Test func namesAreLimitedInCodePointsAndRefuseNUL() throws {
+        let (store, _) = try makeStore()
+        let accented = String(repeating: "e\u{301}", count: 101)  // 101 characters, 202 code points
+        #expect(accented.count == 101)
+        for name in [accented, "Acme\u{0}Booking"] {
+            #expect {
+                _ = try store.create(name: name)
+            } throws: { error in
+                (error as? BookijiError)?.code == .invalidParameter
+            }
+        }
+        let fits = String(repeating: "e\u{301}", count: 100)  // 200 code points: the limit
+        #expect(try store.create(name: fits).partner.name == fits)
+    }
+
     @Test func everyPartnerGetsADifferentKey() throws {
         let (store, _) = try makeStore()
         let keys = try (0..<5).map { try store.create(name: "Partner \($0)").apiKey }

@@ -26,4 +26,6 @@ public enum TextLimits {
     public static let requesterID = TextLimit(1...200)
     /// `idempotency_keys.key`: `length(key) BETWEEN 1 AND 255`.
     public static let idempotencyKey = TextLimit(1...255)
+    /// Names of partners, vendors and calendar sources: `length(name) BETWEEN 1 AND 200`.
+    public static let name = TextLimit(1...200)
 }
