@@ -81,7 +81,7 @@ public struct OperationRecordStore {
 
     static let columns = """
         idempotency_key, reservation_id::text, operation, attempt, parameters::text, status, result::text, error,
-        extract(epoch FROM started_at)::bigint, extract(epoch FROM finished_at)::bigint
+        floor(extract(epoch FROM started_at))::bigint, floor(extract(epoch FROM finished_at))::bigint
         """
 
     static func record(_ row: PGRow) throws -> OperationRecord {

@@ -176,9 +176,9 @@ public struct PaymentLegStore {
 
     static let columns = """
         side, amount_minor, currency, create_started_at IS NOT NULL, create_error, intent_id, status, client_secret,
-        payment_method, confirmed_with, decline_code, decline_message, extract(epoch FROM authorized_at)::bigint,
-        capture_id, extract(epoch FROM captured_at)::bigint, capture_attempts, last_capture_error, capture_failed,
-        refund_id, extract(epoch FROM refunded_at)::bigint, extract(epoch FROM canceled_at)::bigint, needs_refresh
+        payment_method, confirmed_with, decline_code, decline_message, floor(extract(epoch FROM authorized_at))::bigint,
+        capture_id, floor(extract(epoch FROM captured_at))::bigint, capture_attempts, last_capture_error, capture_failed,
+        refund_id, floor(extract(epoch FROM refunded_at))::bigint, floor(extract(epoch FROM canceled_at))::bigint, needs_refresh
         """
 
     static func leg(_ row: PGRow) throws -> PaymentLeg {
