@@ -33,12 +33,41 @@ public struct StripeEvents {
         else {
             throw BookijiError(.malformedJSON, "the event has no id of the form evt_…", details: ["field": "id"])
         }
-        guard let type = event["type"] as? String, !type.isEmpty, type.count <= 255 else {
+        guard let type = event["type"] as? String, (1...255).contains(type.unicodeScalars.count),
+              !type.unicodeScalars.contains("\u{0}")
+        else {
             throw BookijiError(.malformedJSON, "the event has no type", details: ["field": "type"])
         }
-        let payloadJSON = String(decoding: payload, as: UTF8.self)
+        let payloadJSON = Self.storable(payload, parsed: event)
         let stored = try database.read { try StripeEventStore($0).record(id: id, type: type, payloadJSON: payloadJSON) }
         return Receipt(eventID: id, type: type, duplicate: !stored)
+    }
+}
+
+extension StripeEvents {
+    /// The event as PostgreSQL's jsonb takes it. jsonb refuses the escape `\u0000`, which a
+    /// signed event may carry in a text someone typed (a description, metadata); refusing the
+    /// event would make Stripe retry it for days. Such an event is stored with each NUL replaced
+    /// by U+FFFD: none of the fields the worker reads (ids, statuses, amounts) can hold one.
+    static func storable(_ payload: [UInt8], parsed event: [String: Any]) -> String {
+        let text = String(decoding: payload, as: UTF8.self)
+        guard text.contains("\\u0000"),
+              let data = try? JSONSerialization.data(withJSONObject: withoutNUL(event))
+        else { return text }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func withoutNUL(_ value: Any) -> Any {
+        switch value {
+        case let text as String:
+            return text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+        case let array as [Any]:
+            return array.map(withoutNUL)
+        case let object as [String: Any]:
+            return Dictionary(object.map { (withoutNUL($0.key) as? String ?? $0.key, withoutNUL($0.value)) }, uniquingKeysWith: { first, _ in first })
+        default:
+            return value
+        }
     }
 }
 

@@ -88,6 +88,23 @@ struct StripeWebhookTests {
         #expect(try stored(service) == 0)
     }
 
+    /// jsonb refuses `\u0000`; a signed event carrying one in a customer's text is stored (the NUL
+    /// replaced) and acknowledged, not answered 500 and retried by Stripe for days.
+    @Test func aSignedEventWithANULInSomeTextIsStored() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let body = Array(#"{"id":"evt_nul","object":"event","type":"payment_intent.amount_capturable_updated","data":{"object":{"id":"pi_9","object":"payment_intent","status":"requires_capture","description":"Room\u0000 4","metadata":{"n\u0000te":"x"}}}}"#.utf8)
+        let response = try service.send("POST", "/v1/stripe/webhooks", body: body, headers: ["Stripe-Signature": try Self.header(body, timestamp: Self.now)])
+        #expect(response.status == 200, "\(response.text)")
+        let row = try #require(try service.sql().query("""
+            SELECT payload->'data'->'object'->>'id', payload->'data'->'object'->>'description',
+                   payload->'data'->'object'->>'status' FROM stripe_events WHERE id = 'evt_nul'
+            """).first)
+        #expect(try row.string(0) == "pi_9")
+        #expect(try row.string(1) == "Room\u{FFFD} 4")
+        #expect(try row.string(2) == "requires_capture")
+    }
+
     @Test func aSignedBodyThatIsNotAnEventIs400() throws {
         let service = try Service()
         defer { service.stop() }
