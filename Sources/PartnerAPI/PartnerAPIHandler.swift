@@ -103,7 +103,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
     public func bodyTooLarge(limit: Int, declared: Int) -> HTTPResponse {
         ErrorResponse.make(BookijiError(
             .payloadTooLarge, "request body of \(declared) bytes exceeds the limit of \(limit) bytes",
-            details: ["limit": String(limit)]))
+            details: ["limit": .number(limit)]))
     }
 
     private func route(_ request: HTTPRequest, partnerID: inout String?, template: inout String) throws -> HTTPResponse {
@@ -135,13 +135,18 @@ public final class PartnerAPIHandler: FastCGIHandler {
         case .found(let handler, let access, let parameters, _):
             var context = RequestContext(request: request, pathParameters: parameters, partner: nil)
             try RequestInput.refuseNUL(context)
-            switch access {
-            case .partner:
-                context.partner = try authenticate(request)
-                partnerID = context.partner?.id
-            case .vendor: context.vendorID = try authenticateVendor(request)
-            case .publicRoute: break
+            do {
+                switch access {
+                case .partner:
+                    context.partner = try authenticate(request)
+                    partnerID = context.partner?.id
+                case .vendor: context.vendorID = try authenticateVendor(request)
+                case .publicRoute: break
+                }
+            } catch let error as BookijiError where error.code == .unauthorized {
+                return ErrorResponse.challenge(error, keyGiven: request.header("authorization") != nil)
             }
+            try RouteInputs.checkQuery(request, template: template)
             return try handler(self, context)
         }
     }

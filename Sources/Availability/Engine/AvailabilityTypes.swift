@@ -14,13 +14,20 @@ public struct AvailabilityQuery: Sendable, Hashable {
     public var now: Int64
     /// When true, unavailable slots are left out of the result.
     public var onlyAvailable: Bool
+    /// When true, a given `slotMinutes` must be a whole number of the rules' `slotMinutes` (the
+    /// unit the vendor sells), not only of its granule: the partner API asks this, so a 30-minute
+    /// vendor is not offered 20-minute slots.
+    public var wholeVendorSlots: Bool
 
-    public init(start: Int64, end: Int64, slotMinutes: Int? = nil, now: Int64, onlyAvailable: Bool = false) {
+    public init(
+        start: Int64, end: Int64, slotMinutes: Int? = nil, now: Int64, onlyAvailable: Bool = false, wholeVendorSlots: Bool = false
+    ) {
         self.start = start
         self.end = end
         self.slotMinutes = slotMinutes
         self.now = now
         self.onlyAvailable = onlyAvailable
+        self.wholeVendorSlots = wholeVendorSlots
     }
 }
 

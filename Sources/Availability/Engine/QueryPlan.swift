@@ -46,6 +46,9 @@ struct QueryPlan {
         guard slot % rules.granuleMinutes == 0 else {
             throw refuse("slotMinutes", "\(slot) is not a multiple of the vendor's granule of \(rules.granuleMinutes) minutes")
         }
+        guard !query.wholeVendorSlots || slot % rules.slotMinutes == 0 else {
+            throw refuse("slotMinutes", "\(slot) is not a multiple of the vendor's slot length of \(rules.slotMinutes) minutes")
+        }
         guard query.start < query.end else {
             throw refuse("end", "end \(RFC3339.format(query.end)) is not after start \(RFC3339.format(query.start))")
         }

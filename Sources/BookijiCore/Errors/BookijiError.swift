@@ -1,19 +1,22 @@
 /// A failure a caller is told about: a stable machine code, a message saying what went wrong and
 /// how to fix it, and optional structured details.
 ///
+/// The offending input is named by one key in ``details``: `field` for a body field (a path
+/// such as `metadata.note`), `parameter` for a query or path parameter.
+///
 /// Whether a retry can help is a property of the code (``ErrorCode/isRetryable``). How a code is
 /// shown (an HTTP status, an exit code) is decided by the edge that shows it, in one place each.
 public struct BookijiError: Error, Sendable, CustomStringConvertible {
     public var code: ErrorCode
     public var message: String
-    public var details: [String: String]
+    public var details: [String: ErrorDetail]
     /// Seconds after which a retry may succeed (rate limits, outages).
     public var retryAfter: Int?
     /// What caused it, for the operator's log; never shown to a partner.
     public var underlying: (any Error)?
 
     public init(
-        _ code: ErrorCode, _ message: String, details: [String: String] = [:], retryAfter: Int? = nil,
+        _ code: ErrorCode, _ message: String, details: [String: ErrorDetail] = [:], retryAfter: Int? = nil,
         underlying: (any Error)? = nil
     ) {
         self.code = code
@@ -21,6 +24,13 @@ public struct BookijiError: Error, Sendable, CustomStringConvertible {
         self.details = details
         self.retryAfter = retryAfter
         self.underlying = underlying
+    }
+
+    /// Details that are all text (most errors' only kind: names of fields, ids, states).
+    public init(
+        _ code: ErrorCode, _ message: String, details: [String: String], retryAfter: Int? = nil, underlying: (any Error)? = nil
+    ) {
+        self.init(code, message, details: details.mapValues(ErrorDetail.text), retryAfter: retryAfter, underlying: underlying)
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

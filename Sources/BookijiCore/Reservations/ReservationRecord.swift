@@ -21,12 +21,15 @@ public struct ReservationRecord: Sendable, Hashable {
     public var requesterAuthorizedAt: Int64?
     /// The amounts it was held at; nil only for reservations held before vendors had payment settings.
     public var price: ReservationPrice?
+    /// Why it was cancelled, for a `CANCELLED` reservation.
+    public var cancellation: ReservationCancellation?
 
     public init(
         id: String, partnerID: String, vendorID: String, requesterID: String, slot: UTCInterval, state: ReservationState,
         deadline: Int64?, metadataJSON: String, idempotencyKey: String?, failureReason: String?, bookingID: String?,
         createdAt: Int64, createdAtText: String, updatedAtText: String, vendorConfirmedAt: Int64?,
-        vendorAuthorizedAt: Int64?, requesterAuthorizedAt: Int64?, price: ReservationPrice? = nil
+        vendorAuthorizedAt: Int64?, requesterAuthorizedAt: Int64?, price: ReservationPrice? = nil,
+        cancellation: ReservationCancellation? = nil
     ) {
         self.id = id
         self.partnerID = partnerID
@@ -46,6 +49,7 @@ public struct ReservationRecord: Sendable, Hashable {
         self.vendorAuthorizedAt = vendorAuthorizedAt
         self.requesterAuthorizedAt = requesterAuthorizedAt
         self.price = price
+        self.cancellation = cancellation
     }
 
     public var timeline: ReservationTimeline {

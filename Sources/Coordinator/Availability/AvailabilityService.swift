@@ -46,7 +46,9 @@ public struct AvailabilityService {
             result = try Self.engine.compute(
                 rules: inputs.rules, busy: inputs.busy, reserved: inputs.holds.map(\.interval), query: query)
         } catch {
-            throw BookijiError(.invalidParameter, error.message, details: ["field": error.field])
+            // The engine names its query's fields; the partner sent the API's query parameters.
+            let parameter = ["slotMinutes": "slotDuration", "start": "startTime", "end": "endTime"][error.field] ?? error.field
+            throw BookijiError(.invalidParameter, "\(parameter): \(error.message)", details: ["parameter": parameter])
         }
         return VendorAvailability(
             vendorID: vendorID, revision: inputs.vendor.revision, result: result, computedAt: query.now,

@@ -92,7 +92,7 @@ public struct ReservationCoordinator {
                 throw BookijiError(
                     .vendorNotBookable,
                     "vendor \(inputs.vendor.id) cannot be booked yet: it has no payment settings (Stripe account, currency, price, deposit); the operator sets them with `bookiji vendor payments set`",
-                    details: ["vendorId": inputs.vendor.id, "missing": "stripeAccount,currency,price,deposit"])
+                    details: ["vendorId": .text(inputs.vendor.id), "missing": ["stripeAccount", "currency", "price", "deposit"]])
             }
             try beforeCommit(conn, awaiting)
             return awaiting
@@ -103,7 +103,7 @@ public struct ReservationCoordinator {
         BookijiError(
             .slotUnavailable,
             "the slot is not available: " + reasons.map { "\($0.code) (\($0.message))" }.joined(separator: "; "),
-            details: ["reasons": reasons.map(\.code).joined(separator: ",")])
+            details: ["reasons": .list(reasons.map(\.code))])
     }
 
     /// Refuses a partner over its hourly limit or at its cap of active holds, then takes the
@@ -119,7 +119,7 @@ public struct ReservationCoordinator {
             throw BookijiError(
                 .rateLimited,
                 "this partner may create \(limits.reservationsPerHour) reservations per hour; retry after \(retryAfter) s",
-                details: ["limit": String(limits.reservationsPerHour)], retryAfter: retryAfter)
+                details: ["limit": .number(limits.reservationsPerHour)], retryAfter: retryAfter)
         }
         if usage.activeHolds >= limits.maxActiveHolds,
            try !ReservationStore(conn).expireStale(now: now, partnerID: partnerID).isEmpty,
@@ -132,7 +132,7 @@ public struct ReservationCoordinator {
             throw BookijiError(
                 .holdCapReached,
                 "this partner already has \(usage.activeHolds) active holds, the maximum is \(limits.maxActiveHolds); let some complete, expire or cancel them",
-                details: ["limit": String(limits.maxActiveHolds)], retryAfter: 60)
+                details: ["limit": .number(limits.maxActiveHolds)], retryAfter: 60)
         }
     }
 
@@ -174,8 +174,9 @@ public struct ReservationCoordinator {
         }
     }
 
-    /// The partner cancels its reservation.
-    public func cancel(id: String, partnerID: String, now: Int64) throws -> ReservationRecord {
+    /// The partner cancels its reservation, with the text it gives as `reason` (checked by the
+    /// caller against ``ReservationCancellation/noteLimit``).
+    public func cancel(id: String, partnerID: String, note: String? = nil, now: Int64) throws -> ReservationRecord {
         try change(id: id, now: now, requested: .cancelled, owner: { $0.partnerID == partnerID }) { record, conn in
             // Once the captures have begun, the commit decides: it ends COMMITTED or compensates.
             guard record.state != .commitInProgress else {
@@ -186,7 +187,8 @@ public struct ReservationCoordinator {
             }
             try VendorStore(conn).bumpRevision(id: record.vendorID)
             return .done(try ReservationStore(conn).move(
-                record, to: .cancelled, trigger: .partner, reason: "cancelled by partner", now: now, failureReason: "cancelled by partner"))
+                record, to: .cancelled, trigger: .partner, reason: "cancelled by partner", now: now, failureReason: "cancelled by partner",
+                cancellation: ReservationCancellation(.partner, note: note)))
         }
     }
 
@@ -205,7 +207,8 @@ public struct ReservationCoordinator {
                 let reason = "slot no longer available: " + reasons.map(\.code).joined(separator: ",")
                 try VendorStore(conn).bumpRevision(id: vendorID)
                 try ReservationStore(conn).move(
-                    record, to: .cancelled, trigger: .system, reason: reason, now: now, failureReason: reason)
+                    record, to: .cancelled, trigger: .system, reason: reason, now: now, failureReason: reason,
+                    cancellation: ReservationCancellation(.slotUnavailable))
                 return .fail(Self.slotUnavailable(reasons))
             }
             // The deposit's authorization is asked for at once; the worker creates its intent.
@@ -218,14 +221,15 @@ public struct ReservationCoordinator {
     }
 
     /// The vendor declines: the reservation fails (CANCELLED by the vendor) and frees the slot.
-    public func declineByVendor(id: String, vendorID: String, now: Int64) throws -> ReservationRecord {
+    public func declineByVendor(id: String, vendorID: String, note: String? = nil, now: Int64) throws -> ReservationRecord {
         try change(id: id, now: now, requested: .cancelled, owner: { $0.vendorID == vendorID }) { record, conn in
             guard record.state == .awaitingVendorConfirmation || record.state == .held else {
                 throw Self.invalidTransition(record.state, .cancelled)
             }
             try VendorStore(conn).bumpRevision(id: vendorID)
             return .done(try ReservationStore(conn).move(
-                record, to: .cancelled, trigger: .vendor, reason: "declined by vendor", now: now, failureReason: "declined by vendor"))
+                record, to: .cancelled, trigger: .vendor, reason: "declined by vendor", now: now, failureReason: "declined by vendor",
+                cancellation: ReservationCancellation(.vendorDeclined, note: note)))
         }
     }
 

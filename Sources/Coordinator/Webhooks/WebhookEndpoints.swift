@@ -147,6 +147,8 @@ public struct WebhookEvents {
         var data: [String: Any] = ["state": payload["toState"] ?? NSNull(), "previousState": payload["fromState"] ?? NSNull(),
                                    "triggeredBy": payload["triggeredBy"] ?? NSNull()]
         if let reason = payload["failureReason"] { data["failureReason"] = reason }
+        if let cause = payload["cancellationReason"] { data["cancellationReason"] = cause }
+        if let note = payload["cancellationNote"] { data["cancellationNote"] = note }
         if let booking = payload["bookingId"] { data["bookingId"] = booking }
         let object: [String: Any] = [
             "id": eventID, "event": type, "reservationId": reservationID, "timestamp": timestamp(payload["occurredAt"]),

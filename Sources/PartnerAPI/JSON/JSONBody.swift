@@ -27,8 +27,8 @@ public struct JSONBody {
             case .syntax(let error):
                 throw BookijiError(.malformedJSON, "request body is not valid JSON: \(error.message) at \(error.position(in: bytes))")
             case .refused(let refusal):
-                var details = ["field": refusal.field]
-                if let limit = refusal.limit { details["limit"] = String(limit) }
+                var details: [String: ErrorDetail] = ["field": .text(refusal.field)]
+                if let limit = refusal.limit { details["limit"] = .number(limit) }
                 throw BookijiError(.invalidRequest, refusal.message, details: details)
             }
         }

@@ -76,6 +76,10 @@ enum ReservationJSON {
         }
         if let booking = record.bookingID, record.state == .committed { json.field("bookingId", booking) }
         if let reason = record.failureReason { json.field("failureReason", reason) }
+        if let cancellation = record.cancellation {
+            json.field("cancellationReason", cancellation.reason.rawValue)
+            json.field("cancellationNote", cancellation.note)
+        }
     }
 
     /// The spec's `PaymentState`, once the reservation reached its payment phase: both intents'

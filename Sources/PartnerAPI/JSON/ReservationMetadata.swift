@@ -20,7 +20,7 @@ enum ReservationMetadata {
     /// it breaks. Each limit is checked before any work that grows with the next one.
     static func checkedJSON(_ object: [String: Any]) throws -> String {
         func refuse(_ message: String, field: String, limit: Int) -> BookijiError {
-            BookijiError(.invalidRequest, message, details: ["field": field, "limit": String(limit)])
+            BookijiError(.invalidRequest, message, details: ["field": .text(field), "limit": .number(limit)])
         }
         guard object.count <= maximumKeys else {
             throw refuse("metadata may have at most \(maximumKeys) keys, not \(object.count)", field: "metadata", limit: maximumKeys)

@@ -399,8 +399,7 @@ extension OpenAPIDocument {
                 {
                   "type": "integer",
                   "minimum": 1,
-                  "maximum": 1440,
-                  "default": 60
+                  "maximum": 1440
                 },
                 {
                   "type": "string",
@@ -408,7 +407,7 @@ extension OpenAPIDocument {
                 }
               ]
             },
-            "description": "Minutes. Empty is the same as leaving it out."
+            "description": "Minutes; by default the vendor's own `slotMinutes`. Must be a multiple of the vendor's `slotMinutes` (a 30-minute vendor offers 30, 60, 90… minute slots), else 400 `invalid_parameter`. Empty is the same as leaving it out."
           },
           {
             "name": "includeConfidence",
@@ -892,7 +891,7 @@ extension OpenAPIDocument {
       "post": {
         "operationId": "cancelReservation",
         "summary": "Cancel a reservation",
-        "description": "A final state, or COMMIT_IN_PROGRESS, is 409 `invalid_transition`. A body, if any, is ignored.",
+        "description": "A final state, or COMMIT_IN_PROGRESS, is 409 `invalid_transition`. The body is optional: `{\"reason\": \"…\"}` is stored and returned as `cancellationNote`, with `cancellationReason: partner`.",
         "tags": [
           "reservations"
         ],
@@ -901,6 +900,19 @@ extension OpenAPIDocument {
             "partnerKey": []
           }
         ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CancellationRequest"
+              },
+              "example": {
+                "reason": "The requester changed plans."
+              }
+            }
+          }
+        },
         "responses": {
           "200": {
             "description": "Now CANCELLED.",
@@ -1217,6 +1229,19 @@ extension OpenAPIDocument {
             "vendorKey": []
           }
         ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CancellationRequest"
+              },
+              "example": {
+                "reason": "The requester changed plans."
+              }
+            }
+          }
+        },
         "responses": {
           "200": {
             "description": "CANCELLED, `failureReason: declined by vendor`.",
@@ -1267,7 +1292,8 @@ extension OpenAPIDocument {
           "504": {
             "$ref": "#/components/responses/GatewayTimeout"
           }
-        }
+        },
+        "description": "The body is optional: `{\"reason\": \"…\"}` is stored and returned as `cancellationNote`, with `cancellationReason: vendor_declined`."
       }
     },
     "/v1/vendor/reservations/{reservationId}/authorize": {
@@ -2644,9 +2670,22 @@ extension OpenAPIDocument {
               "details": {
                 "type": "object",
                 "additionalProperties": {
-                  "type": "string"
+                  "anyOf": [
+                    {
+                      "type": "string"
+                    },
+                    {
+                      "type": "integer"
+                    },
+                    {
+                      "type": "array",
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  ]
                 },
-                "description": "Structured details, such as the `field` or `parameter` at fault."
+                "description": "Structured details, typed: numbers are JSON numbers (`\"limit\": 200`, `\"maximumDays\": 62`), lists are arrays (`\"reasons\": [\"reserved\"]`). The offending input is always named by one key: `field` for a body field (a path such as `metadata.note`), `parameter` for a query or path parameter. An unknown body field or query parameter is refused with `unknown` (every unknown name) and `accepted` (what the route takes)."
               },
               "retryable": {
                 "type": "boolean"
@@ -2948,12 +2987,8 @@ extension OpenAPIDocument {
             "description": "As the `Idempotency-Key` header (1 to 255 bytes); both may be sent only when equal."
           }
         },
-        "propertyNames": {
-          "pattern": "^[^\\u0000]*$"
-        },
-        "additionalProperties": {
-          "$ref": "#/components/schemas/JSONValue"
-        }
+        "additionalProperties": false,
+        "description": "Unknown fields are refused: 400 `invalid_request` naming them in `details.field`."
       },
       "Price": {
         "type": "object",
@@ -3221,6 +3256,22 @@ extension OpenAPIDocument {
           "failureReason": {
             "type": "string"
           },
+          "cancellationReason": {
+            "type": "string",
+            "enum": [
+              "partner",
+              "vendor_declined",
+              "slot_unavailable"
+            ],
+            "description": "Once CANCELLED, why: `partner` (the partner cancelled it), `vendor_declined` (the vendor declined it, through the API or the confirmation page), `slot_unavailable` (the vendor confirmed, but the slot had been taken meanwhile)."
+          },
+          "cancellationNote": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Once CANCELLED, the `reason` text given to cancel or decline, or null."
+          },
           "webhookUrl": {
             "type": "string",
             "description": "The partner's oldest enabled webhook endpoint, when it has one."
@@ -3274,12 +3325,8 @@ extension OpenAPIDocument {
             ]
           }
         },
-        "propertyNames": {
-          "pattern": "^[^\\u0000]*$"
-        },
-        "additionalProperties": {
-          "$ref": "#/components/schemas/JSONValue"
-        }
+        "additionalProperties": false,
+        "description": "Unknown fields are refused: 400 `invalid_request` naming them in `details.field`."
       },
       "PartnerStats": {
         "type": "object",
@@ -3406,12 +3453,8 @@ extension OpenAPIDocument {
             "description": "The events to receive; all when left out."
           }
         },
-        "propertyNames": {
-          "pattern": "^[^\\u0000]*$"
-        },
-        "additionalProperties": {
-          "$ref": "#/components/schemas/JSONValue"
-        }
+        "additionalProperties": false,
+        "description": "Unknown fields are refused: 400 `invalid_request` naming them in `details.field`."
       },
       "WebhookEndpoint": {
         "type": "object",
@@ -3655,6 +3698,22 @@ extension OpenAPIDocument {
             ]
           }
         }
+      },
+      "CancellationRequest": {
+        "type": "object",
+        "properties": {
+          "reason": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "pattern": "^[^\\u0000]*$",
+            "maxLength": 500,
+            "description": "Why, in the caller's words: up to 500 characters (Unicode code points). Stored and returned as the reservation's `cancellationNote`; empty or null means none."
+          }
+        },
+        "additionalProperties": false,
+        "description": "The optional body of cancel and decline. Unknown fields are refused: 400 `invalid_request` naming them in `details.field`."
       }
     },
     "responses": {
@@ -3669,12 +3728,20 @@ extension OpenAPIDocument {
         }
       },
       "Unauthorized": {
-        "description": "`unauthorized`: the `Authorization: Bearer <key>` header is missing, malformed, or names an unknown or revoked key.",
+        "description": "`unauthorized`: the `Authorization: Bearer <key>` header is missing, malformed, or names an unknown or revoked key. Every 401 carries an RFC 6750 challenge: `WWW-Authenticate: Bearer realm=\"bookiji\"`, with `error=\"invalid_token\"` when a key was sent and is not valid.",
         "content": {
           "application/json": {
             "schema": {
               "$ref": "#/components/schemas/Error"
             }
+          }
+        },
+        "headers": {
+          "WWW-Authenticate": {
+            "schema": {
+              "type": "string"
+            },
+            "description": "`Bearer realm=\"bookiji\"`, plus `, error=\"invalid_token\"` when a key was sent."
           }
         }
       },

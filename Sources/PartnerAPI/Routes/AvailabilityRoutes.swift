@@ -56,7 +56,7 @@ extension PartnerAPIHandler {
             vendorID: vendorID,
             query: AvailabilityQuery(
                 start: query.start, end: query.end, slotMinutes: query.slotMinutes, now: now,
-                onlyAvailable: query.onlyAvailable))
+                onlyAvailable: query.onlyAvailable, wholeVendorSlots: true))
         let etag = "\"\(computed.result.computedVersion)-\(query.includeConfidence ? "c" : "n")\""
         let body = AvailabilityJSON.render(computed, request: query)
         // With the cache on, the answer is stored and may be sent many times: zlib makes it
@@ -107,7 +107,8 @@ extension PartnerAPIHandler {
 struct AvailabilityRequest {
     var start: Int64
     var end: Int64
-    var slotMinutes: Int
+    /// nil: the vendor's own `slotMinutes`.
+    var slotMinutes: Int?
     var includeConfidence: Bool
     var onlyAvailable: Bool
 
@@ -140,7 +141,7 @@ struct AvailabilityRequest {
             throw BookijiError(
                 .invalidParameter,
                 "the window from startTime to endTime is longer than the maximum of \(PartnerAPIHandler.maximumAvailabilityWindowDays) days; split it into several requests",
-                details: ["parameter": "endTime", "maximumDays": String(PartnerAPIHandler.maximumAvailabilityWindowDays)])
+                details: ["parameter": "endTime", "maximumDays": .number(Int(PartnerAPIHandler.maximumAvailabilityWindowDays))])
         }
         if let text = parameters["slotDuration"], !text.isEmpty {
             guard let minutes = Int(text), (1...1440).contains(minutes) else {
@@ -148,7 +149,7 @@ struct AvailabilityRequest {
             }
             slotMinutes = minutes
         } else {
-            slotMinutes = 60
+            slotMinutes = nil
         }
         includeConfidence = try flag("includeConfidence")
         onlyAvailable = try flag("onlyAvailable")

@@ -8,7 +8,7 @@ extension PartnerAPIHandler {
     /// `idempotencyKey`), the first response is stored and replayed for 24 hours.
     func createReservation(_ context: RequestContext) throws -> HTTPResponse {
         let partnerID = context.partner!.id
-        let body = try JSONBody(context.request)
+        let body = try JSONBody(context.request, accepting: RouteInputs.hold)
         let request = try Self.holdRequest(body)
         let headerKey = context.request.header("idempotency-key")
         let bodyKey = try body.optionalString("idempotencyKey")
@@ -26,7 +26,9 @@ extension PartnerAPIHandler {
         guard TextLimits.idempotencyKey.contains(key) else {
             throw BookijiError(
                 .invalidRequest, "an idempotency key must be \(TextLimits.idempotencyKey.range) characters",
-                details: ["field": headerKey != nil ? "Idempotency-Key" : "idempotencyKey", "limit": String(TextLimits.idempotencyKey.range.upperBound)])
+                details: [
+                    "field": headerKey != nil ? "Idempotency-Key" : "idempotencyKey", "limit": .number(TextLimits.idempotencyKey.range.upperBound),
+                ])
         }
         let outcome = try coordinator.hold(
             partnerID: partnerID, request, idempotency: IdempotencyClaim(key: key, requestHash: Self.requestHash(context.request)),
@@ -70,7 +72,7 @@ extension PartnerAPIHandler {
         guard TextLimits.requesterID.contains(requesterID) else {
             throw BookijiError(
                 .invalidRequest, "requesterId must be \(TextLimits.requesterID.range) characters (Unicode code points)",
-                details: ["field": "requesterId", "limit": String(TextLimits.requesterID.range.upperBound)])
+                details: ["field": "requesterId", "limit": .number(TextLimits.requesterID.range.upperBound)])
         }
         guard UUIDText.isValid(vendorID) else {
             throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
@@ -105,7 +107,7 @@ extension PartnerAPIHandler {
     /// `POST /v1/vendor/reservations/{id}/authorize` (vendor key, the deposit), body
     /// `{"paymentMethodId":"pm_…"}`: 202 with the reservation; the worker confirms the intent.
     func authorizePayment(_ context: RequestContext, side: PaymentSide) throws -> HTTPResponse {
-        let body = try JSONBody(context.request)
+        let body = try JSONBody(context.request, accepting: RouteInputs.authorize)
         let paymentMethod = try body.string("paymentMethodId")
         let owner: (ReservationRecord) -> Bool
         if side == .vendor {
@@ -172,26 +174,41 @@ extension PartnerAPIHandler {
         return HTTPResponse(status: 200, json: json.bytes)
     }
 
-    /// `POST /v1/reservations/{reservationId}/cancel`.
+    /// `POST /v1/reservations/{reservationId}/cancel`, body optional: `{"reason": "…"}`.
     func cancelReservation(_ context: RequestContext) throws -> HTTPResponse {
-        try MediaType.requireJSON(context.request, bodyRequired: false)
-        let record = try ReservationCoordinator(database: database)
-            .cancel(id: context.parameter("reservationId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
+        let note = try Self.cancellationNote(JSONBody.optional(context.request, accepting: RouteInputs.cancel))
+        let record = try ReservationCoordinator(database: database).cancel(
+            id: context.parameter("reservationId"), partnerID: context.partner!.id, note: note, now: SystemTime.epochSeconds())
         settings.availabilityCache.invalidateRevision(of: record.vendorID, at: SystemTime.monotonicNanos())
         return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil))
     }
 
-    /// `POST /v1/vendor/reservations/{id}/confirm|decline` with a vendor key.
+    /// `POST /v1/vendor/reservations/{id}/confirm|decline` with a vendor key; a decline may say
+    /// why (`{"reason": "…"}`).
     func vendorDecision(_ context: RequestContext, confirm: Bool) throws -> HTTPResponse {
-        try MediaType.requireJSON(context.request, bodyRequired: false)
+        let body = try JSONBody.optional(context.request, accepting: confirm ? RouteInputs.noInput : RouteInputs.decline)
+        let note = confirm ? nil : try Self.cancellationNote(body)
         let coordinator = ReservationCoordinator(database: database)
         let id = context.parameter("reservationId"), vendorID = context.vendorID!, now = SystemTime.epochSeconds()
         // Either answer may free the slot (a confirmation whose slot is gone cancels it).
         defer { settings.availabilityCache.invalidateRevision(of: vendorID, at: SystemTime.monotonicNanos()) }
         let record = confirm
             ? try coordinator.confirmByVendor(id: id, vendorID: vendorID, now: now)
-            : try coordinator.declineByVendor(id: id, vendorID: vendorID, now: now)
+            : try coordinator.declineByVendor(id: id, vendorID: vendorID, note: note, now: now)
         return HTTPResponse(status: 200, json: ReservationJSON.detail(record, history: nil, legs: PaymentLegs(), audience: .vendor))
+    }
+
+    /// The optional `reason` of a cancel or decline: text of 1 to 500 code points (as the column's
+    /// CHECK counts them); absent, null or empty means none.
+    static func cancellationNote(_ body: JSONBody?) throws(BookijiError) -> String? {
+        guard let text = try body?.optionalString("reason"), !text.isEmpty else { return nil }
+        let limit = ReservationCancellation.noteLimit
+        guard limit.contains(text) else {
+            throw BookijiError(
+                .invalidRequest, "reason may be at most \(limit.range.upperBound) characters (Unicode code points)",
+                details: ["field": "reason", "limit": .number(limit.range.upperBound)])
+        }
+        return text
     }
 
     /// `GET /v1/partner/stats`: limits, current usage and the 7-day hold-to-commit reputation.

@@ -8,7 +8,7 @@ extension PartnerAPIHandler {
     /// `POST /v1/webhook-endpoints {"url", "events"?}`: 201 with the endpoint and its secret,
     /// shown this once.
     func createWebhookEndpoint(_ context: RequestContext) throws -> HTTPResponse {
-        let body = try JSONBody(context.request)
+        let body = try JSONBody(context.request, accepting: RouteInputs.webhookEndpoint)
         let endpoint = try webhookEndpoints.create(
             partnerID: context.partner!.id, url: try body.string("url"), events: try body.optionalStringArray("events"))
         return HTTPResponse(status: 201, json: WebhookJSON.endpoint(endpoint, withSecret: true), headers: [("Cache-Control", "no-store")])
@@ -35,7 +35,7 @@ extension PartnerAPIHandler {
 
     /// `DELETE /v1/webhook-endpoints/{id}`: 204; its waiting deliveries are dropped.
     func deleteWebhookEndpoint(_ context: RequestContext) throws -> HTTPResponse {
-        try MediaType.requireJSON(context.request, bodyRequired: false)
+        _ = try JSONBody.optional(context.request, accepting: RouteInputs.noInput)
         try webhookEndpoints.delete(id: context.parameter("endpointId"), partnerID: context.partner!.id)
         return HTTPResponse(status: 204)
     }
@@ -43,7 +43,7 @@ extension PartnerAPIHandler {
     /// `POST /v1/webhook-endpoints/{id}/rotate-secret`: the new secret, shown this once; the old
     /// one keeps signing beside it for 24 hours.
     func rotateWebhookSecret(_ context: RequestContext) throws -> HTTPResponse {
-        try MediaType.requireJSON(context.request, bodyRequired: false)
+        _ = try JSONBody.optional(context.request, accepting: RouteInputs.noInput)
         let endpoint = try webhookEndpoints.rotateSecret(
             id: context.parameter("endpointId"), partnerID: context.partner!.id, now: SystemTime.epochSeconds())
         return HTTPResponse(status: 200, json: WebhookJSON.endpoint(endpoint, withSecret: true), headers: [("Cache-Control", "no-store")])
@@ -51,7 +51,7 @@ extension PartnerAPIHandler {
 
     /// `POST /v1/webhook-endpoints/{id}/enable|disable`: enabling resumes waiting deliveries.
     func setWebhookEndpointEnabled(_ context: RequestContext, enabled: Bool) throws -> HTTPResponse {
-        try MediaType.requireJSON(context.request, bodyRequired: false)
+        _ = try JSONBody.optional(context.request, accepting: RouteInputs.noInput)
         let endpoint = try webhookEndpoints.setEnabled(
             id: context.parameter("endpointId"), partnerID: context.partner!.id, enabled: enabled)
         return HTTPResponse(status: 200, json: WebhookJSON.endpoint(endpoint, withSecret: false))
@@ -88,7 +88,7 @@ extension PartnerAPIHandler {
 
     /// `POST /v1/webhook-endpoints/{id}/deliveries/{deliveryId}/retry`: 202, sent again.
     func retryWebhookDelivery(_ context: RequestContext) throws -> HTTPResponse {
-        try MediaType.requireJSON(context.request, bodyRequired: false)
+        _ = try JSONBody.optional(context.request, accepting: RouteInputs.noInput)
         let delivery = try webhookEndpoints.retry(
             deliveryID: context.parameter("deliveryId"), endpointID: context.parameter("endpointId"), partnerID: context.partner!.id)
         var json = JSONWriter()

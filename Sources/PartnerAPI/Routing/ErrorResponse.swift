@@ -18,7 +18,17 @@ public enum ErrorResponse {
         if !error.details.isEmpty {
             json.key("details")
             json.objectStart()
-            for (name, value) in error.details.sorted(by: { $0.key < $1.key }) { json.field(name, value) }
+            for (name, value) in error.details.sorted(by: { $0.key < $1.key }) {
+                switch value {
+                case .text(let text): json.field(name, text)
+                case .number(let number): json.field(name, number)
+                case .list(let list):
+                    json.key(name)
+                    json.arrayStart()
+                    for item in list { json.string(item) }
+                    json.arrayEnd()
+                }
+            }
             json.objectEnd()
         }
         json.field("retryable", error.code.isRetryable)
@@ -28,6 +38,15 @@ public enum ErrorResponse {
         var response = HTTPResponse(status: error.code.httpStatus, json: json.bytes)
         if let retryAfter = error.retryAfter { response.addHeader("Retry-After", String(retryAfter)) }
         if error.code.httpStatus >= 500 || error.code.httpStatus == 429 { response.addHeader("Cache-Control", "no-store") }
+        return response
+    }
+
+    /// A 401 with its RFC 6750 challenge: `WWW-Authenticate: Bearer realm="bookiji"`, plus
+    /// `error="invalid_token"` when a credential was sent and is not a valid key, so a client
+    /// library knows to ask for a new key rather than to send one.
+    public static func challenge(_ error: BookijiError, keyGiven: Bool) -> HTTPResponse {
+        var response = make(error)
+        response.addHeader("WWW-Authenticate", keyGiven ? #"Bearer realm="bookiji", error="invalid_token""# : #"Bearer realm="bookiji""#)
         return response
     }
 

@@ -102,7 +102,7 @@ public struct ReservationStore {
     @discardableResult
     public func move(
         _ record: ReservationRecord, to state: ReservationState, trigger: TransitionTrigger, reason: String?,
-        now: Int64, failureReason: String? = nil, signalPayments: Bool = true
+        now: Int64, failureReason: String? = nil, cancellation: ReservationCancellation? = nil, signalPayments: Bool = true
     ) throws -> ReservationRecord {
         do {
             try record.state.transition(to: state)
@@ -124,11 +124,13 @@ public struct ReservationStore {
                 vendor_confirmed_at = coalesce(to_timestamp($5), vendor_confirmed_at),
                 vendor_authorized_at = coalesce(to_timestamp($6), vendor_authorized_at),
                 requester_authorized_at = coalesce(to_timestamp($7), requester_authorized_at),
-                failure_reason = coalesce($8, failure_reason)
+                failure_reason = coalesce($8, failure_reason),
+                cancellation_reason = coalesce($10, cancellation_reason), cancellation_note = coalesce($11, cancellation_note)
             WHERE id = $1::uuid AND state = $9
             RETURNING \(Self.columns)
             """, [record.id, state.rawValue, deadline, now, timeline.vendorConfirmedAt, timeline.vendorAuthorizedAt,
-                  timeline.requesterAuthorizedAt, failureReason, record.state.rawValue])
+                  timeline.requesterAuthorizedAt, failureReason, record.state.rawValue, cancellation?.reason.rawValue,
+                  cancellation?.note])
         guard let row = result.first else {
             throw BookijiError(.internalError, "reservation \(record.id) changed state concurrently; retry", retryAfter: 1)
         }
@@ -272,12 +274,13 @@ public struct ReservationStore {
             ), numbered AS (
                 UPDATE reservations SET event_sequence = event_sequence + 1
                 WHERE id = $1::uuid AND $7::text IS NOT NULL
-                RETURNING event_sequence, failure_reason, CASE WHEN state = 'COMMITTED' THEN booking_id END AS booking_id
+                RETURNING event_sequence, failure_reason, CASE WHEN state = 'COMMITTED' THEN booking_id END AS booking_id,
+                          cancellation_reason, cancellation_note
             )
             INSERT INTO outbox (topic, reservation_id, payload)
             SELECT $7, $1::uuid, \(Self.eventPayload(
                 id: "$1::uuid", from: "$2", to: "$3", trigger: "$4", sequence: "event_sequence", failureReason: "failure_reason",
-                bookingID: "booking_id"))
+                bookingID: "booking_id", cancellationReason: "cancellation_reason", cancellationNote: "cancellation_note"))
             FROM numbered
             """, [record.id, from.rawValue, record.state.rawValue, trigger.rawValue, reason, idempotencyKey,
                   record.state.eventTopic, signalPayments, PGArray(Self.paymentPhase.map(\.rawValue))])
@@ -322,12 +325,14 @@ public struct ReservationStore {
     /// partner's webhook carries (the reservation, its states, who moved it, why it failed, its
     /// booking), its place in the reservation's events (`sequence`) and when it happened.
     static func eventPayload(
-        id: String, from: String, to: String, trigger: String, sequence: String, failureReason: String, bookingID: String
+        id: String, from: String, to: String, trigger: String, sequence: String, failureReason: String, bookingID: String,
+        cancellationReason: String = "NULL::text", cancellationNote: String = "NULL::text"
     ) -> String {
         """
         jsonb_strip_nulls(jsonb_build_object('reservationId', (\(id))::text, 'fromState', \(from), 'toState', \(to),
                            'triggeredBy', \(trigger), 'sequence', \(sequence), 'failureReason', \(failureReason),
                            'bookingId', (\(bookingID))::text,
+                           'cancellationReason', \(cancellationReason), 'cancellationNote', \(cancellationNote),
                            'occurredAt', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
         """
     }
@@ -339,7 +344,7 @@ public struct ReservationStore {
         extract(epoch FROM created_at)::bigint, \(SQLTime.micros("created_at")), \(SQLTime.rfc3339("updated_at")),
         extract(epoch FROM vendor_confirmed_at)::bigint, extract(epoch FROM vendor_authorized_at)::bigint,
         extract(epoch FROM requester_authorized_at)::bigint,
-        currency, price_minor, deposit_minor, platform_fee_minor, vendor_stripe_account
+        currency, price_minor, deposit_minor, platform_fee_minor, vendor_stripe_account, cancellation_reason, cancellation_note
         """
 
     static func record(_ row: PGRow) throws -> ReservationRecord {
@@ -358,6 +363,12 @@ public struct ReservationStore {
                 ReservationPrice(
                     currency: currency, amount: try row.int64(19), deposit: try row.int64(20), platformFee: try row.int64(21),
                     vendorStripeAccount: try row.string(22))
+            },
+            cancellation: try row.optional(String.self, 23).map { text in
+                guard let reason = CancellationReason(rawValue: text) else {
+                    throw StoreError(.invalidData, "unknown cancellation reason '\(text)'")
+                }
+                return ReservationCancellation(reason, note: try row.optional(String.self, 24))
             })
     }
 }
