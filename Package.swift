@@ -65,7 +65,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .target(name: "Store", dependencies: ["BookijiCore", "Postgres", "Telemetry"]),
+        .target(name: "Store", dependencies: ["BookijiCore", "Postgres", "Telemetry"], plugins: ["EmbedMigrationsPlugin"]),
+        // Writes the text of migrations/ into Store at build time (scripts/migrations-embed).
+        .plugin(name: "EmbedMigrationsPlugin", capability: .buildTool()),
         .target(name: "Coordinator", dependencies: ["BookijiCore", "Availability", "ICalendar", "Store", "Telemetry"]),
         // The long-running process off the request path: expiry, outbox dispatch, leader-locked
         // jobs, and the jobs that call out (calendar syncs now): they fetch through Integrations
@@ -92,8 +94,27 @@ let package = Package(
                 "FastCGI", "PartnerAPI", "Integrations", "Worker", "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The Swift runtime and Foundation linked in, in every configuration, so the binary
+            // copied to a server needs only Debian's libraries (libpq, libfcgi, libical, zlib,
+            // libstdc++), not the toolchain's folder. SwiftPM's --static-swift-stdlib would need
+            // every module compiled again for it, and only for the builds that pass it. The
+            // objects are compiled against the shared Foundation, whose modules do not name the
+            // libraries the static one needs, so they are listed. lld, because gold prints glibc's
+            // link-time "mktemp is dangerous" note about static Foundation as a warning.
+            // Measured: linking takes 1.0 s instead of 1.7 s (debug), the binary is 199 MB
+            // instead of 122 MB.
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib", "-use-ld=lld",
+                    "-lFoundationEssentials", "-lFoundationInternationalization", "-l_FoundationICU",
+                    "-lCoreFoundation", "-l_FoundationCShims", "-l_FoundationCollections",
+                ], .when(platforms: [.linux])),
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
+        // Writes the git commit into `bookiji` at build time (scripts/build-info).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // A stateful stand-in for the subset of Stripe's API we call, in its own process, for tests
         // and local use. SwiftNIO directly (no framework); webhooks through AsyncHTTPClient.
         .executableTarget(

@@ -54,22 +54,28 @@ public final class FastCGIServer: Sendable {
     /// Written by ``stop()`` to wake ``run(_:)``, which otherwise waits only for a signal.
     private let stopPipe: (read: Int32, write: Int32)
 
-    /// Opens the listening socket (replacing a stale socket file) and sets its permissions.
+    /// The socket file this server bound (device and inode), so that exiting removes the path
+    /// only while it is still that file.
+    private let socketFile: (device: UInt64, inode: UInt64)
+
+    /// Opens the listening socket and sets its permissions.
+    ///
+    /// Whatever is at the path already is handled as PostgreSQL and nginx do: a socket that
+    /// accepts a connection belongs to a running responder, so this throws rather than take it
+    /// over (nginx would keep reaching the new one, and the old one's exit would delete the path
+    /// under it); a socket that refuses connections was left by a process that died and is
+    /// replaced; anything else is never touched.
     public init(configuration: FastCGIConfiguration) throws {
         self.configuration = configuration
         guard FCGX_Init() == 0 else { throw FastCGIError(message: "FCGX_Init failed") }
         let path = configuration.socketPath
-        var status = stat()
-        if stat(path, &status) == 0 {
-            guard (status.st_mode & S_IFMT) == S_IFSOCK else {
-                throw FastCGIError(message: "\(path) exists and is not a socket; refusing to replace it")
-            }
-            unlink(path)
-        }
+        try Self.removeStaleSocket(at: path)
         let fd = try Self.listen(unixPath: path, backlog: configuration.backlog)
-        guard chmod(path, configuration.socketMode) == 0 else {
+        var status = stat()
+        guard stat(path, &status) == 0, chmod(path, configuration.socketMode) == 0 else {
+            let reason = String(cString: strerror(errno))
             close(fd)
-            throw FastCGIError(message: "cannot chmod \(path): \(String(cString: strerror(errno)))")
+            throw FastCGIError(message: "cannot chmod \(path): \(reason)")
         }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
@@ -77,7 +83,57 @@ public final class FastCGIServer: Sendable {
             throw FastCGIError(message: "pipe() failed: \(String(cString: strerror(errno)))")
         }
         listenFD = fd
+        socketFile = (UInt64(status.st_dev), UInt64(status.st_ino))
         stopPipe = (fds[0], fds[1])
+    }
+
+    /// Unlinks `path` when it is a socket nobody listens on; throws when it is anything else
+    /// (a live socket, a regular file, a directory). No file there: nothing to do.
+    private static func removeStaleSocket(at path: String) throws {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        guard (status.st_mode & S_IFMT) == S_IFSOCK else {
+            throw FastCGIError(message: "\(path) exists and is not a socket; refusing to replace it")
+        }
+        switch probe(unixPath: path) {
+        case 0:
+            throw FastCGIError(message: """
+                \(path) is in use: a process accepts connections on it (another bookiji serve?); \
+                stop that process or choose another --socket
+                """)
+        case ECONNREFUSED:
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw FastCGIError(message: "cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
+            }
+        case let error:
+            throw FastCGIError(message: "cannot tell whether \(path) is in use (connecting failed: \(String(cString: strerror(error)))); refusing to replace it")
+        }
+    }
+
+    /// Connects to a unix socket and hangs up: 0 when something accepted, else the errno.
+    private static func probe(unixPath path: String) -> Int32 {
+        guard var address = try? socketAddress(path) else { return EINVAL }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return errno }
+        defer { close(fd) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return connected == 0 ? 0 : errno
+    }
+
+    /// Removes the socket path if it is still the file this server bound: after a second
+    /// responder replaced it (or an operator moved it), that file is someone else's.
+    private func removeSocketFile() {
+        let path = configuration.socketPath
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return }
+        guard (UInt64(status.st_dev), UInt64(status.st_ino)) == socketFile else {
+            Logger(label: "bookiji.fastcgi").warning(
+                "socket path now holds another file; leaving it in place", metadata: ["socket": "\(path)"])
+            return
+        }
+        unlink(path)
     }
 
     deinit {
@@ -91,16 +147,7 @@ public final class FastCGIServer: Sendable {
     /// calls `exit()` (a bad `--socket` path would end the process with only "bind/listen: …"),
     /// and it takes any path containing ':' for a TCP `host:port`.
     private static func listen(unixPath path: String, backlog: Int32) throws -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw FastCGIError(message: "socket path '\(path)' must be 1 to \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
+        var address = try socketAddress(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else {
             throw FastCGIError(message: "cannot create a unix socket: \(String(cString: strerror(errno)))")
@@ -114,6 +161,20 @@ public final class FastCGIServer: Sendable {
             throw FastCGIError(message: "cannot listen on \(path): \(reason)")
         }
         return fd
+    }
+
+    private static func socketAddress(_ path: String) throws -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw FastCGIError(message: "socket path '\(path)' must be 1 to \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return address
     }
 
     /// Stops glibc's malloc from handing answer-sized buffers back to the kernel after each request.
@@ -150,7 +211,7 @@ public final class FastCGIServer: Sendable {
         if done.wait(timeout: .now() + configuration.shutdownGraceSeconds) == .timedOut {
             Logger(label: "bookiji.fastcgi").warning("shutdown grace period over; exiting with requests still running")
         }
-        unlink(configuration.socketPath)
+        removeSocketFile()
     }
 
     /// Stops accepting: blocked accepts return, workers finish what they are serving and exit,

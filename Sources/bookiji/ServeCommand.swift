@@ -97,9 +97,18 @@ struct Serve: ParsableCommand {
         if settings.vendorPageKey == nil {
             logger.warning("vendor confirmation pages are off: set BOOKIJI_PAGE_KEY (or BOOKIJI_TOKEN_KEY) to the worker's value")
         }
-        let server = try FastCGIServer(configuration: FastCGIConfiguration(
-            socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
-            maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGraceSeconds))
+        let server: FastCGIServer
+        do {
+            server = try FastCGIServer(configuration: FastCGIConfiguration(
+                socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
+                maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGraceSeconds))
+        } catch {
+            // A socket in use or a path that is not a socket: in the service's log as well as on
+            // the terminal.
+            logger.critical("cannot open the socket; not starting", metadata: ["socket": "\(socket)", "cause": "\(error)"])
+            throw error
+        }
+        ServeDatabaseCheck.start(url: settings.databaseURL, logger: Logger(label: "bookiji.database"))
         if let pidFile {
             try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         }

@@ -49,6 +49,61 @@ extension FastCGIServerTests {
             #expect(run.wait(seconds: 5) != nil)
         }
 
+        /// Another server answers on the path: refused naming it, and the first keeps its socket.
+        @Test func socketThatAnswersIsNeverTakenOver() throws {
+            let first = try TestServer()
+            defer { first.shutDown() }
+            var before = stat()
+            try #require(stat(first.socketPath, &before) == 0)
+            let error = #expect(throws: FastCGIError.self) {
+                try FastCGIServer(configuration: FastCGIConfiguration(socketPath: first.socketPath))
+            }
+            #expect(error?.message.contains("\(first.socketPath) is in use") == true)
+            var after = stat()
+            try #require(stat(first.socketPath, &after) == 0)
+            #expect(after.st_ino == before.st_ino)
+            #expect(try first.send(path: "/echo").status == 200)
+        }
+
+        /// Stopping removes the socket the server made, and only that: a socket bound at the
+        /// same path by someone else since stays.
+        @Test func stoppingRemovesOnlyTheSocketItMade() throws {
+            let directory = try makeTemporaryDirectory("bookiji-fcgi")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let path = directory + "/responder.sock"
+            let recorder = Recorder()
+
+            let own = try FastCGIServer(configuration: FastCGIConfiguration(socketPath: path, threads: 1))
+            let ownRun = Background { own.run { EchoHandler(worker: $0, recorder: recorder) } }
+            own.stop()
+            #expect(ownRun.wait(seconds: 5) != nil)
+            #expect(!FileManager.default.fileExists(atPath: path))
+
+            let old = try FastCGIServer(configuration: FastCGIConfiguration(socketPath: path, threads: 1))
+            let oldRun = Background { old.run { EchoHandler(worker: $0, recorder: recorder) } }
+            unlink(path)
+            try bindAndAbandon(path)
+            var replacement = stat()
+            try #require(stat(path, &replacement) == 0)
+            old.stop()
+            #expect(oldRun.wait(seconds: 5) != nil)
+            var after = stat()
+            #expect(stat(path, &after) == 0 && after.st_ino == replacement.st_ino)
+        }
+
+        /// A file that is not a socket, named by a symbolic link: neither is touched.
+        @Test func symbolicLinkToAFileIsNeverReplaced() throws {
+            let directory = try makeTemporaryDirectory("bookiji-fcgi")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try "precious".write(toFile: directory + "/target", atomically: false, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: directory + "/link.sock", withDestinationPath: directory + "/target")
+            #expect(throws: FastCGIError.self) {
+                try FastCGIServer(configuration: FastCGIConfiguration(socketPath: directory + "/link.sock"))
+            }
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/link.sock") == directory + "/target")
+            #expect(try String(contentsOfFile: directory + "/target", encoding: .utf8) == "precious")
+        }
+
         @Test func unwritableSocketDirectoryIsAnError() {
             let error = #expect(throws: FastCGIError.self) {
                 try FastCGIServer(configuration: FastCGIConfiguration(socketPath: "/nonexistent-dir/x.sock"))

@@ -159,6 +159,70 @@ struct MigratorTests {
         #expect(error?.message.contains("0001_second.sql") == true)
     }
 
+    /// A database migrated by a newer binary: refused before anything runs, naming what it does
+    /// not know, and nothing of the older list (here a new 0004 the database lacks) is applied.
+    @Test func databaseWithUnknownMigrationsIsRefusedWithNothingApplied() throws {
+        let folder = try MigrationFolder(Self.chain)
+        defer { folder.delete() }
+        let connection = try TestDatabase().connect()
+        let migrator = Migrator(Session(connection))
+        _ = try migrator.migrate(Migration.load(directory: folder.path))
+
+        folder.remove("0003_add_c.sql")
+        try folder.write("0004_add_d.sql", "ALTER TABLE a ADD COLUMN d text;")
+        let error = #expect(throws: StoreError.self) {
+            try migrator.migrate(Migration.load(directory: folder.path))
+        }
+        #expect(error?.code == .migration)
+        #expect(error?.message.contains("0003_add_c.sql") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("newer") == true)
+        #expect(try columns(connection, "a") == ["id", "b", "c"])
+        #expect(try recorded(connection).map(\.version) == [1, 2, 3])
+    }
+
+    @Test func statusListsAppliedPendingUnknownAndChanged() throws {
+        let folder = try MigrationFolder(Self.chain)
+        defer { folder.delete() }
+        let connection = try TestDatabase().connect()
+        let migrator = Migrator(Session(connection))
+        // A database never migrated: everything pending, and nothing created by asking.
+        #expect(try migrator.status(Migration.load(directory: folder.path)).map(\.state) == [.pending, .pending, .pending])
+        #expect(try tableExists(connection, "schema_migrations") == false)
+
+        _ = try migrator.migrate(Migration.load(directory: folder.path).filter { $0.version <= 2 })
+        folder.remove("0001_create_a.sql")
+        try folder.write("0002_add_b.sql", "SELECT 'edited';")
+        let entries = try migrator.status(Migration.load(directory: folder.path))
+        #expect(entries.map(\.fileName) == ["0001_create_a.sql", "0002_add_b.sql", "0003_add_c.sql"])
+        let states = entries.map { entry -> String in
+            switch entry.state {
+            case .applied(let at), .unknown(let at), .changed(let at):
+                #expect(at.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/) != nil, "\(at)")
+                return "\(entry.state)".prefix(while: { $0 != "(" }).description
+            case .pending:
+                return "pending"
+            }
+        }
+        #expect(states == ["unknown", "changed", "pending"])
+    }
+
+    @Test func folderWithoutMigrationsIsAnError() throws {
+        let folder = try MigrationFolder(["README.md": "notes"])
+        defer { folder.delete() }
+        let error = #expect(throws: StoreError.self) { try Migration.load(directory: folder.path) }
+        #expect(error?.message.contains(folder.path) == true)
+    }
+
+    /// What the binary carries is migrations/ byte for byte (the recorded checksums are of the
+    /// files' bytes), so a database migrated from either is the same to the other.
+    @Test func embeddedMigrationsAreTheFolder() throws {
+        let folder = try Migration.load(directory: TestCluster.repositoryRoot + "/migrations")
+        #expect(Migration.embedded.map(\.fileName) == folder.map(\.fileName))
+        for (embedded, file) in zip(Migration.embedded, folder) {
+            #expect(Array(embedded.sql.utf8) == Array(file.sql.utf8), "\(file.fileName) differs")
+        }
+    }
+
     @Test func missingDirectoryIsAnErrorNamingIt() {
         let error = #expect(throws: StoreError.self) {
             try Migration.load(directory: "/nonexistent/bookiji-migrations")

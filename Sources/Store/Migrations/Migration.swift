@@ -17,7 +17,9 @@ public struct Migration: Sendable, Hashable {
     public var fileName: String { "\(zeroPadded(version, width: 4))_\(name).sql" }
 
     /// Reads every `NNNN_name.sql` in `directory`, sorted by version. Two files with one version,
-    /// or a `.sql` file whose name does not follow the pattern, is an error rather than a guess.
+    /// a `.sql` file whose name does not follow the pattern, or a folder with no migration at
+    /// all (a wrong `--dir` would otherwise report "0 applied" against any database) is an
+    /// error rather than a guess.
     public static func load(directory: String) throws(StoreError) -> [Migration] {
         guard let dir = opendir(directory) else {
             throw StoreError(.migration, "cannot read migrations directory '\(directory)': \(String(cString: strerror(errno)))")
@@ -40,6 +42,9 @@ public struct Migration: Sendable, Hashable {
                 throw StoreError(.migration, "cannot read migration '\(path)'")
             }
             migrations.append(Migration(version: version, name: String(parts[1]), sql: text))
+        }
+        guard !migrations.isEmpty else {
+            throw StoreError(.migration, "no NNNN_name.sql files in '\(directory)': is it the migrations folder?")
         }
         migrations.sort { $0.version < $1.version }
         for (a, b) in zip(migrations, migrations.dropFirst()) where a.version == b.version {
