@@ -79,7 +79,7 @@ durability=$(sql "SELECT current_setting('fsync') || ' ' || current_setting('syn
     || bk_die "bookiji migrate failed"
 partner=$("$bin" partner create --name "Benchmark partner" --json --database "$url") || bk_die "partner create failed"
 key=$(bk_json_field "$partner" apiKey) || bk_die "no apiKey in: $partner"
-partner_id=$(bk_json_field "$partner" id) || bk_die "no id in: $partner"
+partner_id=$(bk_json_field "$partner" partnerId) || bk_die "no id in: $partner"
 # Out of reach: the benchmark measures holds, not the abuse limits' refusals.
 "$bin" partner limits "$partner_id" --per-hour 1000000000 --max-holds 1000000000 --database "$url" >&2 \
     || bk_die "partner limits failed"
@@ -100,7 +100,7 @@ EOF
 started=$(date +%s.%N)
 first=$("$bin" vendor create --name bench-vendor-0001 --timezone UTC --json --database "$url") \
     || bk_die "vendor create failed"
-first_id=$(bk_json_field "$first" id) || bk_die "no id in: $first"
+first_id=$(bk_json_field "$first" vendorId) || bk_die "no id in: $first"
 "$bin" vendor rules set "$first_id" --file "$setup/rules.json" --database "$url" >&2 || bk_die "vendor rules set failed"
 "$bin" vendor payments set "$first_id" --stripe-account acct_1BenchVendor --currency eur --price 5000 --deposit 1000 \
     --platform-fee 500 --database "$url" >&2 || bk_die "vendor payments set failed"

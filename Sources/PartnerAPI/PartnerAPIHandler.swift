@@ -33,6 +33,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
         router.add("POST", "/v1/reservations/{reservationId}/authorize") { api, context in
             try api.authorizePayment(context, side: .requester)
         }
+        router.add("GET", "/v1/vendor/reservations", access: .vendor) { api, context in try api.listVendorReservations(context) }
         router.add("GET", "/v1/vendor/reservations/{reservationId}", access: .vendor) { api, context in
             try api.vendorReservation(context)
         }
@@ -175,13 +176,20 @@ public final class PartnerAPIHandler: FastCGIHandler {
         if let cached = authCache[key], cached.expires > now {
             return cached.partner
         }
-        guard let partner = try AccessControl(database: database).partner(forKey: key) else {
+        guard let (partner, expiresAtMillis) = try AccessControl(database: database).partnerKey(key) else {
             authCache[key] = nil
-            throw BookijiError(.unauthorized, "unknown or revoked API key")
+            throw BookijiError(.unauthorized, "unknown, revoked or expired API key")
         }
         if settings.authCacheSeconds > 0 {
+            // A rolled key's cached answer never outlives the key's expiry (the clock reads whole
+            // seconds, so a second is taken off to stay on the safe side).
+            var lifetime = UInt64(settings.authCacheSeconds * 1e9)
+            if let expiresAtMillis {
+                let left = max(0, expiresAtMillis - (SystemTime.epochSeconds() + 1) * 1000)
+                lifetime = min(lifetime, UInt64(left) * 1_000_000)
+            }
             if authCache.count > 10_000 { authCache.removeAll(keepingCapacity: true) }
-            authCache[key] = (partner, now + UInt64(settings.authCacheSeconds * 1e9))
+            if lifetime > 0 { authCache[key] = (partner, now + lifetime) }
         }
         return partner
     }

@@ -13,12 +13,15 @@ public struct VendorStore {
         self.connection = connection
     }
 
-    public func create(name: String, timeZone: String) throws -> Vendor {
+    /// Creates a vendor. The zone must be a tzdata region name, unless `zoneValidated` says the
+    /// caller checked it against tzdata with its aliases (`CET`, `EST`: ``VendorDirectory`` does,
+    /// through Availability, which Store does not depend on).
+    public func create(name: String, timeZone: String, zoneValidated: Bool = false) throws -> Vendor {
         let trimmed = name.trimmingSpaces
         guard TextLimits.name.contains(trimmed), !trimmed.unicodeScalars.contains("\u{0}") else {
             throw BookijiError(.invalidParameter, "vendor name must be 1 to 200 characters (code points), without NUL", details: ["field": "name"])
         }
-        guard IANATimeZone.isKnown(timeZone) else {
+        guard zoneValidated || IANATimeZone.isKnown(timeZone) else {
             throw BookijiError(
                 .invalidParameter,
                 "'\(timeZone)' is not an IANA time zone (expected e.g. Europe/Berlin or America/New_York)",
@@ -27,6 +30,11 @@ public struct VendorStore {
         return try Self.vendor(connection.query(
             "INSERT INTO vendors (name, timezone) VALUES ($1, $2) RETURNING \(Self.columns)",
             [trimmed, timeZone]).first!)
+    }
+
+    /// Every vendor, oldest first.
+    public func list() throws -> [Vendor] {
+        try connection.query("SELECT \(Self.columns) FROM vendors ORDER BY created_at, id").map(Self.vendor)
     }
 
     public func find(id: String) throws -> Vendor? {

@@ -12,7 +12,7 @@ struct DatabaseOptions: ParsableArguments {
     func url() throws -> String {
         if let database, !database.isEmpty { return database }
         if let env = ProcessInfo.processInfo.environment["BOOKIJI_DATABASE_URL"], !env.isEmpty { return env }
-        throw ValidationError("no database: pass --database URL or set BOOKIJI_DATABASE_URL")
+        throw CLIError("no database: pass --database URL or set BOOKIJI_DATABASE_URL", exitCode: Sysexits.config)
     }
 
     /// The Coordinator's way into the database for this command.
@@ -30,16 +30,11 @@ struct DatabaseOptions: ParsableArguments {
         do {
             return try Session(url: url)
         } catch {
-            throw CLIError(error.message)
+            throw CLIError.translating(error) ?? CLIError(error.message, exitCode: 1)
         }
     }
 }
 
-/// An error the CLI prints as one line and exits non-zero with.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// Prints one JSON object built with ``JSONWriter``.
 func printJSON(_ build: (inout JSONWriter) -> Void) {

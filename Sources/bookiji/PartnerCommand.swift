@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import BookijiCore
+import Coordinator
+import PartnerAPI
 import Store
 
 struct PartnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "partner", abstract: "Manage partners and their API keys.",
-        subcommands: [Create.self, Revoke.self, List.self, Limits.self, Stats.self])
+        subcommands: [Create.self, Revoke.self, List.self, Limits.self, Stats.self, Key.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a partner and print its API key (shown once).")
@@ -17,7 +19,7 @@ struct PartnerCommand: ParsableCommand {
         func run() throws {
             let (partner, key) = try cliErrors { try PartnerStore(db.session()).create(name: name) }
             if json {
-                printJSON { $0.field("id", partner.id); $0.field("name", partner.name); $0.field("apiKey", key) }
+                printJSON { $0.field("partnerId", partner.id); $0.field("name", partner.name); $0.field("apiKey", key) }
             } else {
                 print("partner \(partner.id) (\(partner.name))")
                 print("API key (shown once, store it now): \(key)")
@@ -26,25 +28,47 @@ struct PartnerCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a partner's API key.")
+        static let configuration = CommandConfiguration(abstract: "Revoke a partner: every key it holds is refused.")
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "Partner id.") var id: String
+        @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
-            guard try cliErrors({ try PartnerStore(db.session()).revoke(id: id) }) else {
-                throw CLIError("no partner with id '\(id)'")
+            try cliErrors {
+                guard try PartnerStore(db.session()).revoke(id: id) else { throw CLIError.unknown("partner", id: id) }
             }
-            print("revoked partner \(id)")
+            if json { printJSON { $0.field("partnerId", id); $0.field("revoked", true) } } else { print("revoked partner \(id)") }
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List partners.")
         @OptionGroup var db: DatabaseOptions
+        @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
-            for partner in try cliErrors({ try PartnerStore(db.session()).list() }) {
-                print("\(partner.id)  \(partner.keyPrefix)…  \(partner.revokedAt == nil ? "active " : "revoked")  \(partner.name)")
+            let partners = try cliErrors { try PartnerStore(db.session()).list() }
+            if json {
+                printJSON { out in
+                    out.key("partners")
+                    out.arrayStart()
+                    for partner in partners {
+                        out.objectStart()
+                        out.field("partnerId", partner.id)
+                        out.field("name", partner.name)
+                        out.field("keyPrefix", partner.keyPrefix.isEmpty ? nil : partner.keyPrefix)
+                        out.field("status", partner.revokedAt == nil ? "active" : "revoked")
+                        out.key("createdAt"); out.instant(text: partner.createdAt)
+                        out.key("revokedAt"); if let at = partner.revokedAt { out.instant(text: at) } else { out.null() }
+                        out.objectEnd()
+                    }
+                    out.arrayEnd()
+                }
+                return
+            }
+            for partner in partners {
+                let prefix = partner.keyPrefix.isEmpty ? "(no live key)" : partner.keyPrefix + "…"
+                print("\(partner.id)  \(prefix)  \(partner.revokedAt == nil ? "active " : "revoked")  \(partner.name)")
             }
         }
     }
@@ -57,15 +81,26 @@ extension PartnerCommand {
         @Argument(help: "Partner id.") var id: String
         @Option(help: "Reservations the partner may create per hour.") var perHour: Int?
         @Option(help: "Active holds the partner may have at once.") var maxHolds: Int?
+        @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
-            let store = try PartnerStore(db.session())
-            let limits = try cliErrors { () throws -> PartnerLimits? in
-                if perHour == nil && maxHolds == nil { return try store.limits(id: id) }
-                return try store.setLimits(id: id, reservationsPerHour: perHour, maxActiveHolds: maxHolds)
+            let limits = try cliErrors { () throws -> PartnerLimits in
+                let store = try PartnerStore(db.session())
+                let found = perHour == nil && maxHolds == nil
+                    ? try store.limits(id: id)
+                    : try store.setLimits(id: id, reservationsPerHour: perHour, maxActiveHolds: maxHolds)
+                guard let found else { throw CLIError.unknown("partner", id: id) }
+                return found
             }
-            guard let limits else { throw CLIError("no partner with id '\(id)'") }
-            print("reservations per hour: \(limits.reservationsPerHour)\nmax active holds:      \(limits.maxActiveHolds)")
+            if json {
+                printJSON {
+                    $0.field("partnerId", id)
+                    $0.field("reservationsPerHour", limits.reservationsPerHour)
+                    $0.field("maxActiveHolds", limits.maxActiveHolds)
+                }
+            } else {
+                print("reservations per hour: \(limits.reservationsPerHour)\nmax active holds:      \(limits.maxActiveHolds)")
+            }
         }
     }
 
@@ -73,11 +108,19 @@ extension PartnerCommand {
         static let configuration = CommandConfiguration(abstract: "Show a partner's 7-day hold-to-commit reputation and usage.")
         @OptionGroup var db: DatabaseOptions
         @Argument(help: "Partner id.") var id: String
+        @Flag(help: "Print one JSON object (as GET /v1/partner/stats).") var json = false
 
         func run() throws {
-            let store = try PartnerStore(db.session())
-            let now = Int64(Date().timeIntervalSince1970)
-            let (reputation, usage) = try cliErrors { (try store.reputation(id: id, now: now), try store.usage(id: id, now: now)) }
+            let standing = try cliErrors { () throws -> PartnerStanding in
+                let database = try db.open()
+                guard try PartnerStore(db.session()).find(id: id) != nil else { throw CLIError.unknown("partner", id: id) }
+                return try PartnerAccount(database: database).standing(partnerID: id, now: Int64(Date().timeIntervalSince1970))
+            }
+            if json {
+                print(String(decoding: APIRendering.partnerStats(partnerID: id, standing), as: UTF8.self))
+                return
+            }
+            let (reputation, usage) = (standing.reputation, standing.usage)
             let ratio = reputation.holdToCommitRatio.map { String(format: "%.3f", $0) } ?? "n/a (no holds)"
             print("""
                 last \(reputation.days) days: \(reputation.holds) holds, \(reputation.committed) committed, \(reputation.expired) expired, \
@@ -88,18 +131,3 @@ extension PartnerCommand {
         }
     }
 }
-
-/// Runs store work and turns domain and database errors into one-line CLI errors.
-func cliErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as BookijiError {
-        throw CLIError(error.message)
-    } catch let error as StoreError {
-        throw CLIError(error.message)
-    } catch let error as Postgres.PGError {
-        throw CLIError("database: \(error.message)")
-    }
-}
-
-import Postgres

@@ -24,7 +24,7 @@ extension VendorCommand {
             let rows = try cliErrors { () throws -> [Row] in
                 let session = try db.session()
                 guard try VendorStore(session).find(id: vendorID) != nil else {
-                    throw CLIError("no vendor with id '\(vendorID)'")
+                    throw CLIError.unknown("vendor", id: vendorID)
                 }
                 let store = CalendarStore(session)
                 let counts = try store.intervalCounts(vendorID: vendorID)

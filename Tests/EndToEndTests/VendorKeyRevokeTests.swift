@@ -11,7 +11,7 @@ struct VendorKeyRevokeTests {
         let vendor = try service.createOpenVendor()
         let created = try JSONSerialization.jsonObject(
             with: Data(service.bookiji(["vendor", "key", "create", vendor, "--json"]).utf8)) as! [String: Any]
-        let keyID = try #require(created["id"] as? String)
+        let keyID = try #require(created["keyId"] as? String)
         let key = try #require(created["apiKey"] as? String)
         let otherKey = try service.createVendorKey(vendor: vendor)
         let held = try service.hold(key: partner.key, vendor: vendor, start: Booking.day(7) + 9 * 3600, minutes: 60)

@@ -27,7 +27,7 @@ struct PartnerStoreTests {
             #expect(!text.contains(String(key.dropFirst(9))))
         }
         let hash = try connection.query(
-            "SELECT encode(api_key_hash, 'hex') FROM partners WHERE id = $1::uuid", [partner.id]).first?.string(0)
+            "SELECT encode(api_key_hash, 'hex') FROM partner_api_keys WHERE partner_id = $1::uuid", [partner.id]).first?.string(0)
         #expect(hash == SHA256.hash(Array(key.utf8)).hexString)
         // What the store can read back has no key at all.
         #expect(try store.find(id: partner.id) == partner)

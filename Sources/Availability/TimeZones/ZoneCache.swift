@@ -68,7 +68,7 @@ final class ZoneCache: @unchecked Sendable {  // @unchecked: all mutable state i
             return .failure(.init(message: "'\(name)' is not an IANA time zone name (e.g. Europe/Berlin)"))
         }
         guard let bytes = readFile(directory + "/" + name) else {
-            return .failure(.init(message: "unknown time zone '\(name)'; use an IANA name such as Europe/Berlin"))
+            return .failure(.init(message: TimeZoneNames.unknownMessage(name)))
         }
         do {
             return .success(try ZoneInfo.parse(identifier: name, tzif: bytes))

@@ -1,3 +1,4 @@
+import Availability
 import BookijiCore
 import Store
 
@@ -7,6 +8,20 @@ public struct VendorDirectory {
 
     public init(database: Database) {
         self.database = database
+    }
+
+    /// Creates a vendor in a zone tzdata knows, aliases included (`CET`, `US/Eastern`); a
+    /// misspelt zone is refused with the nearest name (`Europe/Berln`: did you mean Europe/Berlin?).
+    public func create(name: String, timeZone: String) throws -> Vendor {
+        guard TimeZoneNames.isKnown(timeZone) else {
+            throw BookijiError(.invalidParameter, TimeZoneNames.unknownMessage(timeZone), details: ["field": "timeZone"])
+        }
+        return try database.read { try VendorStore($0).create(name: name, timeZone: timeZone, zoneValidated: true) }
+    }
+
+    /// Every vendor, oldest first.
+    public func list() throws -> [Vendor] {
+        try database.read { try VendorStore($0).list() }
     }
 
     /// The vendor with its payment settings (nil when it has none), or nil for an unknown id.

@@ -1056,6 +1056,128 @@ extension OpenAPIDocument {
         }
       }
     },
+    "/v1/vendor/reservations": {
+      "get": {
+        "operationId": "listVendorReservations",
+        "summary": "The vendor's own reservations, newest first",
+        "tags": [
+          "vendor"
+        ],
+        "security": [
+          {
+            "vendorKey": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "state",
+            "in": "query",
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "string",
+                  "enum": [
+                    "INTENT_CREATED",
+                    "HELD",
+                    "AWAITING_VENDOR_CONFIRMATION",
+                    "CONFIRMED_BY_VENDOR",
+                    "AWAITING_VENDOR_AUTH",
+                    "VENDOR_AUTHORIZED",
+                    "AWAITING_REQUESTER_AUTH",
+                    "AUTHORIZED_BOTH",
+                    "COMMIT_IN_PROGRESS",
+                    "COMMITTED",
+                    "FAILED_VENDOR_TIMEOUT",
+                    "FAILED_VENDOR_AUTH",
+                    "FAILED_REQUESTER_AUTH",
+                    "FAILED_AVAILABILITY_CHANGED",
+                    "FAILED_COMMIT",
+                    "EXPIRED",
+                    "CANCELLED"
+                  ]
+                },
+                {
+                  "type": "string",
+                  "maxLength": 0
+                }
+              ]
+            },
+            "description": "Empty is the same as leaving it out."
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "pattern": "^[^\\u0000]*$"
+            },
+            "description": "`nextCursor` of the previous page; empty is the same as leaving it out."
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 200,
+                  "default": 50
+                },
+                {
+                  "type": "string",
+                  "maxLength": 0
+                }
+              ]
+            },
+            "description": "Empty is the same as leaving it out."
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "One page.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ReservationPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "414": {
+            "$ref": "#/components/responses/URITooLong"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
+          "431": {
+            "$ref": "#/components/responses/HeadersTooLarge"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "501": {
+            "$ref": "#/components/responses/NotImplemented"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "504": {
+            "$ref": "#/components/responses/GatewayTimeout"
+          }
+        },
+        "description": "With a vendor key: every reservation of the key's vendor, whichever partner placed it, in the vendor's view (as `GET /v1/vendor/reservations/{reservationId}` without the state history), paged with the same cursors as `GET /v1/reservations`."
+      }
+    },
     "/v1/vendor/reservations/{reservationId}": {
       "parameters": [
         {

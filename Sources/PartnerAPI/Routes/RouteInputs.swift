@@ -28,6 +28,7 @@ enum RouteInputs {
     static let availability = RouteInput(query: ["startTime", "endTime", "slotDuration", "includeConfidence", "onlyAvailable"])
     static let hold = RouteInput(body: ["vendorId", "slotStartTime", "slotEndTime", "requesterId", "metadata", "idempotencyKey"])
     static let reservationList = RouteInput(query: ["vendorId", "state", "cursor", "limit"])
+    static let vendorReservationList = RouteInput(query: ["state", "cursor", "limit"])
     static let cancel = RouteInput(body: ["reason"])
     static let decline = RouteInput(body: ["reason"])
     static let authorize = RouteInput(body: ["paymentMethodId"])
@@ -49,6 +50,7 @@ enum RouteInputs {
         "GET /v1/reservations/{reservationId}": noInput,
         "POST /v1/reservations/{reservationId}/cancel": cancel,
         "POST /v1/reservations/{reservationId}/authorize": authorize,
+        "GET /v1/vendor/reservations": vendorReservationList,
         "GET /v1/vendor/reservations/{reservationId}": noInput,
         "POST /v1/vendor/reservations/{reservationId}/authorize": authorize,
         "POST /v1/vendor/reservations/{reservationId}/confirm": noInput,

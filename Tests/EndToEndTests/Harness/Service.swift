@@ -63,14 +63,14 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
     /// Creates a partner through the CLI and returns its id and API key.
     func createPartner(name: String = "Test Partner") throws -> (id: String, key: String) {
         let json = try JSONSerialization.jsonObject(with: Data(bookiji(["partner", "create", "--name", name, "--json"]).utf8)) as! [String: Any]
-        return (json["id"] as! String, json["apiKey"] as! String)
+        return (json["partnerId"] as! String, json["apiKey"] as! String)
     }
 
     func createVendor(name: String = "Test Vendor", timezone: String = "Europe/Berlin") throws -> String {
         let json = try JSONSerialization.jsonObject(with: Data(bookiji([
             "vendor", "create", "--name", name, "--timezone", timezone, "--json",
         ]).utf8)) as! [String: Any]
-        return json["id"] as! String
+        return json["vendorId"] as! String
     }
 
     func get(_ path: String, key: String? = nil, headers: [String: String] = [:]) throws -> WireResponse {

@@ -188,7 +188,7 @@ struct WorkerTests {
             VALUES ($1::uuid, $2::uuid, 'r1', tstzrange('2031-01-06 10:00+00', '2031-01-06 11:00+00', '[)'),
                     'AWAITING_VENDOR_CONFIRMATION', date_trunc('second', now()) + interval '2.5 seconds')
             RETURNING id::text
-            """, [partner["id"] as? String, vendor["id"] as? String]).first?.string(0))
+            """, [partner["partnerId"] as? String, vendor["vendorId"] as? String]).first?.string(0))
         let moved = eventually(seconds: 8) {
             (try? fixture.sql().query("SELECT state FROM reservations WHERE id = $1::uuid", [id]).first?.string(0)) != "AWAITING_VENDOR_CONFIRMATION"
         }
