@@ -6,6 +6,11 @@ import BookijiCore
 /// values that decide busy time and resolves every TZID; ``expand(over:floatingTimeZone:limits:)``
 /// then produces the intervals. The value is immutable and safe to share between threads.
 ///
+/// A read is lenient unless asked to be strict: the damage real-world exporters leave (see
+/// ``RepairKind``) is repaired and listed in ``ExpansionSummary/repaired`` with its line, where a
+/// strict read refuses the file naming that line. Damage that leaves nothing to trust (no
+/// `BEGIN:VCALENDAR`, binary data, a file cut short) is refused in both modes.
+///
 /// ```swift
 /// let document = try ICalendarDocument(bytes: fileBytes)
 /// let result = try document.expand(over: UTCInterval(start: from, end: to), floatingTimeZone: "Europe/Berlin")
@@ -15,11 +20,19 @@ public struct ICalendarDocument: Sendable {
     let freeBusy: [FreeBusyPeriod]
     let zones: ResolvedZones
     let ignoredComponents: [String: Int]
+    /// Whether the read refuses what a lenient read repairs (and so expansion does too).
+    public let strict: Bool
+    /// Repairs made while reading; expansion adds those that need zones (DTEND before DTSTART).
+    let repairs: [RepairedItem]
 
     /// Parses an iCalendar stream (UTF-8; CRLF or LF line endings).
-    public init(bytes: [UInt8]) throws(ICalendarError) {
+    /// - Parameters:
+    ///   - bytes: the file's content.
+    ///   - strict: refuse, naming the line, what a lenient read repairs (``RepairKind``).
+    public init(bytes: [UInt8], strict: Bool = false) throws(ICalendarError) {
+        var repairs = RepairLog(strict: strict)
         let lines = try ContentLineReader.read(bytes)
-        let calendars = try ComponentTreeBuilder.build(lines)
+        let calendars = try ComponentTreeBuilder.build(lines, repairs: &repairs)
         var events: [EventComponent] = []
         var freeBusy: [FreeBusyPeriod] = []
         var vtimezones: [RawComponent] = []
@@ -29,7 +42,7 @@ public struct ICalendarDocument: Sendable {
             if calendarZone == nil, let x = calendar.first("X-WR-TIMEZONE"), !x.value.isEmpty { calendarZone = x }
             for child in calendar.children {
                 switch child.name {
-                case "VEVENT": events.append(try EventComponent(child))
+                case "VEVENT": events.append(try EventComponent(child, repairs: &repairs))
                 case "VFREEBUSY": freeBusy.append(contentsOf: try FreeBusyPeriod.read(child))
                 case "VTIMEZONE": vtimezones.append(child)
                 default: ignored[child.name, default: 0] += 1
@@ -37,6 +50,8 @@ public struct ICalendarDocument: Sendable {
             }
         }
         self.events = events
+        self.strict = strict
+        self.repairs = repairs.items
         self.freeBusy = freeBusy
         self.ignoredComponents = ignored
         let referenced = events.flatMap(\.dateTimeValues) + freeBusy.flatMap { f -> [DateTimeValue] in
@@ -59,8 +74,8 @@ public struct ICalendarDocument: Sendable {
     }
 
     /// Parses an iCalendar stream held in a string.
-    public init(text: String) throws(ICalendarError) {
-        try self.init(bytes: Array(text.utf8))
+    public init(text: String, strict: Bool = false) throws(ICalendarError) {
+        try self.init(bytes: Array(text.utf8), strict: strict)
     }
 
     /// Number of VEVENT components in the file.
@@ -77,8 +92,8 @@ public struct ICalendarDocument: Sendable {
     ///     has no `X-WR-TIMEZONE` (the vendor's zone on import, `--tz` on the command line): an
     ///     IANA or Windows zone name. Without either, floating times are read as UTC.
     ///   - limits: guards against rules whose expansion would take unreasonably long.
-    /// - Throws: ``ICalendarError`` with a line number for a DTEND before DTSTART or an RRULE that
-    ///   cannot be expanded; `.unknownTimeZone` when `floatingTimeZone` is unknown.
+    /// - Throws: ``ICalendarError`` with a line number for an RRULE that cannot be expanded, or
+    ///   (strict reads) a DTEND before DTSTART; `.unknownTimeZone` when `floatingTimeZone` is unknown.
     public func expand(
         over window: UTCInterval, floatingTimeZone: String? = nil, limits: ExpansionLimits = ExpansionLimits()
     ) throws(ICalendarError) -> CalendarExpansion {
@@ -107,11 +122,15 @@ public struct ICalendarDocument: Sendable {
             }
             var expander = CalendarExpander(
                 window: window, floating: floating, zones: zones.byTZID, limits: limits, summary: summary)
-            try expander.expand(events: events)
+            var repairs = RepairLog(strict: strict)
+            try expander.expand(events: events, repairs: &repairs)
             expander.expand(freeBusy: freeBusy)
-            return CalendarExpansion(intervals: expander.intervals, summary: expander.summary)
+            var expanded = expander.summary
+            expanded.repaired += self.repairs + repairs.items
+            return CalendarExpansion(intervals: expander.intervals, summary: expanded)
         }
         result.intervals.sort()
+        result.summary.repaired.sort { ($0.line, $0.kind.rawValue) < ($1.line, $1.kind.rawValue) }
         result.summary.skipped.sort { ($0.line, $0.reason.rawValue) < ($1.line, $1.reason.rawValue) }
         return result
     }

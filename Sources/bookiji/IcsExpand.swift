@@ -17,6 +17,11 @@ struct IcsExpand: ParsableCommand {
             Status is "busy" or "tentative"; cancelled, transparent, zero-length and FBTYPE=FREE
             items block nothing. A summary goes to standard error.
 
+            Damage that real-world exporters leave is repaired and listed in the summary with its
+            line: an empty RRULE (ignored), COUNT=-1 beside UNTIL (dropped), DTEND before DTSTART
+            (swapped), DTEND with DURATION (DTEND kept), an END naming no open component (closes
+            the innermost), a line that does not parse (skipped). --strict refuses these instead.
+
             Exit status: 0 success, 64 bad arguments, 65 malformed calendar (the message names the
             line), 66 unreadable file. On error nothing is printed to standard output.
             """)
@@ -63,6 +68,9 @@ struct IcsExpand: ParsableCommand {
     @Flag(help: "Merge overlapping or touching intervals of the same status (no uid).")
     var merge = false
 
+    @Flag(help: "Refuse the file, naming the line, where the default repairs it and reports the repair.")
+    var strict = false
+
     func validate() throws {
         guard to > from else { throw ValidationError("--to must be after --from") }
     }
@@ -70,7 +78,7 @@ struct IcsExpand: ParsableCommand {
     func run() throws {
         let options = IcsExpandOptions(
             file: file, window: UTCInterval(start: from, end: to), timeZone: timeZone,
-            format: format == .json ? .json : .text, merge: merge)
+            format: format == .json ? .json : .text, merge: merge, strict: strict)
         let output = IcsExpandCommand.run(options, stdin: { [UInt8](FileHandle.standardInput.readDataToEndOfFile()) })
         FileHandle.standardOutput.write(Data(output.stdout.utf8))
         FileHandle.standardError.write(Data(output.stderr.utf8))

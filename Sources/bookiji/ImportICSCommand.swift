@@ -13,7 +13,10 @@ struct ImportICS: ParsableCommand {
         abstract: "Import .ics files, folders or a feed URL into a vendor's calendar source.",
         discussion: """
             Every input is read and expanded first; a malformed file writes nothing and the error names \
-            FILE:LINE. The source's intervals inside the window are then replaced in one transaction. \
+            FILE:LINE. Damage real-world exporters leave (an empty RRULE, COUNT=-1 beside UNTIL, DTEND \
+            before DTSTART, DTEND with DURATION, a misnamed END, a line that does not parse) is repaired \
+            and listed under "repaired" with its FILE:LINE; --strict refuses such a file instead. \
+            The source's intervals inside the window are then replaced in one transaction. \
             Importing the same content, window and zone again changes nothing (the vendor's revision stays). \
             A folder contributes its .ics files, sorted. A URL (http, https, webcal) is fetched with \
             If-None-Match / If-Modified-Since from the last import; a 304 changes nothing, and a failed \
@@ -31,6 +34,7 @@ struct ImportICS: ParsableCommand {
     @Option(help: "Zone for floating times and all-day dates in files without X-WR-TIMEZONE (default: the vendor's zone).")
     var tz: String?
     @Flag(help: "Print the summary as one JSON object.") var json = false
+    @Flag(help: "Refuse a file, naming FILE:LINE, where the default repairs it and reports the repair.") var strict = false
     @Argument(help: "Files, folders of .ics files, or one http(s)/webcal URL.") var inputs: [String] = []
 
     func validate() throws {
@@ -63,7 +67,8 @@ struct ImportICS: ParsableCommand {
     func run() throws {
         let now = Int64(Date().timeIntervalSince1970)
         let request = CalendarImport.Request(
-            vendorID: vendor, sourceName: source, inputs: inputs, window: try window(now: now), timeZone: tz)
+            vendorID: vendor, sourceName: source, inputs: inputs, window: try window(now: now), timeZone: tz,
+            strict: strict)
         var bar = ProgressBar(enabled: isatty(2) == 1)
         let report: CalendarImportReport
         do {
@@ -128,6 +133,14 @@ struct ImportICS: ParsableCommand {
             }
             if r.skipped.count > skippedShown { out += "  ... and \(r.skipped.count - skippedShown) more\n" }
         }
+        if !r.repaired.isEmpty {
+            out += "repaired \(plural(r.repaired.count, "problem")) instead of refusing the file (--strict refuses): "
+            out += r.repairedByKind.map { "\($0.count) \($0.kind.rawValue)" }.joined(separator: ", ") + "\n"
+            for item in r.repaired.prefix(skippedShown) {
+                out += "  \(item.input):\(item.line): \(item.kind.rawValue): \(item.message)\n"
+            }
+            if r.repaired.count > skippedShown { out += "  ... and \(r.repaired.count - skippedShown) more\n" }
+        }
         if !r.ignoredComponents.isEmpty {
             out += "ignored: " + r.ignoredComponents.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + "\n"
         }
@@ -186,6 +199,25 @@ struct ImportICS: ParsableCommand {
             json.field("line", item.line)
             json.field("uid", item.uid)
             json.field("reason", item.reason.rawValue)
+            json.objectEnd()
+        }
+        json.arrayEnd()
+        json.objectEnd()
+        json.key("repaired")
+        json.objectStart()
+        json.field("total", r.repaired.count)
+        json.key("byKind")
+        json.objectStart()
+        for (kind, count) in r.repairedByKind { json.field(kind.rawValue, count) }
+        json.objectEnd()
+        json.key("first")
+        json.arrayStart()
+        for item in r.repaired.prefix(skippedShown) {
+            json.objectStart()
+            json.field("input", item.input)
+            json.field("line", item.line)
+            json.field("kind", item.kind.rawValue)
+            json.field("message", item.message)
             json.objectEnd()
         }
         json.arrayEnd()

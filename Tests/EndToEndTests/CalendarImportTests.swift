@@ -176,6 +176,46 @@ struct CalendarImportTests {
         #expect(try sources(service, vendor).compactMap { $0["name"] as? String } == ["work"])
     }
 
+    @Test func aRepairedFileIsImportedAndTheSummarySaysRepairedWhileStrictRefusesIt() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let (_, vendor) = try setUp(service)
+        let file = service.directoryPath("messy.ics")
+        // Lines 10-15: the second VEVENT, its DTEND (line 14) an hour before its DTSTART (line 13);
+        // lines 16-18: a VTODO closed by END:VTOOD.
+        try write(Self.ics(
+            [Event(uid: "fine", start: Self.at(8), end: Self.at(9)), Event(uid: "swapped", start: Self.at(11), end: Self.at(10))],
+            extra: "BEGIN:VTODO\r\nUID:todo\r\nEND:VTOOD"), file)
+        let window = ["--from", RFC3339.format(Self.monday - 7 * Self.day), "--to", RFC3339.format(Self.monday + 7 * Self.day)]
+
+        let strict = try importICS(service, vendor: vendor, source: "work", [file], extra: window + ["--strict"])
+        #expect(strict.exitCode == 65)
+        // The components are paired before times are compared, so the END on line 18 is named first.
+        #expect(strict.stderr.contains("\(file):18: END:VTOOD does not close BEGIN:VTODO from line 16"), "\(strict.stderr)")
+        #expect(strict.stdout.isEmpty)
+        #expect(try sources(service, vendor).isEmpty)
+
+        let lenient = try importICS(service, vendor: vendor, source: "work", [file], extra: window)
+        #expect(lenient.exitCode == 0, "\(lenient.stderr)")
+        #expect(lenient.json["outcome"] as? String == "replaced")
+        let repaired = lenient.json["repaired"] as? [String: Any]
+        #expect(repaired?["total"] as? Int == 2)
+        #expect(repaired?["byKind"] as? [String: Int] == ["dtend-before-dtstart": 1, "mismatched-end": 1])
+        let first = repaired?["first"] as? [[String: Any]] ?? []
+        #expect(first.map { $0["line"] as? Int } == [14, 18])
+        #expect(first.map { $0["input"] as? String } == [file, file])
+        #expect((lenient.json["skipped"] as? [String: Any])?["total"] as? Int == 0)
+        #expect(try intervals(service, vendor, source: "work") == expected([
+            Event(uid: "fine", start: Self.at(8), end: Self.at(9)), Event(uid: "swapped", start: Self.at(10), end: Self.at(11)),
+        ]))
+
+        let text = try runCLI(["import-ics", "--vendor", vendor, "--source", "work"] + window + [file], databaseURL: service.databaseURL)
+        #expect(text.exitCode == 0)
+        #expect(text.stdout.contains("repaired 2 problems instead of refusing the file (--strict refuses): 1 mismatched-end, 1 dtend-before-dtstart\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("  \(file):14: dtend-before-dtstart: "))
+        #expect(text.stdout.contains("  \(file):18: mismatched-end: END:VTOOD does not close BEGIN:VTODO from line 16"))
+    }
+
     @Test func importingTheSameFileTwiceLeavesTheRevisionAlone() throws {
         let service = try Service()
         defer { service.stop() }

@@ -3,11 +3,12 @@ import Testing
 
 @testable import ICalendar
 
-/// Malformed input is refused with the line at fault, never half-read.
+/// Malformed input is refused with the line at fault, never half-read (strict reads: a lenient
+/// read repairs some of these, see RepairTests).
 struct ParseErrorTests {
-    /// The error for a VEVENT whose lines are `body` (the VEVENT begins on line 4).
+    /// The error for a VEVENT whose lines are `body` (the VEVENT begins on line 4), read strictly.
     func error(inEvent body: String) -> ICalendarError? {
-        expectError { _ = try ICalendarDocument(text: calendar("BEGIN:VEVENT\r\nUID:e\r\n" + body + "END:VEVENT\r\n")) }
+        expectError { _ = try ICalendarDocument(text: calendar("BEGIN:VEVENT\r\nUID:e\r\n" + body + "END:VEVENT\r\n"), strict: true) }
     }
 
     @Test(arguments: [
@@ -59,7 +60,7 @@ struct ParseErrorTests {
     }
 
     @Test func mismatchedEndNamesBothLines() {
-        let e = expectError { _ = try ICalendarDocument(text: calendar("BEGIN:VEVENT\r\nUID:e\r\nEND:VTODO\r\n")) }
+        let e = expectError { _ = try ICalendarDocument(text: calendar("BEGIN:VEVENT\r\nUID:e\r\nEND:VTODO\r\n"), strict: true) }
         #expect(e?.code == .unbalancedComponents)
         #expect(e?.line == 6)
         #expect(e?.message.contains("line 4") == true)

@@ -32,10 +32,12 @@ public struct CalendarImport {
         /// Zone for floating times in files without X-WR-TIMEZONE; `nil` means the vendor's zone.
         public var timeZone: String?
         public var limits: ExpansionLimits
+        /// Refuse a file, naming the line, where the default repairs it and reports the repair.
+        public var strict: Bool
 
         public init(
             vendorID: String, sourceName: String, inputs: [String], window: UTCInterval? = nil,
-            timeZone: String? = nil, limits: ExpansionLimits = ExpansionLimits()
+            timeZone: String? = nil, limits: ExpansionLimits = ExpansionLimits(), strict: Bool = false
         ) {
             self.vendorID = vendorID
             self.sourceName = sourceName
@@ -43,6 +45,7 @@ public struct CalendarImport {
             self.window = window
             self.timeZone = timeZone
             self.limits = limits
+            self.strict = strict
         }
     }
 
@@ -195,7 +198,7 @@ public struct CalendarImport {
         switch plan.inputs {
         case .files(let files):
             let total = files.reduce(Int64(0)) { $0 + $1.size }
-            var expanded = ExpandedContent()
+            var expanded = ExpandedContent(strict: request.strict)
             var bytesDone: Int64 = 0
             for (i, file) in files.enumerated() {
                 progress(Progress(phase: .reading, inputsDone: i, inputsTotal: files.count, bytesDone: bytesDone, bytesTotal: total, current: file.path))
@@ -254,7 +257,7 @@ public struct CalendarImport {
             return report
         case .content(let body, let etag, let lastModified):
             progress(Progress(phase: .reading, inputsDone: 0, inputsTotal: 1, bytesDone: 0, bytesTotal: Int64(body.count), current: url))
-            var expanded = ExpandedContent()
+            var expanded = ExpandedContent(strict: request.strict)
             do {
                 try expanded.add(body, name: url, window: window, zone: zone, limits: request.limits)
             } catch {

@@ -33,6 +33,14 @@ public struct CalendarImportReport: Sendable {
         public var reason: SkipReason
     }
 
+    /// Damage in an input that was repaired instead of refusing it, with the input it came from.
+    public struct Repaired: Sendable, Hashable {
+        public var input: String
+        public var line: Int
+        public var kind: RepairKind
+        public var message: String
+    }
+
     public var outcome: Outcome
     /// The source after the import (its status, sync time, covered window and digest).
     public var source: CalendarSource
@@ -51,6 +59,8 @@ public struct CalendarImportReport: Sendable {
     public var intervalsInWindow = 0
     /// Every skipped component, in input order then line order.
     public var skipped: [Skipped] = []
+    /// Every repair (``RepairKind``), in input order then line order; empty for a strict import.
+    public var repaired: [Repaired] = []
     /// Components other than VEVENT, VFREEBUSY and VTIMEZONE, by name, over all inputs.
     public var ignoredComponents: [String: Int] = [:]
     /// The vendor's revision after the import.
@@ -69,5 +79,12 @@ public struct CalendarImportReport: Sendable {
         var counts: [SkipReason: Int] = [:]
         for item in skipped { counts[item.reason, default: 0] += 1 }
         return SkipReason.allCases.compactMap { reason in counts[reason].map { (reason, $0) } }
+    }
+
+    /// Repairs counted by kind, in ``RepairKind`` order, leaving out kinds with none.
+    public var repairedByKind: [(kind: RepairKind, count: Int)] {
+        var counts: [RepairKind: Int] = [:]
+        for item in repaired { counts[item.kind, default: 0] += 1 }
+        return RepairKind.allCases.compactMap { kind in counts[kind].map { (kind, $0) } }
     }
 }

@@ -8,6 +8,12 @@ struct ExpandedContent {
     private(set) var inputDigests: [String] = []
     private var inputs: [CalendarImportReport.Input] = []
     private var summaries: [(name: String, summary: ExpansionSummary)] = []
+    /// Refuse what a lenient read repairs (`import-ics --strict`).
+    let strict: Bool
+
+    init(strict: Bool = false) {
+        self.strict = strict
+    }
 
     /// Parses and expands one input; the bytes are not kept.
     /// - Throws: ``CalendarImportError`` `.malformedCalendar` naming `name` and the line.
@@ -16,7 +22,7 @@ struct ExpandedContent {
     ) throws(CalendarImportError) {
         let expansion: CalendarExpansion
         do {
-            expansion = try ICalendarDocument(bytes: bytes).expand(over: window, floatingTimeZone: zone, limits: limits)
+            expansion = try ICalendarDocument(bytes: bytes, strict: strict).expand(over: window, floatingTimeZone: zone, limits: limits)
         } catch {
             throw CalendarImportError(.malformedCalendar, input: name, line: error.line, error.message)
         }
@@ -41,6 +47,9 @@ struct ExpandedContent {
             report.freeBusyPeriods += s.freeBusyPeriodCount
             report.skipped += s.skipped.map {
                 CalendarImportReport.Skipped(input: name, line: $0.line, uid: $0.uid, reason: $0.reason)
+            }
+            report.repaired += s.repaired.map {
+                CalendarImportReport.Repaired(input: name, line: $0.line, kind: $0.kind, message: $0.message)
             }
             report.ignoredComponents.merge(s.ignoredComponents, uniquingKeysWith: +)
         }

@@ -60,7 +60,7 @@ public enum IcsExpandCommand {
         let name = options.file == "-" ? "<stdin>" : options.file
         let expansion: CalendarExpansion
         do {
-            let document = try ICalendarDocument(bytes: bytes)
+            let document = try ICalendarDocument(bytes: bytes, strict: options.strict)
             expansion = try document.expand(over: options.window, floatingTimeZone: options.timeZone)
         } catch {
             let location = error.line.map { ":\($0)" } ?? ""
@@ -96,6 +96,17 @@ public enum IcsExpandCommand {
                 out += "  line \(item.line): \(item.reason.rawValue)" + (item.uid.map { " (UID \($0))" } ?? "") + "\n"
             }
             if s.skipped.count > 20 { out += "  ... and \(s.skipped.count - 20) more\n" }
+        }
+        if !s.repaired.isEmpty {
+            var counts: [RepairKind: Int] = [:]
+            for item in s.repaired { counts[item.kind, default: 0] += 1 }
+            let parts = RepairKind.allCases.compactMap { k in counts[k].map { "\($0) \(k.rawValue)" } }
+            out += "repaired \(s.repaired.count) problem\(s.repaired.count == 1 ? "" : "s") instead of refusing the file (--strict refuses): "
+            out += parts.joined(separator: ", ") + "\n"
+            for item in s.repaired.prefix(20) {
+                out += "  line \(item.line): \(item.kind.rawValue): \(item.message)\n"
+            }
+            if s.repaired.count > 20 { out += "  ... and \(s.repaired.count - 20) more\n" }
         }
         if !s.ignoredComponents.isEmpty {
             out += "ignored: " + s.ignoredComponents.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + "\n"

@@ -17,12 +17,18 @@ public struct IcsExpandOptions: Sendable, Hashable {
     public var format: Format = .json
     /// Merge overlapping (and touching) intervals of the same status; UIDs are dropped.
     public var merge = false
+    /// Refuse, naming the line, what is otherwise repaired and reported (``RepairKind``).
+    public var strict = false
 
-    public init(file: String, window: UTCInterval, timeZone: String? = nil, format: Format = .json, merge: Bool = false) {
+    public init(
+        file: String, window: UTCInterval, timeZone: String? = nil, format: Format = .json, merge: Bool = false,
+        strict: Bool = false
+    ) {
         self.file = file
         self.window = window
         self.timeZone = timeZone
         self.format = format
         self.merge = merge
+        self.strict = strict
     }
 }

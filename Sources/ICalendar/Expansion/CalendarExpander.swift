@@ -84,8 +84,12 @@ struct CalendarExpander {
 
     // MARK: Events
 
-    mutating func expand(events: [EventComponent]) throws(ICalendarError) {
+    mutating func expand(events: [EventComponent], repairs: inout RepairLog) throws(ICalendarError) {
         summary.eventCount += events.count
+        var events = events
+        for i in events.indices {
+            events[i] = try events[i].swappingReversedTimes(instant: instant, repairs: &repairs)
+        }
         // Highest SEQUENCE wins per (UID, RECURRENCE-ID); on a tie the later copy wins.
         struct Key: Hashable {
             var uid: String

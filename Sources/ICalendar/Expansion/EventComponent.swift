@@ -46,7 +46,7 @@ struct EventComponent: Sendable {
         return out
     }
 
-    init(_ c: RawComponent) throws(ICalendarError) {
+    init(_ c: RawComponent, repairs: inout RepairLog) throws(ICalendarError) {
         line = c.beginLine
         var seen: [String: Int] = [:]
         func once(_ p: ContentLine) throws(ICalendarError) {
@@ -57,7 +57,8 @@ struct EventComponent: Sendable {
             }
             seen[p.name] = p.line
         }
-        var durationLine = 0
+        var dtend: End?
+        var duration: (value: NominalDuration, line: Int)?
         for p in c.properties {
             switch p.name {
             case "UID":
@@ -71,17 +72,22 @@ struct EventComponent: Sendable {
                 start = try ValueParser.singleDateTime(p)
             case "DTEND":
                 try once(p)
-                end = .dtend(try ValueParser.singleDateTime(p), line: p.line)
+                dtend = .dtend(try ValueParser.singleDateTime(p), line: p.line)
             case "DURATION":
                 try once(p)
                 let d = try NominalDuration.parse(Substring(p.value), property: p.name, line: p.line)
                 guard !d.isNegative else {
                     throw ICalendarError(.invalidValue, line: p.line, "DURATION '\(p.value)' is negative")
                 }
-                end = .duration(d)
-                durationLine = p.line
+                duration = (d, p.line)
             case "RRULE":
-                rules.append(try RecurrenceRule.parse(p))
+                if p.value.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                    try repairs.repair(
+                        .emptyRecurrenceRule, line: p.line, "ignored an empty RRULE: the event has a single instance",
+                        else: ICalendarError(.invalidRecurrenceRule, line: p.line, "RRULE '\(p.value)': FREQ is required"))
+                    continue
+                }
+                rules.append(try RecurrenceRule.parse(p, repairs: &repairs))
             case "RDATE":
                 let isPeriod = p.parameter("VALUE")?.uppercased() == "PERIOD" || p.value.contains("/")
                 if isPeriod {
@@ -111,10 +117,43 @@ struct EventComponent: Sendable {
                 break
             }
         }
-        if let dtendLine = seen["DTEND"], durationLine != 0 {
-            throw ICalendarError(
-                .conflictingProperties, line: max(dtendLine, durationLine),
-                "VEVENT has both DTEND (line \(dtendLine)) and DURATION (line \(durationLine)); RFC 5545 allows only one")
+        switch (dtend, duration) {
+        case (let dtend?, let duration?):
+            // Some clients write DURATION:PT0S beside the DTEND of moved instances.
+            guard case .dtend(_, let dtendLine) = dtend else { break }
+            try repairs.repair(
+                .endAndDuration, line: duration.line,
+                "VEVENT has both DTEND (line \(dtendLine)) and DURATION (line \(duration.line)): kept DTEND, dropped DURATION",
+                else: ICalendarError(
+                    .conflictingProperties, line: max(dtendLine, duration.line),
+                    "VEVENT has both DTEND (line \(dtendLine)) and DURATION (line \(duration.line)); RFC 5545 allows only one"))
+            end = dtend
+        case (let dtend?, nil): end = dtend
+        case (nil, let duration?): end = .duration(duration.value)
+        case (nil, nil): end = .none
         }
+    }
+}
+
+extension EventComponent {
+    /// The event with DTSTART and DTEND exchanged when DTEND comes first, else the event itself.
+    ///
+    /// Needs the zones resolved (`instant`), so the expander calls it rather than the reader.
+    /// The swapped event's recurrence set starts at the earlier time, as its author meant.
+    func swappingReversedTimes(
+        instant: (DateTimeValue) -> Int64, repairs: inout RepairLog
+    ) throws(ICalendarError) -> EventComponent {
+        guard let start, case .dtend(let endValue, let endLine) = end else { return self }
+        let reversed = start.isDate && endValue.isDate
+            ? endValue.local.dayNumber < start.local.dayNumber
+            : instant(endValue) < instant(start)
+        guard reversed else { return self }
+        try repairs.repair(
+            .endBeforeStart, line: endLine, "DTEND is before DTSTART (line \(start.line)): swapped them",
+            else: ICalendarError(.invalidValue, line: endLine, "DTEND is before DTSTART (line \(start.line))"))
+        var swapped = self
+        swapped.start = endValue
+        swapped.end = .dtend(start, line: start.line)
+        return swapped
     }
 }

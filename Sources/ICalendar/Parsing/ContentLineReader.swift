@@ -4,9 +4,20 @@
 ///
 /// Accepted line endings are CRLF, LF and a lone CR; a line starting with a space or tab
 /// continues the previous one. Blank lines are ignored (many exporters end files with them).
+///
+/// A content line that does not parse is returned as ``Line/unparsable(_:)`` for the
+/// ``ComponentTreeBuilder`` to judge (skipped inside a calendar, fatal outside one). Damage that
+/// leaves nothing to trust fails here in every mode: a NUL byte (binary data, or UTF-16) and a
+/// continuation line with no content line before it.
 struct ContentLineReader {
-    static func read(_ bytes: [UInt8]) throws(ICalendarError) -> [ContentLine] {
-        var lines: [ContentLine] = []
+    enum Line: Sendable {
+        case content(ContentLine)
+        /// The content line starting at `error.line` does not parse; `error` says why.
+        case unparsable(ICalendarError)
+    }
+
+    static func read(_ bytes: [UInt8]) throws(ICalendarError) -> [Line] {
+        var lines: [Line] = []
         lines.reserveCapacity(bytes.count / 40)
         var logical: [UInt8] = []
         logical.reserveCapacity(256)
@@ -21,7 +32,14 @@ struct ContentLineReader {
         while i < n {
             lineNumber += 1
             let start = i
-            while i < n, bytes[i] != 0x0A, bytes[i] != 0x0D { i += 1 }
+            while i < n, bytes[i] != 0x0A, bytes[i] != 0x0D {
+                if bytes[i] == 0 {
+                    throw ICalendarError(
+                        .notACalendar, line: lineNumber,
+                        "a NUL byte: this is binary data (or UTF-16 text), not an iCalendar stream in UTF-8")
+                }
+                i += 1
+            }
             let end = i
             if i < n {
                 if bytes[i] == 0x0D, i + 1 < n, bytes[i + 1] == 0x0A { i += 2 } else { i += 1 }
@@ -43,7 +61,7 @@ struct ContentLineReader {
                 continue
             }
             if haveLogical {
-                lines.append(try parse(logical, line: logicalLine))
+                lines.append(parseOrReport(logical, line: logicalLine))
             }
             logical.removeAll(keepingCapacity: true)
             logical.append(contentsOf: bytes[start..<end])
@@ -51,9 +69,17 @@ struct ContentLineReader {
             haveLogical = true
         }
         if haveLogical {
-            lines.append(try parse(logical, line: logicalLine))
+            lines.append(parseOrReport(logical, line: logicalLine))
         }
         return lines
+    }
+
+    static func parseOrReport(_ b: [UInt8], line: Int) -> Line {
+        do {
+            return .content(try parse(b, line: line))
+        } catch {
+            return .unparsable(error)
+        }
     }
 
     @inline(__always)

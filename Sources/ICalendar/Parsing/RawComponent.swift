@@ -18,15 +18,33 @@ struct RawComponent: Sendable {
 }
 
 /// Builds the component tree and checks that BEGIN and END pair up.
+///
+/// Inside a calendar, a line that does not parse is skipped and an `END:` that names no open
+/// component closes the innermost one, each recorded in the ``RepairLog`` (errors when strict).
+/// The calendar itself is never closed by a repair, and nothing outside it is repaired: content
+/// before `BEGIN:VCALENDAR` or after its `END`, an `END` naming nothing open while only the
+/// calendar is, and a file cut short inside a component are refused in every mode.
 enum ComponentTreeBuilder {
     /// Returns the top-level VCALENDAR components (a file may concatenate several).
-    static func build(_ lines: [ContentLine]) throws(ICalendarError) -> [RawComponent] {
-        guard !lines.isEmpty else {
+    static func build(_ lines: [ContentLineReader.Line], repairs: inout RepairLog) throws(ICalendarError) -> [RawComponent] {
+        guard let lastLine = lines.last else {
             throw ICalendarError(.notACalendar, line: nil, "the input is empty: expected BEGIN:VCALENDAR")
         }
         var calendars: [RawComponent] = []
         var stack: [RawComponent] = []
-        for line in lines {
+        for item in lines {
+            let line: ContentLine
+            switch item {
+            case .content(let l):
+                line = l
+            case .unparsable(let error):
+                // Outside a calendar there is no context to skip it in: the file is not one.
+                guard let open = stack.last, let errorLine = error.line else { throw error }
+                try repairs.repair(
+                    .unparsableLine, line: errorLine, "skipped a line inside \(open.name) that does not parse (\(error.message))",
+                    else: error)
+                continue
+            }
             switch line.name {
             case "BEGIN":
                 let name = line.value.uppercased()
@@ -44,20 +62,37 @@ enum ComponentTreeBuilder {
                 stack.append(RawComponent(name: name, beginLine: line.line, endLine: 0, properties: [], children: []))
             case "END":
                 let name = line.value.uppercased()
-                guard var top = stack.popLast() else {
+                guard let top = stack.last else {
                     throw ICalendarError(.unbalancedComponents, line: line.line, "END:\(name) without a matching BEGIN")
                 }
-                guard top.name == name else {
-                    throw ICalendarError(
+                if top.name != name {
+                    let refusal = ICalendarError(
                         .unbalancedComponents, line: line.line,
                         "END:\(name) does not close BEGIN:\(top.name) from line \(top.beginLine)")
+                    if let outer = stack.lastIndex(where: { $0.name == name }) {
+                        // A missing END (BEGIN:VALARM never closed before END:VEVENT): close down to the named one.
+                        for open in stack[(outer + 1)...].reversed() {
+                            try repairs.repair(
+                                .mismatchedEnd, line: line.line,
+                                "END:\(name) closes BEGIN:\(name) from line \(stack[outer].beginLine), so BEGIN:\(open.name) from line \(open.beginLine), which has no END, was closed with it",
+                                else: refusal)
+                            close(&stack, at: line.line, into: &calendars)
+                        }
+                    } else if stack.count == 1 {
+                        // Only the calendar is open: a stray END, or END:VCALENDAR cut short. A
+                        // calendar is never closed by guesswork, so a truncated file stays refused.
+                        throw ICalendarError(
+                            .unbalancedComponents, line: line.line, "END:\(name) without a matching BEGIN (only \(top.name) is open)")
+                    } else {
+                        try repairs.repair(
+                            .mismatchedEnd, line: line.line,
+                            "END:\(name) does not close BEGIN:\(top.name) from line \(top.beginLine): closed \(top.name)",
+                            else: refusal)
+                        close(&stack, at: line.line, into: &calendars)
+                        continue
+                    }
                 }
-                top.endLine = line.line
-                if stack.isEmpty {
-                    calendars.append(top)
-                } else {
-                    stack[stack.count - 1].children.append(top)
-                }
+                close(&stack, at: line.line, into: &calendars)
             default:
                 guard !stack.isEmpty else {
                     throw ICalendarError(
@@ -70,10 +105,26 @@ enum ComponentTreeBuilder {
             }
         }
         if let open = stack.last {
+            let last: Int
+            switch lastLine {
+            case .content(let l): last = l.line
+            case .unparsable(let e): last = e.line ?? 0
+            }
             throw ICalendarError(
-                .unbalancedComponents, line: lines[lines.count - 1].line,
+                .unbalancedComponents, line: last,
                 "the file ends inside \(open.name) begun at line \(open.beginLine) (missing END:\(open.name); truncated file?)")
         }
         return calendars
+    }
+
+    /// Pops the innermost open component, ended at `line`, into its parent (or `calendars`).
+    private static func close(_ stack: inout [RawComponent], at line: Int, into calendars: inout [RawComponent]) {
+        guard var top = stack.popLast() else { return }
+        top.endLine = line
+        if stack.isEmpty {
+            calendars.append(top)
+        } else {
+            stack[stack.count - 1].children.append(top)
+        }
     }
 }

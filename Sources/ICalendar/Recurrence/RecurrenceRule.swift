@@ -42,7 +42,14 @@ struct RecurrenceRule: Sendable, Hashable {
 
     static let weekdays = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"]
 
+    /// Parses a rule strictly (VTIMEZONE rules: nothing there is repaired).
     static func parse(_ p: ContentLine) throws(ICalendarError) -> RecurrenceRule {
+        var strict = RepairLog(strict: true)
+        return try parse(p, repairs: &strict)
+    }
+
+    /// Parses a rule; `COUNT=-1` (or 0) beside an `UNTIL` is dropped through `repairs`.
+    static func parse(_ p: ContentLine, repairs: inout RepairLog) throws(ICalendarError) -> RecurrenceRule {
         let line = p.line
         func fail(_ why: String) -> ICalendarError {
             ICalendarError(.invalidRecurrenceRule, line: line, "RRULE '\(p.value)': \(why)")
@@ -55,6 +62,7 @@ struct RecurrenceRule: Sendable, Hashable {
         var rule = RecurrenceRule(frequency: .daily, interval: 1, libicalText: "", line: line)
         var bySetPos = false
         var kept: [String] = []
+        var nonPositiveCount: Substring?
 
         func numbers(_ v: Substring, _ name: String, _ range: ClosedRange<Int>, signed: Bool) throws(ICalendarError) -> [Int] {
             var out: [Int] = []
@@ -85,7 +93,12 @@ struct RecurrenceRule: Sendable, Hashable {
                 guard let n = Int(value), n >= 1, n <= 1_000_000 else { throw fail("INTERVAL must be a positive integer") }
                 interval = n
             case "COUNT":
-                guard let n = Int(value), n >= 1, n <= 10_000_000 else { throw fail("COUNT must be a positive integer") }
+                if let n = Int(value), n < 1 {
+                    // Some exporters write COUNT=-1 for "forever" beside an UNTIL; judged after the loop.
+                    nonPositiveCount = value
+                    continue
+                }
+                guard let n = Int(value), n <= 10_000_000 else { throw fail("COUNT must be a positive integer") }
                 count = n
             case "UNTIL":
                 until = try ValueParser.dateTime(value, valueType: nil, tzid: nil, property: "RRULE UNTIL", line: line)
@@ -122,6 +135,12 @@ struct RecurrenceRule: Sendable, Hashable {
             kept.append(key + "=" + value.uppercased())
         }
         guard let frequency else { throw fail("FREQ is required") }
+        if let nonPositiveCount {
+            guard until != nil else { throw fail("COUNT must be a positive integer") }
+            try repairs.repair(
+                .countWithUntil, line: line, "RRULE '\(p.value)': dropped COUNT=\(nonPositiveCount), UNTIL ends the series",
+                else: fail("COUNT must be a positive integer"))
+        }
         if count != nil, until != nil { throw fail("COUNT and UNTIL must not both appear") }
         if !rule.byWeekNo.isEmpty, frequency != .yearly { throw fail("BYWEEKNO is only allowed with FREQ=YEARLY") }
         if !rule.byYearDay.isEmpty, [.daily, .weekly, .monthly].contains(frequency) {
