@@ -58,7 +58,7 @@ partner=$("$bin" partner create --name "Benchmark partner" --json --database "$u
 vendor=$("$bin" vendor create --name "Benchmark vendor" --timezone Europe/Berlin --json --database "$url") \
     || bk_die "vendor create failed"
 key=$(bk_json_field "$partner" apiKey) || bk_die "no apiKey in: $partner"
-vendor_id=$(bk_json_field "$vendor" id) || bk_die "no id in: $vendor"
+vendor_id=$(bk_json_field "$vendor" vendorId) || bk_die "no id in: $vendor"
 
 "$bin" serve --socket "$sock" --socket-mode 0666 --threads "$threads" --database "$url" \
     --pid-file "$work/bookiji.pid" >"$work/bookiji.log" 2>&1 </dev/null &
