@@ -264,7 +264,7 @@ Bookiji Core availability benchmark (issue 3)
   commit     $(git -C "$BK_REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$BK_REPO_ROOT" diff --quiet HEAD 2>/dev/null || echo " (uncommitted changes)")
   machine    $(nproc) cores, $(uname -sr); $(nginx -v 2>&1 | sed 's/^nginx version: //'), worker_processes auto; load average before the run $load
   load       wrk -t$wrk_threads -c$connections, ${warmup}s warm-up + ${duration}s per target, on the same machine
-  responder  $threads threads, release build; nginx keeps no FastCGI connections open (see nginx/bookiji-http.conf)
+  responder  $threads threads, release build; nginx keeps no FastCGI connections open (see nginx/conf.d/bookiji.conf)
   rate limit effectively off: limit_req stays in the path at 1000000r/s, burst 1000000
   data       $vendors vendors (8 zones, realistic rules, $busy_rows busy intervals), loaded in ${setup_s}s
   requests   $windows distinct 7-day window(s) from $(iso "$monday"), slotDuration = the vendor's, includeConfidence=true;

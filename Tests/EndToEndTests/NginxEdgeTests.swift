@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// What nginx itself does in front of the responder (nginx/bookiji-*.conf): its own errors in the
-/// API's shape, the request id, per-address connection limits and timeouts, and who may read
-/// `/metrics`. Raw sockets, since most of these requests are ones no HTTP client would send.
+/// What nginx itself does in front of the responder (nginx/conf.d/bookiji.conf and
+/// nginx/snippets/bookiji-locations.conf): its own errors in the API's shape, the request id,
+/// per-address connection limits and timeouts, and who may read `/metrics`. Raw sockets, since
+/// most of these requests are ones no HTTP client would send.
 @Suite(.serialized)
 struct NginxEdgeTests {
     /// A request nginx refuses itself, and the status it must answer with.

@@ -2,7 +2,7 @@ import FastCGI
 
 /// The id that ties a request's log lines and its answer together.
 ///
-/// nginx decides it (`$bookiji_request_id` in nginx/bookiji-http.conf): the caller's
+/// nginx decides it (`$bookiji_request_id` in nginx/conf.d/bookiji.conf): the caller's
 /// `X-Request-Id` when usable, otherwise nginx's `$request_id`, passed to the responder as the
 /// `X-Request-Id` header in place of the caller's. nginx's own error answers carry the same id, so
 /// one id finds a request's log lines whichever side answered it. The responder applies the same
