@@ -82,7 +82,7 @@ bearer = "${PARTNER_KEY}"
 bearer = "${VENDOR_KEY}"
 
 [[operations]]
-include-operation-id = ["getAvailability", "createReservation", "createWebhookEndpoint", "listReservations", "receiveStripeEvent"]
+include-operation-id = ["getAvailability", "createReservation", "createWebhookEndpoint", "listReservations", "listVendorReservations", "receiveStripeEvent"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
 """
 
