@@ -43,8 +43,29 @@ struct DeployTests {
                                  "--version printed \(version.stdout)")
         // The commit is one of this repository's and the checkout has it (HEAD or a commit before it).
         let commit = String(match.output.2)
-        let ancestor = try capture("/usr/bin/git", ["-C", Paths.repositoryRoot, "merge-base", "--is-ancestor", commit, "HEAD"])
+        let ancestor = try capture("/usr/bin/git", ["-c", "safe.directory=*", "-C", Paths.repositoryRoot, "merge-base", "--is-ancestor", commit, "HEAD"])
         #expect(ancestor.exitCode == 0, "\(commit) is not HEAD or an ancestor of it: \(ancestor.stderr)")
+    }
+
+    /// What the build records as its commit: a fresh clone (as CI builds) names its HEAD, clean;
+    /// a tree without git says so; BOOKIJI_COMMIT overrides both.
+    @Test func buildRecordsTheCloneCommit() throws {
+        let directory = try Paths.scratchDirectory("clone")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clone = directory + "/clone"
+        try run("/usr/bin/git", ["-c", "safe.directory=*", "clone", "-q", "--no-hardlinks", Paths.repositoryRoot, clone])
+        let head = try capture("/usr/bin/git", ["-C", clone, "rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        func recorded(_ tree: String, environment: [String: String] = [:]) throws -> String {
+            try run("/bin/sh", [Paths.script("build-info"), tree, directory + "/out"], environment: environment)
+            let text = try String(contentsOfFile: directory + "/out/BuildInfo.swift", encoding: .utf8)
+            return String(try #require(text.firstMatch(of: /static let commit = "([^"]*)"/)).output.1)
+        }
+        #expect(try recorded(clone) == head)
+        try "edited\n".write(toFile: clone + "/README.md", atomically: true, encoding: .utf8)
+        #expect(try recorded(clone) == head + "-dirty")
+        try FileManager.default.removeItem(atPath: clone + "/.git")
+        #expect(try recorded(clone) == "unknown")
+        #expect(try recorded(clone, environment: ["BOOKIJI_COMMIT": "v1.2.3"]) == "v1.2.3")
     }
 
     /// From `/`, without the toolchain or a checkout: the migrations come from the binary.
