@@ -102,8 +102,9 @@ let package = Package(
             // objects are compiled against the shared Foundation, whose modules do not name the
             // libraries the static one needs, so they are listed. lld, because gold prints glibc's
             // link-time "mktemp is dangerous" note about static Foundation as a warning.
-            // Measured: linking takes 1.0 s instead of 1.7 s (debug), the binary is 199 MB
-            // instead of 122 MB.
+            // Measured (2026-12-02): a debug link takes 1.0 s instead of 1.7 s with gold, a release
+            // link 1.1-1.6 s instead of 1.4 s; the binary grows from 122 to 199 MB (debug) and
+            // from 94 to 168 MB (release), mostly ICU's data.
             linkerSettings: [
                 .unsafeFlags([
                     "-static-stdlib", "-use-ld=lld",
