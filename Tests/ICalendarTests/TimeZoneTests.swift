@@ -40,8 +40,9 @@ struct TimeZoneTests {
         #expect(result.intervals == [busy("2024-07-01T06:00:00Z", "2024-07-01T07:00:00Z")])
     }
 
-    @Test func vtimezoneInTheFileWinsOverTheIANAZoneOfTheSameName() throws {
-        // The file says "Europe/Berlin" is +03:00 all year; RFC 5545 says the VTIMEZONE rules.
+    @Test func ianaZoneWinsOverAVTIMEZONEOfTheSameName() throws {
+        // The file says "Europe/Berlin" is +03:00 all year; tzdata says CEST (+2) in July, and
+        // tzdata wins for IANA names (SemanticsTests: exporters embed truncated definitions).
         let result = try expand(calendar("""
             BEGIN:VTIMEZONE
             TZID:Europe/Berlin
@@ -58,7 +59,7 @@ struct TimeZoneTests {
             END:VEVENT
 
             """))
-        #expect(result.intervals == [busy("2024-07-01T06:00:00Z", "2024-07-01T07:00:00Z")])
+        #expect(result.intervals == [busy("2024-07-01T07:00:00Z", "2024-07-01T08:00:00Z")])
     }
 
     @Test func vtimezoneWithDaylightRulesFollowsThem() throws {

@@ -124,9 +124,10 @@ struct CalendarExpander {
             if key.recurrence == nil { masters[key.uid] = index } else { overrides[key.uid, default: []].append(index) }
         }
         for uid in order {
-            try expandSeries(
-                master: masters[uid].map { events[$0] },
-                overrides: (overrides[uid] ?? []).sorted().map { events[$0] })
+            let master = masters[uid].map { events[$0] }
+            var series = (overrides[uid] ?? []).sorted().map { events[$0] }
+            if let master { series = try liveOverrides(series, of: master, repairs: &repairs) }
+            try expandSeries(master: master, overrides: series)
         }
         for i in standalone {
             try expandSeries(master: events[i], overrides: [])
@@ -173,11 +174,7 @@ struct CalendarExpander {
         future.sort { $0.recurrence < $1.recurrence }
 
         let masterZone = zone(of: start)
-        var exInstants = Set<Int64>()
-        var exDays = Set<Int64>()
-        for x in master.exdates {
-            if x.isDate, !start.isDate { exDays.insert(x.local.dayNumber) } else { exInstants.insert(instant(x)) }
-        }
+        let (exInstants, exDays) = exclusions(of: master, start: start)
         // Occurrences that start before `lower` or after `upper` cannot reach the window, even
         // when a THISANDFUTURE override moves or stretches them.
         var reach = span.maximumSeconds
@@ -233,6 +230,78 @@ struct CalendarExpander {
         }
     }
 
+    /// EXDATE instants, and the days a DATE EXDATE removes from a timed series.
+    private func exclusions(of master: EventComponent, start: DateTimeValue) -> (instants: Set<Int64>, days: Set<Int64>) {
+        var instants = Set<Int64>()
+        var days = Set<Int64>()
+        for x in master.exdates {
+            if x.isDate, !start.isDate { days.insert(x.local.dayNumber) } else { instants.insert(instant(x)) }
+        }
+        return (instants, days)
+    }
+
+    /// The overrides that still refer to an instance of `master`. A stale override is dropped
+    /// (and reported) rather than left to bring back time its organizer removed:
+    /// - its RECURRENCE-ID is in the master's EXDATE: the instance was deleted after it was moved;
+    /// - its SEQUENCE is lower than the master's and the master's current recurrence set no longer
+    ///   contains its RECURRENCE-ID: the series was edited (shortened) after the override was made.
+    /// An override of an instance that still exists keeps moving it, whatever its SEQUENCE.
+    private mutating func liveOverrides(
+        _ overrides: [EventComponent], of master: EventComponent, repairs: inout RepairLog
+    ) throws(ICalendarError) -> [EventComponent] {
+        guard let start = master.start, !overrides.isEmpty else { return overrides }
+        let masterZone = zone(of: start)
+        let (exInstants, exDays) = exclusions(of: master, start: start)
+        var live: [EventComponent] = []
+        for o in overrides {
+            guard let rid = o.recurrenceID else { continue }
+            let recurrence = instant(rid)
+            if exInstants.contains(recurrence)
+                || (!exDays.isEmpty && exDays.contains(LocalDateTime(localSeconds: masterZone.local(forInstant: recurrence)).dayNumber))
+            {
+                try repairs.repair(
+                    .staleOverride, line: rid.line,
+                    "dropped the override: its RECURRENCE-ID is in the master's EXDATE (the instance was deleted; master on line \(master.line))",
+                    else: ICalendarError(
+                        .conflictingProperties, line: rid.line,
+                        "RECURRENCE-ID overrides an instance that the master (line \(master.line)) excludes with EXDATE"))
+                continue
+            }
+            if o.sequence < master.sequence, try !recurrenceSet(of: master, start: start, zone: masterZone, contains: recurrence) {
+                try repairs.repair(
+                    .staleOverride, line: rid.line,
+                    "dropped the override: its SEQUENCE \(o.sequence) is below the master's \(master.sequence) (line \(master.line)), whose recurrence set no longer has this RECURRENCE-ID",
+                    else: ICalendarError(
+                        .conflictingProperties, line: rid.line,
+                        "RECURRENCE-ID is not an instance of the master (line \(master.line)), which has a higher SEQUENCE (\(master.sequence) > \(o.sequence)): the override is stale"))
+                continue
+            }
+            live.append(o)
+        }
+        return live
+    }
+
+    /// Whether DTSTART, an RDATE or an RRULE of `master` yields an occurrence starting at `recurrence`.
+    private mutating func recurrenceSet(
+        of master: EventComponent, start: DateTimeValue, zone: ZoneRules, contains recurrence: Int64
+    ) throws(ICalendarError) -> Bool {
+        if zone.instant(forLocal: start.local.localSeconds) == recurrence { return true }
+        for r in master.rdates {
+            switch r {
+            case .time(let v): if instant(v) == recurrence { return true }
+            case .period(let p): if instant(p.start) == recurrence { return true }
+            }
+        }
+        for rule in master.rules {
+            var found = false
+            try iterate(rule, start: start, zone: zone, lower: recurrence, upper: recurrence) { _, instant in
+                if instant == recurrence { found = true }
+            }
+            if found { return true }
+        }
+        return false
+    }
+
     private struct Candidate {
         /// The occurrence's original start: its identity for EXDATE and RECURRENCE-ID.
         var recurrence: Int64
@@ -276,10 +345,15 @@ struct CalendarExpander {
         // Work on copies so that the closure below does not capture `self` while it is mutated.
         var beyondUntil: (LocalDateTime, Int64) -> Bool = { _, _ in false }
         if let until = rule.until {
-            if until.isDate {
-                // A DATE UNTIL includes that whole day in the event's own zone.
+            if until.isDate, start.isDate {
                 let lastDay = until.local.dayNumber
                 beyondUntil = { local, _ in local.dayNumber > lastDay }
+            } else if until.isDate {
+                // A DATE UNTIL on timed events (RFC 5545 wants a DATE-TIME there) ends the series
+                // at the start of that day in the event's own wall clock, as libical reads it
+                // (icaltime_compare puts a date before every time of its day): nothing on that day.
+                let endDay = until.local.dayNumber
+                beyondUntil = { local, _ in local.dayNumber >= endDay }
             } else {
                 let limit = until.zone == .utc ? until.local.localSeconds : zone.instant(forLocal: until.local.localSeconds)
                 beyondUntil = { _, instant in instant > limit }

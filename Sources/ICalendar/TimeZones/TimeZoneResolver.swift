@@ -1,9 +1,14 @@
 import CLibical
 
-/// Turns TZID strings into ``ZoneRules``: the file's own VTIMEZONE blocks first (RFC 5545), then
-/// IANA names from the system zoneinfo, then Windows names (Outlook), then IANA names behind a
-/// vendor prefix such as `/mozilla.org/20050126_1/Europe/Berlin`. A name none of these know is
-/// an error: libical alone would silently read such times as floating.
+/// Turns TZID strings into ``ZoneRules``: an IANA name the system zoneinfo knows (or a UTC alias)
+/// from the system, even when the file embeds a VTIMEZONE of that name; otherwise the file's own
+/// VTIMEZONE (RFC 5545), then Windows names (Outlook), then IANA names behind a vendor prefix such
+/// as `/mozilla.org/20050126_1/Europe/Berlin`. A name none of these know is an error: libical
+/// alone would silently read such times as floating.
+///
+/// Why tzdata over the file for IANA names: exporters embed truncated definitions (only the
+/// rules in force since some recent year), so older events in the same file would shift by the
+/// DST hour; Google, Apple and Thunderbird also read IANA TZIDs from their own tzdata.
 ///
 /// Must be used with ``LibicalLock`` held.
 struct TimeZoneResolver {
@@ -32,7 +37,9 @@ struct TimeZoneResolver {
     mutating func resolve(_ tzid: String, line: Int?, what: String = "TZID") throws(ICalendarError) -> ZoneRules {
         if let known = resolved[tzid] { return known }
         let rules: ZoneRules
-        if let component = vtimezones[tzid] {
+        if let system = Self.ianaZone(named: tzid) {
+            rules = system
+        } else if let component = vtimezones[tzid] {
             rules = try Self.makeZone(from: component, tzid: tzid)
         } else if let system = Self.systemZone(named: tzid) {
             rules = system
@@ -45,11 +52,18 @@ struct TimeZoneResolver {
         return rules
     }
 
-    /// A zone known without the file: UTC aliases, IANA, Windows, or prefixed IANA names.
-    static func systemZone(named raw: String) -> ZoneRules? {
+    /// A UTC alias or an IANA name as the system zoneinfo has it.
+    static func ianaZone(named raw: String) -> ZoneRules? {
         let name = String(Substring(raw).trimmingSpaces)
         if utcAliases.contains(name.uppercased()) { return .utc }
         if let zone = builtin(name) { return ZoneRules(name: name, zone: zone, owned: false) }
+        return nil
+    }
+
+    /// A zone known without the file: UTC aliases, IANA, Windows, or prefixed IANA names.
+    static func systemZone(named raw: String) -> ZoneRules? {
+        if let zone = ianaZone(named: raw) { return zone }
+        let name = String(Substring(raw).trimmingSpaces)
         if let iana = WindowsZones.ianaName(for: name) {
             if utcAliases.contains(iana.uppercased()) { return .utc }
             if let zone = builtin(iana) { return ZoneRules(name: iana, zone: zone, owned: false) }
