@@ -65,10 +65,24 @@ struct SemanticsTests {
     }
 
     @Test func staleOverridesAreErrorsInStrictMode() throws {
-        let document = try ICalendarDocument(bytes: fixture("semantics/deleted-instance-override.ics"), strict: true)
-        let error = expectError { _ = try document.expand(over: window("2024-03-01T00:00:00Z", "2024-06-01T00:00:00Z")) }
+        let deleted = try ICalendarDocument(bytes: fixture("semantics/deleted-instance-override.ics"), strict: true)
+        let error = expectError { _ = try deleted.expand(over: window("2024-03-01T00:00:00Z", "2024-06-01T00:00:00Z")) }
         #expect(error?.line == 19)
         #expect(error?.message.contains("EXDATE") == true)
+        let shortened = try ICalendarDocument(bytes: fixture("semantics/shortened-series-override.ics"), strict: true)
+        let outdated = expectError { _ = try shortened.expand(over: window("2024-03-01T00:00:00Z", "2024-07-01T00:00:00Z")) }
+        #expect(outdated?.line == 27)
+        #expect(outdated?.message.contains("SEQUENCE") == true)
+    }
+
+    @Test(arguments: ["iana-tzid-truncated-vtimezone.ics", "date-until-timed-series.ics"])
+    func strictModeReadsTheZoneAndUntilRulesTheSameWay(name: String) throws {
+        // These are readings, not repairs: a strict read accepts the file and agrees.
+        let w = window("2005-01-01T00:00:00Z", "2025-01-01T00:00:00Z")
+        let lenient = try ICalendarDocument(bytes: fixture("semantics/" + name)).expand(over: w)
+        let strict = try ICalendarDocument(bytes: fixture("semantics/" + name), strict: true).expand(over: w)
+        #expect(strict.intervals == lenient.intervals)
+        #expect(strict.intervals.count >= 4)
     }
 
     @Test func ianaTZIDUsesTzdataOverATruncatedEmbeddedVTIMEZONE() throws {
