@@ -1,4 +1,5 @@
 import ArgumentParser
+import PartnerAPI
 import Store
 
 struct Migrate: ParsableCommand {
@@ -17,27 +18,64 @@ struct Migrate: ParsableCommand {
     @Flag(help: "List every migration as applied, pending, unknown (in the database only: a newer bookiji's) or changed; apply nothing.")
     var status = false
 
+    @Flag(help: "Print one JSON object: the migrations applied (or, with --status, every migration and its state).")
+    var json = false
+
     func run() throws {
-        var migrations = Migration.embedded
-        if let dir {
-            do {
-                migrations = try Migration.load(directory: dir)
-            } catch {
-                throw CLIError(error.message)
+        try cliErrors {
+            var migrations = Migration.embedded
+            if let dir {
+                do {
+                    migrations = try Migration.load(directory: dir)
+                } catch let error as StoreError {
+                    throw CLIError(error.message, exitCode: Sysexits.noInput)
+                }
             }
-        }
-        let session = try db.session()
-        do {
-            let migrator = Migrator(session)
+            let migrator = Migrator(try db.session())
             if status {
-                printStatus(try migrator.status(migrations))
+                let entries = try migrator.status(migrations)
+                if json { printStatusJSON(entries) } else { printStatus(entries) }
                 return
             }
             let report = try migrator.migrate(migrations)
-            for name in report.applied { print("applied \(name)") }
-            print("migrations: \(report.applied.count) applied, \(report.alreadyApplied) already applied")
-        } catch let error as StoreError {
-            throw CLIError(error.message)
+            if json {
+                printJSON { out in
+                    out.key("applied")
+                    out.arrayStart()
+                    for name in report.applied { out.string(name) }
+                    out.arrayEnd()
+                    out.field("alreadyApplied", report.alreadyApplied)
+                }
+            } else {
+                for name in report.applied { print("applied \(name)") }
+                print("migrations: \(report.applied.count) applied, \(report.alreadyApplied) already applied")
+            }
+        }
+    }
+
+    private static func describe(_ state: Migrator.Entry.State) -> (word: String, time: String?) {
+        switch state {
+        case .applied(let at): ("applied", at)
+        case .pending: ("pending", nil)
+        case .unknown(let at): ("unknown", at)
+        case .changed(let at): ("changed", at)
+        }
+    }
+
+    /// `{"migrations":[{"name":"0001_partners_vendors.sql","state":"applied","appliedAt":"…"}, …]}`.
+    private func printStatusJSON(_ entries: [Migrator.Entry]) {
+        printJSON { out in
+            out.key("migrations")
+            out.arrayStart()
+            for entry in entries {
+                let (word, time) = Self.describe(entry.state)
+                out.objectStart()
+                out.field("name", entry.fileName)
+                out.field("state", word)
+                out.field("appliedAt", time)
+                out.objectEnd()
+            }
+            out.arrayEnd()
         }
     }
 
@@ -46,12 +84,7 @@ struct Migrate: ParsableCommand {
     private func printStatus(_ entries: [Migrator.Entry]) {
         var counts: [String: Int] = [:]
         for entry in entries {
-            let (word, time): (String, String?) = switch entry.state {
-            case .applied(let at): ("applied", at)
-            case .pending: ("pending", nil)
-            case .unknown(let at): ("unknown", at)
-            case .changed(let at): ("changed", at)
-            }
+            let (word, time) = Self.describe(entry.state)
             counts[word, default: 0] += 1
             print([word + String(repeating: " ", count: 8 - word.count), entry.fileName, time].compactMap { $0 }.joined(separator: " "))
         }

@@ -90,6 +90,27 @@ struct DeployTests {
         // The same database through --dir: nothing left to do.
         let again = try capture(Paths.bookiji, ["migrate", "--database", url, "--dir", Paths.repositoryRoot + "/migrations"])
         #expect(again.stdout == "migrations: 0 applied, \(files.count) already applied\n", "\(again.stderr)")
+
+        // --json, in the CLI's one convention: every migration with its state.
+        let status = try capture(Paths.bookiji, ["migrate", "--status", "--json", "--database", url])
+        #expect(status.exitCode == 0, "\(status.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let listed = try #require(object["migrations"] as? [[String: Any]])
+        #expect(listed.compactMap { $0["name"] as? String } == files)
+        #expect(Set(listed.compactMap { $0["state"] as? String }) == ["applied"])
+        #expect(listed.allSatisfy { $0["appliedAt"] is String })
+    }
+
+    /// sysexits: an unreachable database is 69 (unavailable), a folder without migrations 66
+    /// (no input); neither prints PostgreSQL's text.
+    @Test func migrateExitCodesFollowTheCLIConvention() throws {
+        let unreachable = try capture(Paths.bookiji, ["migrate", "--database", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"])
+        #expect(unreachable.exitCode == 69, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("cannot reach the database"), "\(unreachable.stderr)")
+        let cluster = PostgresCluster.shared
+        let url = cluster.url(database: try cluster.createDatabase())
+        let missing = try capture(Paths.bookiji, ["migrate", "--database", url, "--dir", "/nonexistent/migrations"])
+        #expect(missing.exitCode == 66, "\(missing.stderr)")
     }
 
     @Test(arguments: ["empty", "missing"])
