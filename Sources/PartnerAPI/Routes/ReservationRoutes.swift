@@ -128,13 +128,7 @@ extension PartnerAPIHandler {
     /// `GET /v1/reservations?vendorId=&state=&cursor=&limit=`, newest first.
     func listReservations(_ context: RequestContext) throws -> HTTPResponse {
         let parameters = context.request.queryParameters
-        var state: ReservationState?
-        if let text = parameters["state"], !text.isEmpty {
-            guard let parsed = ReservationState(rawValue: text) else {
-                throw BookijiError(.invalidParameter, "state must be one of \(ReservationState.allCases.map(\.rawValue).joined(separator: ", "))", details: ["parameter": "state"])
-            }
-            state = parsed
-        }
+        let query = try ReservationListQuery(parameters)
         var vendorID: String?
         if let text = parameters["vendorId"], !text.isEmpty {
             guard UUIDText.isValid(text) else {
@@ -142,36 +136,10 @@ extension PartnerAPIHandler {
             }
             vendorID = text
         }
-        var limit = 50
-        if let text = parameters["limit"], !text.isEmpty {
-            guard let value = Int(text), (1...200).contains(value) else {
-                throw BookijiError(.invalidParameter, "limit must be 1 to 200", details: ["parameter": "limit"])
-            }
-            limit = value
-        }
-        var cursor: (createdAt: String, id: String)?
-        if let text = parameters["cursor"], !text.isEmpty {
-            guard let decoded = ReservationCursor.decode(text) else {
-                throw BookijiError(
-                    .invalidParameter, "cursor is not one this API returned; pass nextCursor from the previous page as it was",
-                    details: ["parameter": "cursor"])
-            }
-            cursor = decoded
-        }
         let records = try ReservationCoordinator(database: database).list(
-            partnerID: context.partner!.id, vendorID: vendorID, state: state, after: cursor, limit: limit + 1,
+            partnerID: context.partner!.id, vendorID: vendorID, state: query.state, after: query.cursor, limit: query.limit + 1,
             now: SystemTime.epochSeconds())
-        let page = Array(records.prefix(limit))
-        let next = records.count > limit ? page.last.map { ReservationCursor.encode(createdAt: $0.createdAtText, id: $0.id) } : nil
-        var json = JSONWriter(capacity: 512 * page.count + 64)
-        json.objectStart()
-        json.key("reservations")
-        json.arrayStart()
-        for record in page { json.raw(ReservationJSON.detail(record, history: nil)) }
-        json.arrayEnd()
-        json.field("nextCursor", next)
-        json.objectEnd()
-        return HTTPResponse(status: 200, json: json.bytes)
+        return HTTPResponse(status: 200, json: APIRendering.reservationPage(records, limit: query.limit, vendorView: false))
     }
 
     /// `POST /v1/reservations/{reservationId}/cancel`, body optional: `{"reason": "…"}`.
