@@ -13,16 +13,17 @@ struct IcsExpand: ParsableCommand {
         commandName: "expand",
         abstract: "Print the busy and tentative intervals of an .ics file over a window, in UTC.",
         discussion: """
-            Intervals overlapping the window are printed whole (not clipped), sorted by start.
-            Status is "busy" or "tentative"; cancelled, transparent, zero-length and FBTYPE=FREE
+            Intervals overlapping the window are printed whole (not clipped), sorted by start. \
+            Status is "busy" or "tentative"; cancelled, transparent, zero-length and FBTYPE=FREE \
             items block nothing. A summary goes to standard error.
 
-            Damage that real-world exporters leave is repaired and listed in the summary with its
-            line: an empty RRULE (ignored), COUNT=-1 beside UNTIL (dropped), DTEND before DTSTART
-            (swapped), DTEND with DURATION (DTEND kept), an END naming no open component (closes
-            the innermost), a line that does not parse (skipped). --strict refuses these instead.
+            Damage that real-world exporters leave is repaired and listed in the summary with its \
+            line: an empty RRULE (ignored), COUNT=-1 beside UNTIL (dropped), DTEND before DTSTART \
+            (swapped), DTEND with DURATION (DTEND kept), an END naming no open component (closes \
+            the innermost), a line that does not parse (skipped), a stale override (dropped). \
+            --strict refuses these instead.
 
-            Exit status: 0 success, 64 bad arguments, 65 malformed calendar (the message names the
+            Exit status: 0 success, 64 bad arguments, 65 malformed calendar (the message names the \
             line), 66 unreadable file. On error nothing is printed to standard output.
             """)
 
@@ -65,6 +66,9 @@ struct IcsExpand: ParsableCommand {
         """)
     var format: Format = .json
 
+    @Flag(help: "Print JSON (the default; the same as --format json), as every command's --json does.")
+    var json = false
+
     @Flag(help: "Merge overlapping or touching intervals of the same status (no uid).")
     var merge = false
 
@@ -73,6 +77,7 @@ struct IcsExpand: ParsableCommand {
 
     func validate() throws {
         guard to > from else { throw ValidationError("--to must be after --from") }
+        guard !(json && format == .text) else { throw ValidationError("--json and --format text contradict each other; give one") }
     }
 
     func run() throws {

@@ -15,6 +15,36 @@ struct CLIConventionTests {
         try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any], "\(output.stdout)\(output.stderr)")
     }
 
+    /// Every command that prints a result takes `--json`: the whole command tree is walked from
+    /// `bookiji --help`, so a command added later without it fails here. Only the long-running
+    /// processes (`serve`, `worker run`) print logs instead of a result.
+    @Test func everyCommandTakesJSON() throws {
+        func subcommands(_ path: [String]) throws -> [String] {
+            let help = try capture(Paths.bookiji, path + ["--help"]).stdout
+            guard let start = help.range(of: "SUBCOMMANDS:\n") else { return [] }
+            return help[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
+                .prefix { !$0.isEmpty }
+                .compactMap { line in
+                    // "  name   abstract"; wrapped abstracts continue further in, and `help` (the
+                    // parser's own) would lead back to the top.
+                    guard line.hasPrefix("  "), line.dropFirst(2).first?.isLetter == true,
+                          let first = line.split(separator: " ").first, first != "help" else { return nil }
+                    return String(first)
+                }
+        }
+        var leaves: [[String]] = []
+        var pending: [[String]] = [[]]
+        while let path = pending.popLast(), path.count < 5 {
+            let children = try subcommands(path)
+            if children.isEmpty { leaves.append(path) } else { pending += children.map { path + [$0] } }
+        }
+        #expect(leaves.count > 25, "the walk found the command tree: \(leaves)")
+        for leaf in leaves where ![["serve"], ["worker", "run"]].contains(leaf) {
+            let help = try capture(Paths.bookiji, leaf + ["--help"]).stdout
+            #expect(help.contains("--json"), "bookiji \(leaf.joined(separator: " ")) has no --json")
+        }
+    }
+
     @Test func jsonOutputUsesTheAPIsFieldNames() throws {
         let service = try Service()
         defer { service.stop() }
