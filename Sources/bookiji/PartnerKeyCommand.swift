@@ -117,7 +117,11 @@ extension PartnerCommand {
                 abstract: "Create a new key; the partner's other live keys keep working until --old-valid-until.")
             @OptionGroup var db: DatabaseOptions
             @Argument(help: "Partner id.") var partnerID: String
-            @Option(help: "When the old keys stop working (RFC 3339, in the future), e.g. 2026-12-31T00:00:00Z.")
+            @Option(help: """
+                When the old keys stop working (RFC 3339, in the future), e.g. 2026-12-31T00:00:00Z. A responder \
+                thread that verified an old key before the roll trusts it for up to --auth-cache-seconds more; \
+                choose a time further away than that.
+                """)
             var oldValidUntil: String
             @Flag(help: "Print one JSON object.") var json = false
 
