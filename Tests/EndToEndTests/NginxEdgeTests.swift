@@ -149,15 +149,15 @@ struct NginxEdgeTests {
         defer { service.stop() }
         // Four requests whose bodies never come: each holds a slot while nginx waits for it.
         let held = try (0..<4).map { _ in
-            let connection = try RawConnection(port: service.port, from: "127.0.0.2")
+            let connection = try RawConnection(port: service.port, from: "127.0.0.4")
             try connection.send("POST /v1/ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
             return connection
         }
         let refusedOnce = eventually(seconds: 5) {
-            (try? RawConnection.exchange(port: service.port, from: "127.0.0.2", "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"))?.status == 429
+            (try? RawConnection.exchange(port: service.port, from: "127.0.0.4", "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"))?.status == 429
         }
         #expect(refusedOnce)
-        let refused = try RawConnection.exchange(port: service.port, from: "127.0.0.2", "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        let refused = try RawConnection.exchange(port: service.port, from: "127.0.0.4", "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(refused.status == 429)
         #expect(refused.errorCode == "rate_limited")
         #expect(refused.error?["retryable"] as? Bool == true)
@@ -167,7 +167,7 @@ struct NginxEdgeTests {
         #expect(other.status == 200)
         held.forEach { $0.close() }
         #expect(eventually(seconds: 5) {
-            (try? RawConnection.exchange(port: service.port, from: "127.0.0.2", "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"))?.status == 200
+            (try? RawConnection.exchange(port: service.port, from: "127.0.0.4", "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"))?.status == 200
         })
     }
 
