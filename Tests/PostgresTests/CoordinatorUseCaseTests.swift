@@ -354,11 +354,11 @@ struct CoordinatorUseCaseTests {
     @Test func keysIdentifyTheirOwnersUntilRevoked() throws {
         let world = try World()
         let access = AccessControl(database: world.database)
-        #expect(try access.partner(forKey: world.partnerKey)?.id == world.partnerID)
+        #expect(try access.partnerKey(world.partnerKey)?.partner.id == world.partnerID)
         #expect(try access.vendorID(forKey: world.vendorKey) == world.vendorID)
-        #expect(try access.partner(forKey: "bk_nonsense") == nil)
+        #expect(try access.partnerKey("bk_nonsense") == nil)
         #expect(try PartnerStore(Session(world.sql)).revoke(id: world.partnerID))
-        #expect(try access.partner(forKey: world.partnerKey) == nil)
+        #expect(try access.partnerKey(world.partnerKey) == nil)
     }
 
     @Test func aHoldShowsAsReservedWithANewRevision() throws {

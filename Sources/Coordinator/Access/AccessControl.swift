@@ -9,11 +9,6 @@ public struct AccessControl {
         self.database = database
     }
 
-    /// The partner whose live key this is, or nil for an unknown or revoked key.
-    public func partner(forKey apiKey: String) throws -> Partner? {
-        try database.read { try PartnerStore($0).authenticate(apiKey: apiKey) }
-    }
-
     /// The partner whose live key this is and when the key stops working (epoch milliseconds,
     /// nil for a key without an expiry), or nil for an unknown, revoked or expired key.
     public func partnerKey(_ apiKey: String) throws -> (partner: Partner, expiresAtMillis: Int64?)? {
