@@ -58,6 +58,11 @@ public struct VendorStore {
             """, [id, rulesJSON, timeZone]).first.map(Self.vendor)
     }
 
+    /// The channel a trigger NOTIFYs whenever a vendor's revision changes (migration 0019), at
+    /// the commit of the transaction that changed it; the payload is `<vendor id>:<new revision>`.
+    /// Responders listen to it so their cached availability never outlives a change made elsewhere.
+    public static let revisionChannel = "bookiji_vendor_revision"
+
     /// Marks a change to an input of the vendor's availability (calendar intervals, reservations).
     /// Call it inside the transaction that makes the change.
     public func bumpRevision(id: String) throws {
