@@ -15,19 +15,20 @@
 # Starts a private durable PostgreSQL, two responders A and B (release build, cache on), each
 # behind its own nginx (two front doors, as two hosts would have), V vendors open 06:00-22:00 UTC
 # (Benchmarks/reservations' vendors) and two 7-day windows from the day after tomorrow. Every
-# answer is fetched once through each door (warm caches). Then three phases, each S seconds, with
-# wrk sending availability (random vendor and window, availability.lua) to both doors at once:
+# answer is fetched once through each door (warm caches). Then four phases, each S seconds; wrk
+# sends availability (random vendor and window, availability.lua) to both doors at once in all
+# but `holds`:
 #   reads      availability only
-#   listen     the same plus holds through door A (reservations.lua, H connections): every hold
-#              bumps one vendor's revision; the NOTIFY drops B's cached answers of that vendor
+#   holds      holds alone through door A (reservations.lua, H connections): what a hold costs
+#   listen     availability plus holds through door A: every hold bumps one vendor's revision; the NOTIFY drops B's cached answers of that vendor
 #              within milliseconds, so only the changed vendors' answers are computed again
 #   poll       the same hold load with both responders restarted with --no-revision-listener and
 #              --availability-revision-seconds 0: the other way to be fresh across responders,
 #              reading the vendor's revision from the database for every cached answer
 # For each phase it prints availability req/s (both doors), holds/s, the cache hit ratio of each
 # responder (bookiji_availability_cache_lookups_total from /metrics), PostgreSQL transactions per
-# availability answer, and the CPU µs per request of the responders, PostgreSQL and nginx (from
-# /proc; per availability answer in `reads`, per request of either kind otherwise). A non-2xx
+# availability answer (per hold in `holds`), and the CPU µs per request of the responders,
+# PostgreSQL and nginx (from /proc; per request of either kind in the mixed phases). A non-2xx
 # availability answer, a hold answered other than 201, or a socket error makes the run invalid
 # (exit 1).
 # BOOKIJI_BIN=/path/to/bookiji benchmarks that binary instead of building one.
@@ -133,12 +134,13 @@ cpu_now() { # "responders postgres nginx" ticks so far
 
 next_index=0
 declare -A result
-phase() { # phase NAME HOLDS(0|1)
-    local name=$1 holds=$2 x0 x1 c0 c1 t0 t1 hold_pid="" d a_h0 a_m0 b_h0 b_m0 a_h1 a_m1 b_h1 b_m1
+phase() { # phase NAME READS(0|1) HOLDS(0|1)
+    local name=$1 reads=$2 holds=$3 x0 x1 c0 c1 t0 t1 hold_pid="" d a_h0 a_m0 b_h0 b_m0 a_h1 a_m1 b_h1 b_m1
     read -r a_h0 a_m0 < <(lookups a)
     read -r b_h0 b_m0 < <(lookups b)
     x0=$(xacts) c0=$(cpu_now) t0=$(date +%s.%N)
     for d in a b; do
+        [ "$reads" = 1 ] || break
         wrk -t1 -c"$connections" -d"${duration}s" --latency -H "$auth" -H "Accept-Encoding: gzip" \
             -s "$here/../availability/availability.lua" "http://127.0.0.1:${door_port[$d]}/" \
             -- "$work/vendor-slots.txt" "$work/windows.txt" >"$work/wrk-$name-$d.txt" &
@@ -151,18 +153,22 @@ phase() { # phase NAME HOLDS(0|1)
             >"$work/wrk-$name-holds.txt" &
         hold_pid=$!
     fi
-    wait "$(cat "$work/wrk-a.pid")" "$(cat "$work/wrk-b.pid")" || bk_die "wrk failed in phase $name"
-    rm -f "$work/wrk-a.pid" "$work/wrk-b.pid"
+    if [ "$reads" = 1 ]; then
+        wait "$(cat "$work/wrk-a.pid")" "$(cat "$work/wrk-b.pid")" || bk_die "wrk failed in phase $name"
+        rm -f "$work/wrk-a.pid" "$work/wrk-b.pid"
+    fi
     if [ -n "$hold_pid" ]; then wait "$hold_pid" || bk_die "the hold wrk failed in phase $name"; fi
     t1=$(date +%s.%N) c1=$(cpu_now) x1=$(xacts)
     read -r a_h1 a_m1 < <(lookups a)
     read -r b_h1 b_m1 < <(lookups b)
-    local ra pa ea rb pb eb holds_n=0 holds_ok=0 holds_other=0
-    read -r ra pa _ ea < <(bk_wrk_summary "$work/wrk-$name-a.txt")
-    read -r rb pb _ eb < <(bk_wrk_summary "$work/wrk-$name-b.txt")
-    for d in a b; do
-        if grep -q 'Non-2xx' "$work/wrk-$name-$d.txt"; then bk_log "phase $name door $d: non-2xx answers"; invalid=1; fi
-    done
+    local ra=0 pa=0 ea=none rb=0 pb=0 eb=none holds_n=0 holds_ok=0 holds_other=0
+    if [ "$reads" = 1 ]; then
+        read -r ra pa _ ea < <(bk_wrk_summary "$work/wrk-$name-a.txt")
+        read -r rb pb _ eb < <(bk_wrk_summary "$work/wrk-$name-b.txt")
+        for d in a b; do
+            if grep -q 'Non-2xx' "$work/wrk-$name-$d.txt"; then bk_log "phase $name door $d: non-2xx answers"; invalid=1; fi
+        done
+    fi
     if [ "$ea" != none ] || [ "$eb" != none ]; then bk_log "phase $name: socket errors ($ea / $eb)"; invalid=1; fi
     if [ "$holds" = 1 ]; then
         holds_ok=$(awk '$1 == "status" && $2 == 201 { print $3 }' "$work/wrk-$name-holds.txt")
@@ -175,23 +181,24 @@ phase() { # phase NAME HOLDS(0|1)
         -v hn="$holds_n" -v ah="$((a_h1 - a_h0))" -v am="$((a_m1 - a_m0))" -v bh="$((b_h1 - b_h0))" -v bm="$((b_m1 - b_m0))" \
         -v x="$((x1 - x0))" -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {
             split(c0, a, " "); split(c1, b, " ")
-            reads = (ra + rb) * d; if (reads < 1) reads = 1
-            all = reads + hn
+            reads = (ra + rb) * d
+            all = reads + hn; if (all < 1) all = 1
             f = 1e6 / hz / all
             printf "%8.0f %7.1f %6.2f/%-6.2f %6.4f %6.4f %6.2f %8.1f %8.1f %6.1f",
                 ra + rb, hn / (t1 - t0), pa, pb, (ah + am > 0 ? ah / (ah + am) : 0), (bh + bm > 0 ? bh / (bh + bm) : 0),
-                x / reads, (b[1] - a[1]) * f, (b[2] - a[2]) * f, (b[3] - a[3]) * f
+                (reads > 0 ? x / reads : x / all), (b[1] - a[1]) * f, (b[2] - a[2]) * f, (b[3] - a[3]) * f
         }')
 }
 
 invalid=0
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 for d in a b; do warm "$d"; done
-phase reads 0
-phase listen 1
+phase reads 1 0
+phase holds 0 1
+phase listen 1 1
 restart_responders --no-revision-listener --availability-revision-seconds 0
 for d in a b; do warm "$d"; done
-phase poll 1
+phase poll 1 1
 
 cat <<EOF
 Bookiji Core scale-out benchmark (issue 16): two responders on one database
@@ -202,7 +209,7 @@ $(bk_bench_environment "$load")
 
 phase    avail/s  holds/s  p99 a/b ms     hit A  hit B   xacts/ans  CPU µs/request: responders postgres nginx
 EOF
-for p in reads listen poll; do
+for p in reads holds listen poll; do
     printf '%-7s %s\n' "$p" "${result[$p]}"
 done
 if [ "$invalid" -ne 0 ]; then
