@@ -17,9 +17,10 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 # because operators may have nginx-light/-full/-extras or nginx.org's package instead.
 # chromium and chromium-driver: the vendor page's browser test (Selenium drives Debian's driver).
 # prometheus: promtool, which checks the alert rules, their unit tests and the metrics output.
+# pgbouncer: the tests that run the responder and worker through a transaction pooler.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 BK_PACKAGES=(libfcgi-dev libpq-dev libical-dev zlib1g-dev nginx postgresql postgresql-contrib tzdata pkg-config curl openssl
-    python3-venv chromium chromium-driver prometheus)
+    python3-venv chromium chromium-driver prometheus pgbouncer)
 
 bk_log() { printf '%s: %s\n' "${BK_PROG:-${0##*/}}" "$*" >&2; }
 bk_die() { bk_log "error: $*"; exit 1; }
