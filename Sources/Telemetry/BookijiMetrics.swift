@@ -93,6 +93,11 @@ public enum BookijiMetrics {
         counters[Series(MetricCatalogue.availabilityCacheLookups.name, ["result": hit ? "hit" : "miss"])].increment()
     }
 
+    /// The revision listener heard that a vendor's revision changed.
+    public static func availabilityRevisionNotification() {
+        counters[Series(MetricCatalogue.availabilityRevisionNotifications.name)].increment()
+    }
+
     // MARK: Worker
 
     /// A worker job waited `duration` for a pooled database session.

@@ -35,6 +35,9 @@ public enum MetricCatalogue {
     public static let availabilityCacheLookups = MetricDefinition(
         "bookiji_availability_cache_lookups_total", .counter,
         "Availability answers looked up in the responder's cache, by result (hit, miss).")
+    public static let availabilityRevisionNotifications = MetricDefinition(
+        "bookiji_availability_revision_notifications_total", .counter,
+        "Vendor revision changes the responder's revision listener heard (each stops that vendor's cached availability answers from being served).")
 
     // MARK: Reservations and payments (responder and worker)
 
@@ -87,7 +90,7 @@ public enum MetricCatalogue {
 
     /// Every definition, in the order the README lists them.
     public static let all: [MetricDefinition] = [
-        apiRequestDuration, apiErrors, availabilityCacheLookups,
+        apiRequestDuration, apiErrors, availabilityCacheLookups, availabilityRevisionNotifications,
         reservationsCreated, reservationTransitions, paymentAuthorizations, commits, compensations, databaseTransactionDuration,
         workerDatabaseWait, outboxDepth, outboxOldestAge, outboxDeadLetters, webhookDeliveries, webhookDeliveryLag, webhookPending,
         webhookOldestPendingAge, staleReservations,

@@ -32,9 +32,14 @@ struct Serve: ParsableCommand {
     var availabilityCacheSeconds: Int = 300
 
     @Option(help: ArgumentHelp(
-        "Seconds a vendor's revision is trusted for cached availability before asking the database again (0: every request).",
-        discussion: "Holds, cancels and vendor decisions made through this responder refresh it at once; changes made elsewhere (the CLI, another responder) show within this time."))
+        "Seconds a vendor's revision is trusted for cached availability before asking the database again, while no revision listener vouches for it (0: every request).",
+        discussion: "Holds, cancels and vendor decisions made through this responder refresh it at once. Changes made elsewhere (the CLI, the worker, another responder) show within milliseconds while the revision listener is connected; this time is the fallback while it is not (or with --no-revision-listener)."))
     var availabilityRevisionSeconds: Double = 1
+
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Keep one LISTEN connection that hears every change of a vendor's revision, so cached availability follows changes made anywhere at once (with the cache on and --availability-revision-seconds above 0).",
+        discussion: "It needs a server session of its own: behind a transaction pooler, point it past the pooler."))
+    var revisionListener = true
 
     @Flag(help: ArgumentHelp("Test only: place holds without advisory slot locks (the exclusion constraint still holds).", visibility: .hidden))
     var unsafeDisableAdvisoryLocks = false
@@ -113,7 +118,9 @@ struct Serve: ParsableCommand {
             try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         }
         logger.info("serving", metadata: ["socket": "\(socket)", "threads": "\(threads)"])
+        let listener = revisionListener ? settings.startRevisionListener(logger: Logger(label: "bookiji.revisions")) : nil
         server.run { _ in PartnerAPIHandler(settings: settings) }
+        listener?.stop()
         if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
         logger.info("stopped")
     }
