@@ -47,11 +47,15 @@ public struct PGTimeouts: Sendable, Hashable {
     /// no statement or answer deadline (migrations and batch work may run long). A process sets
     /// its own once at startup (`bookiji serve` does, from its options).
     public static var processDefault: PGTimeouts {
-        get { current.withLock { $0 } }
+        get { current.withLock { $0 } ?? PGTimeouts() }
         set { current.withLock { $0 = newValue } }
     }
 
-    private static let current = Mutex(PGTimeouts())
+    /// nil until a process sets its own. Not `Mutex(PGTimeouts())`: Swift 6.3.1 with `-O`
+    /// initialises that static as all zeros (a connect bound of 0 s, so every CLI command of a
+    /// release build failed at once with "cannot reach the database"; debug builds were right).
+    /// Reproduced outside the project with a struct whose `init` has default arguments.
+    private static let current = Mutex<PGTimeouts?>(nil)
 
     /// libpq connection keywords for these bounds. They come before the caller's URL, so a URL
     /// that names its own keepalives or timeouts wins.
