@@ -6,7 +6,7 @@ struct Bookiji: ParsableCommand {
         commandName: "bookiji",
         abstract: "Bookiji Core: availability and safe booking for partners.",
         version: Bookiji.versionText,
-        subcommands: [Serve.self, Migrate.self, PartnerCommand.self, VendorCommand.self, Expire.self, WorkerCommand.self, IcsCommand.self, ImportICS.self, CalendarCommand.self]
+        subcommands: [Serve.self, Migrate.self, PartnerCommand.self, VendorCommand.self, Expire.self, WorkerCommand.self, IcsCommand.self, ImportICS.self, CalendarCommand.self, TransitionsCommand.self]
     )
 }
 

@@ -167,6 +167,7 @@ struct WorkerCommand: ParsableCommand {
             configuration.outbox.batchSize = batchSize
             configuration.jobs.append(Self.operationRecordsPurge(databaseURL: url, logger: logger))
             configuration.jobs.append(Self.outboxPurge(databaseURL: url, logger: logger))
+            configuration.jobs.append(TransitionPartitionsJob.make(databaseURL: url, logger: logger))
             if !noCalendarSync {
                 configuration.jobs.append(Self.calendarSync(every: calendarSyncSeconds, databaseURL: url, logger: logger))
             }

@@ -26,8 +26,8 @@ extension ReservationStore {
                 WHERE id = $1::uuid AND state = $4 AND confirmation_extended_at IS NULL AND deadline > to_timestamp($3)
                 RETURNING id, vendor_id, deadline
             ), logged AS (
-                INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, metadata)
-                SELECT id, $4, $4, $5, $6, jsonb_build_object(
+                INSERT INTO reservation_transitions (reservation_id, vendor_id, from_state, to_state, triggered_by, reason, metadata)
+                SELECT id, vendor_id, $4, $4, $5, $6, jsonb_build_object(
                     'previousDeadline', \(Self.utcText("deadline - make_interval(secs => $2::bigint)")),
                     'deadline', \(Self.utcText("deadline")), 'extendedBySeconds', $2::bigint)
                 FROM extended

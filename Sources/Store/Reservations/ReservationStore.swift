@@ -64,10 +64,10 @@ public struct ReservationStore {
                 FROM vendors v WHERE v.id = $2::uuid AND v.price_minor IS NOT NULL
                 RETURNING *
             ), logged AS (
-                INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, idempotency_key)
-                SELECT id, $11, $12, $13, $14, $9 FROM inserted
+                INSERT INTO reservation_transitions (reservation_id, vendor_id, from_state, to_state, triggered_by, reason, idempotency_key)
+                SELECT id, vendor_id, $11, $12, $13, $14, $9 FROM inserted
                 UNION ALL
-                SELECT id, $12, $6, $15, $16, NULL FROM inserted
+                SELECT id, vendor_id, $12, $6, $15, $16, NULL FROM inserted
             ), queued AS (
                 INSERT INTO outbox (topic, reservation_id, payload)
                 SELECT $17, id, jsonb_build_object('reservationId', id::text, 'vendorId', vendor_id::text) FROM inserted
@@ -206,10 +206,10 @@ public struct ReservationStore {
                     failure_reason = coalesce(r.failure_reason, 'deadline of ' || stale.state || ' passed'),
                     event_sequence = r.event_sequence + 1
                 FROM stale WHERE r.id = stale.id
-                RETURNING r.id, stale.state AS from_state, r.state AS to_state, r.event_sequence, r.failure_reason
+                RETURNING r.id, r.vendor_id, stale.state AS from_state, r.state AS to_state, r.event_sequence, r.failure_reason
             ), logged AS (
-                INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason)
-                SELECT id, from_state, to_state, $10, 'deadline passed' FROM moved
+                INSERT INTO reservation_transitions (reservation_id, vendor_id, from_state, to_state, triggered_by, reason)
+                SELECT id, vendor_id, from_state, to_state, $10, 'deadline passed' FROM moved
             ), announced AS (
                 INSERT INTO outbox (topic, reservation_id, payload)
                 SELECT CASE WHEN to_state = $9 THEN $11 ELSE $12 END, id,
@@ -267,8 +267,8 @@ public struct ReservationStore {
     ) throws {
         try connection.query("""
             WITH logged AS (
-                INSERT INTO reservation_transitions (reservation_id, from_state, to_state, triggered_by, reason, idempotency_key)
-                VALUES ($1::uuid, $2, $3, $4, $5, $6)
+                INSERT INTO reservation_transitions (reservation_id, vendor_id, from_state, to_state, triggered_by, reason, idempotency_key)
+                VALUES ($1::uuid, $10::uuid, $2, $3, $4, $5, $6)
             ), signalled AS (
                 \(Self.paymentSignal(select: "SELECT $1::uuid WHERE $8::bool AND ($3 = ANY ($9::text[]) OR EXISTS (SELECT 1 FROM payment_legs WHERE reservation_id = $1::uuid))"))
             ), numbered AS (
@@ -283,7 +283,7 @@ public struct ReservationStore {
                 bookingID: "booking_id", cancellationReason: "cancellation_reason", cancellationNote: "cancellation_note"))
             FROM numbered
             """, [record.id, from.rawValue, record.state.rawValue, trigger.rawValue, reason, idempotencyKey,
-                  record.state.eventTopic, signalPayments, PGArray(Self.paymentPhase.map(\.rawValue))])
+                  record.state.eventTopic, signalPayments, PGArray(Self.paymentPhase.map(\.rawValue)), record.vendorID])
     }
 
     /// The states in which the worker has payment work to do.
