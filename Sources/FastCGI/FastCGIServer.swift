@@ -15,9 +15,12 @@ public protocol FastCGIHandler: AnyObject {
 
 /// Settings for ``FastCGIServer``.
 public struct FastCGIConfiguration: Sendable {
-    public var socketPath: String
-    /// Permission bits for the socket file, so nginx's worker user can connect.
+    public var endpoint: FastCGIEndpoint
+    /// Permission bits for the socket file, so nginx's worker user can connect (unix sockets).
     public var socketMode: mode_t
+    /// Who may connect over TCP. nil: anyone when the server listens on a loopback address, and
+    /// refused (the server does not start) on any other address, where it must be said.
+    public var allowedPeers: PeerAllowList?
     public var threads: Int
     public var maxBodyBytes: Int
     public var backlog: Int32
@@ -25,16 +28,31 @@ public struct FastCGIConfiguration: Sendable {
     /// without them (`bookiji serve --shutdown-grace-seconds`; the process then exits under them).
     public var shutdownGraceSeconds: Double
 
+    /// The unix socket's path, when the server listens on one.
+    public var socketPath: String? {
+        if case .unixSocket(let path) = endpoint { path } else { nil }
+    }
+
     public init(
-        socketPath: String, socketMode: mode_t = 0o666, threads: Int = 4, maxBodyBytes: Int = 1 << 20,
-        backlog: Int32 = 1024, shutdownGraceSeconds: Double = 30
+        endpoint: FastCGIEndpoint, socketMode: mode_t = 0o666, allowedPeers: PeerAllowList? = nil, threads: Int = 4,
+        maxBodyBytes: Int = 1 << 20, backlog: Int32 = 1024, shutdownGraceSeconds: Double = 30
     ) {
-        self.socketPath = socketPath
+        self.endpoint = endpoint
         self.socketMode = socketMode
+        self.allowedPeers = allowedPeers
         self.threads = threads
         self.maxBodyBytes = maxBodyBytes
         self.backlog = backlog
         self.shutdownGraceSeconds = shutdownGraceSeconds
+    }
+
+    public init(
+        socketPath: String, socketMode: mode_t = 0o666, threads: Int = 4, maxBodyBytes: Int = 1 << 20,
+        backlog: Int32 = 1024, shutdownGraceSeconds: Double = 30
+    ) {
+        self.init(
+            endpoint: .unixSocket(path: socketPath), socketMode: socketMode, threads: threads, maxBodyBytes: maxBodyBytes,
+            backlog: backlog, shutdownGraceSeconds: shutdownGraceSeconds)
     }
 }
 
@@ -43,39 +61,70 @@ public struct FastCGIError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A threaded libfcgi responder on a unix socket.
+/// A threaded libfcgi responder on a unix socket or a TCP address.
 ///
 /// libfcgi's `FCGX_Accept_r` blocks, so requests are served on dedicated threads (never Swift
 /// tasks), each with its own `FCGX_Request` and handler. This type owns those threads: ``run(_:)``
 /// returns only after SIGTERM/SIGINT (or ``stop()``) and once in-flight requests have finished.
 public final class FastCGIServer: Sendable {
     public let configuration: FastCGIConfiguration
+    /// Where the server listens, as bound: a TCP port 0 is replaced by the port the kernel chose
+    /// and a host name by its address.
+    public let boundEndpoint: FastCGIEndpoint
     private let listenFD: Int32
     /// Written by ``stop()`` to wake ``run(_:)``, which otherwise waits only for a signal.
     private let stopPipe: (read: Int32, write: Int32)
 
     /// The socket file this server bound (device and inode), so that exiting removes the path
-    /// only while it is still that file.
-    private let socketFile: (device: UInt64, inode: UInt64)
+    /// only while it is still that file. nil over TCP.
+    private let socketFile: (device: UInt64, inode: UInt64)?
+    /// Who may connect over TCP; nil for a unix socket (its file mode decides).
+    private let allowedPeers: PeerAllowList?
+    private let refusals = RefusedPeerLog()
 
-    /// Opens the listening socket and sets its permissions.
+    /// Opens the listening socket: a unix socket with its permissions, or a TCP address.
     ///
-    /// Whatever is at the path already is handled as PostgreSQL and nginx do: a socket that
-    /// accepts a connection belongs to a running responder, so this throws rather than take it
-    /// over (nginx would keep reaching the new one, and the old one's exit would delete the path
-    /// under it); a socket that refuses connections was left by a process that died and is
-    /// replaced; anything else is never touched.
+    /// Whatever is at a unix socket's path already is handled as PostgreSQL and nginx do: a
+    /// socket that accepts a connection belongs to a running responder, so this throws rather
+    /// than take it over (nginx would keep reaching the new one, and the old one's exit would
+    /// delete the path under it); a socket that refuses connections was left by a process that
+    /// died and is replaced; anything else is never touched. A TCP port is treated alike: one
+    /// that another process listens on is refused (no `SO_REUSEPORT`, which would share it
+    /// silently), one left in TIME_WAIT by a responder that just exited is taken
+    /// (`SO_REUSEADDR`).
     public init(configuration: FastCGIConfiguration) throws {
         self.configuration = configuration
         guard FCGX_Init() == 0 else { throw FastCGIError(message: "FCGX_Init failed") }
-        let path = configuration.socketPath
-        try Self.removeStaleSocket(at: path)
-        let fd = try Self.listen(unixPath: path, backlog: configuration.backlog)
-        var status = stat()
-        guard stat(path, &status) == 0, chmod(path, configuration.socketMode) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw FastCGIError(message: "cannot chmod \(path): \(reason)")
+        let fd: Int32
+        switch configuration.endpoint {
+        case .unixSocket(let path):
+            try Self.removeStaleSocket(at: path)
+            fd = try Self.listen(unixPath: path, backlog: configuration.backlog)
+            var status = stat()
+            guard stat(path, &status) == 0, chmod(path, configuration.socketMode) == 0 else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw FastCGIError(message: "cannot chmod \(path): \(reason)")
+            }
+            socketFile = (UInt64(status.st_dev), UInt64(status.st_ino))
+            boundEndpoint = configuration.endpoint
+            allowedPeers = nil
+        case .tcp(let host, let port):
+            let bound: SocketAddress
+            (fd, bound) = try Self.listen(tcpHost: host, port: port, backlog: configuration.backlog)
+            boundEndpoint = .tcp(host: bound.host, port: bound.port)
+            socketFile = nil
+            if let given = configuration.allowedPeers {
+                allowedPeers = given
+            } else if bound.isLoopback {
+                allowedPeers = .anyone
+            } else {
+                close(fd)
+                throw FastCGIError(message: """
+                    \(boundEndpoint) is reachable from other hosts: name the web servers that may connect \
+                    (--allow-from ADDRESS or NETWORK, repeatable; 'any' to accept every address, behind a firewall)
+                    """)
+            }
         }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else {
@@ -83,7 +132,6 @@ public final class FastCGIServer: Sendable {
             throw FastCGIError(message: "pipe() failed: \(String(cString: strerror(errno)))")
         }
         listenFD = fd
-        socketFile = (UInt64(status.st_dev), UInt64(status.st_ino))
         stopPipe = (fds[0], fds[1])
     }
 
@@ -125,7 +173,7 @@ public final class FastCGIServer: Sendable {
     /// Removes the socket path if it is still the file this server bound: after a second
     /// responder replaced it (or an operator moved it), that file is someone else's.
     private func removeSocketFile() {
-        let path = configuration.socketPath
+        guard let path = configuration.socketPath, let socketFile else { return }
         var status = stat()
         guard lstat(path, &status) == 0 else { return }
         guard (UInt64(status.st_dev), UInt64(status.st_ino)) == socketFile else {
@@ -242,7 +290,11 @@ public final class FastCGIServer: Sendable {
         }
         while true {
             if request.pointee.ipcFd < 0 {
-                let fd = accept(listenFD, nil, nil)
+                var peer = sockaddr_storage()
+                var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                let fd = withUnsafeMutablePointer(to: &peer) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listenFD, $0, &peerLength) }
+                }
                 if fd < 0 {
                     switch errno {
                     case EINTR, ECONNABORTED:
@@ -254,6 +306,15 @@ public final class FastCGIServer: Sendable {
                     default:
                         return  // EINVAL: the listening socket was shut down by stop()
                     }
+                }
+                if let allowedPeers {
+                    let address = SocketAddress(peer)
+                    guard allowedPeers.admits(address.bytes) else {
+                        close(fd)  // before reading a byte: nothing it sent is believed
+                        refusals.record(peer: address.host, allowed: allowedPeers)
+                        continue
+                    }
+                    Self.prepareAccepted(fd)
                 }
                 request.pointee.ipcFd = fd
             }

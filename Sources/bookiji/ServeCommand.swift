@@ -9,12 +9,24 @@ import Postgres
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the FastCGI responder on a unix socket (put nginx in front of it).")
+        abstract: "Run the FastCGI responder on a unix socket or a TCP port (put nginx in front of it).")
 
     @OptionGroup var db: DatabaseOptions
 
-    @Option(help: "Path of the FastCGI unix socket.")
-    var socket: String = "/run/bookiji/bookiji.sock"
+    @Option(help: "Path of the FastCGI unix socket (default /run/bookiji/bookiji.sock; not with --listen).")
+    var socket: String?
+
+    @Option(help: ArgumentHelp(
+        "Listen for FastCGI on TCP instead of a unix socket: HOST:PORT, [IPV6]:PORT, or *:PORT for every IPv4 address.",
+        discussion: "For nginx on other hosts (an upstream with several servers). An address other than loopback needs --allow-from: whoever can speak FastCGI to the responder is believed about the client's address and headers, and bypasses nginx's limits.",
+        valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp(
+        "With --listen: an address or network (10.0.0.5, 10.0.0.0/24, fd00::/64) that may connect, such as the nginx hosts; repeatable; 'any' for every address.",
+        discussion: "Connections from other addresses are closed before a byte is read. FCGI_WEB_SERVER_ADDRS (libfcgi's comma-separated list) is read too, and adds to it.",
+        valueName: "address"))
+    var allowFrom: [String] = []
 
     @Option(help: "Permission bits of the socket, octal, so nginx's worker user can connect.")
     var socketMode: String = "0666"
@@ -69,6 +81,14 @@ struct Serve: ParsableCommand {
         guard (1...512).contains(threads) else { throw ValidationError("--threads must be 1...512") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
         guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, e.g. 0660") }
+        guard socket == nil || listen == nil else { throw ValidationError("give --socket or --listen, not both") }
+        guard listen != nil || allowFrom.isEmpty else { throw ValidationError("--allow-from needs --listen") }
+        do {
+            _ = try endpoint()
+            _ = try allowedPeers()
+        } catch let error as FastCGIError {
+            throw ValidationError(listen != nil ? "--listen/--allow-from: \(error.message)" : error.message)
+        }
         guard authCacheSeconds >= 0 else { throw ValidationError("--auth-cache-seconds must be >= 0") }
         guard availabilityCacheSeconds >= 0 else { throw ValidationError("--availability-cache-seconds must be >= 0") }
         guard availabilityRevisionSeconds >= 0, availabilityRevisionSeconds <= 3600 else {
@@ -103,25 +123,40 @@ struct Serve: ParsableCommand {
             logger.warning("vendor confirmation pages are off: set BOOKIJI_PAGE_KEY (or BOOKIJI_TOKEN_KEY) to the worker's value")
         }
         let server: FastCGIServer
+        let endpoint = try endpoint()
         do {
             server = try FastCGIServer(configuration: FastCGIConfiguration(
-                socketPath: socket, socketMode: mode_t(socketMode, radix: 8)!, threads: threads,
-                maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGraceSeconds))
+                endpoint: endpoint, socketMode: mode_t(socketMode, radix: 8)!, allowedPeers: try allowedPeers(),
+                threads: threads, maxBodyBytes: maxBodyBytes, shutdownGraceSeconds: shutdownGraceSeconds))
         } catch {
-            // A socket in use or a path that is not a socket: in the service's log as well as on
-            // the terminal.
-            logger.critical("cannot open the socket; not starting", metadata: ["socket": "\(socket)", "cause": "\(error)"])
+            // A socket or port in use, a path that is not a socket, a network address without an
+            // allow-list: in the service's log as well as on the terminal.
+            logger.critical("cannot open the socket; not starting", metadata: ["socket": "\(endpoint)", "cause": "\(error)"])
             throw error
         }
         ServeDatabaseCheck.start(url: settings.databaseURL, logger: Logger(label: "bookiji.database"))
         if let pidFile {
             try "\(getpid())\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
         }
-        logger.info("serving", metadata: ["socket": "\(socket)", "threads": "\(threads)"])
+        logger.info("serving", metadata: ["socket": "\(server.boundEndpoint)", "threads": "\(threads)"])
         let listener = revisionListener ? settings.startRevisionListener(logger: Logger(label: "bookiji.revisions")) : nil
         server.run { _ in PartnerAPIHandler(settings: settings) }
         listener?.stop()
         if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
         logger.info("stopped")
+    }
+
+    /// `--listen`, else `--socket` (or its default).
+    private func endpoint() throws -> FastCGIEndpoint {
+        if let listen { return try FastCGIEndpoint(listen: listen) }
+        return .unixSocket(path: socket ?? "/run/bookiji/bookiji.sock")
+    }
+
+    /// `--allow-from` and `FCGI_WEB_SERVER_ADDRS` together; nil when neither names anyone.
+    private func allowedPeers() throws -> PeerAllowList? {
+        let environment = ProcessInfo.processInfo.environment["FCGI_WEB_SERVER_ADDRS"] ?? ""
+        let entries = allowFrom + environment.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        return entries.isEmpty ? nil : try PeerAllowList(entries)
     }
 }

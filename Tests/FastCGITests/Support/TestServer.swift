@@ -72,6 +72,9 @@ final class EchoHandler: FastCGIHandler {
 
 /// A ``FastCGIServer`` on a socket in a fresh temporary directory, running on its own thread
 /// with ``EchoHandler``s. ``run(_:)`` blocks, so the thread is a plain `Thread`, never a task.
+///
+/// With `tcp`, it listens on that address instead (`127.0.0.1:0`: a port the kernel picks) and
+/// ``send(method:path:query:headers:body:timeoutSeconds:)`` connects there.
 final class TestServer: Sendable {
     let server: FastCGIServer
     let directory: String
@@ -80,11 +83,15 @@ final class TestServer: Sendable {
     private let runReturned = DispatchSemaphore(value: 0)
     private let runReturnedAt = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(threads: Int = 2, maxBodyBytes: Int = 1 << 20, socketMode: mode_t = 0o666, shutdownGraceSeconds: Double = 5) throws {
+    init(
+        threads: Int = 2, maxBodyBytes: Int = 1 << 20, socketMode: mode_t = 0o666, shutdownGraceSeconds: Double = 5,
+        tcp: String? = nil, allowedPeers: PeerAllowList? = nil
+    ) throws {
         directory = try makeTemporaryDirectory("bookiji-fcgi")
         socketPath = directory + "/responder.sock"
         server = try FastCGIServer(configuration: FastCGIConfiguration(
-            socketPath: socketPath, socketMode: socketMode, threads: threads, maxBodyBytes: maxBodyBytes,
+            endpoint: try tcp.map { try FastCGIEndpoint(listen: $0) } ?? .unixSocket(path: socketPath),
+            socketMode: socketMode, allowedPeers: allowedPeers, threads: threads, maxBodyBytes: maxBodyBytes,
             shutdownGraceSeconds: shutdownGraceSeconds))
         let recorder = self.recorder
         Thread { [self] in
@@ -98,10 +105,18 @@ final class TestServer: Sendable {
         method: String = "GET", path: String, query: String = "", headers: [(String, String)] = [],
         body: [UInt8] = [], timeoutSeconds: Int = 10
     ) throws -> FastCGIResponse {
-        try FastCGIClient.send(
-            socketPath: socketPath,
-            params: FastCGIClient.params(method: method, path: path, query: query, headers: headers, contentLength: body.count),
-            body: body, timeoutSeconds: timeoutSeconds)
+        let params = FastCGIClient.params(method: method, path: path, query: query, headers: headers, contentLength: body.count)
+        guard case .tcp(let host, let port) = server.boundEndpoint else {
+            return try FastCGIClient.send(socketPath: socketPath, params: params, body: body, timeoutSeconds: timeoutSeconds)
+        }
+        let fd = try FastCGIClient.connect(host: host == "0.0.0.0" ? "127.0.0.1" : host, port: port, timeoutSeconds: timeoutSeconds)
+        defer { close(fd) }
+        return try FastCGIClient.send(over: fd, params: params, body: body)
+    }
+
+    /// The TCP port the server listens on (0 for a unix socket).
+    var port: UInt16 {
+        if case .tcp(_, let port) = server.boundEndpoint { port } else { 0 }
     }
 
     /// Waits for `run` to return; the instant it returned, or nil after `seconds`.
