@@ -31,6 +31,9 @@ public struct APISettings: Sendable {
     /// `BOOKIJI_TOKEN_KEY`); nil when neither is set, and then `/v/` pages say so.
     public var vendorPageKey: VendorPageKey?
 
+    /// Where availability and reservation-list reads may go (`--read-database`); nil: the primary.
+    public var replicaRouting: ReplicaRouting? = nil
+
     public init(
         databaseURL: String, authCacheSeconds: Double = 5, availabilityCache: AvailabilityCache = AvailabilityCache(),
         advisoryLocks: Bool = true, stripeSignature: StripeSignature? = nil, webhookPolicy: WebhookURLPolicy = WebhookURLPolicy(),

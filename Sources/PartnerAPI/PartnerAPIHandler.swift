@@ -18,7 +18,7 @@ public final class PartnerAPIHandler: FastCGIHandler {
 
     public init(settings: APISettings) {
         self.settings = settings
-        self.database = Database(url: settings.databaseURL)
+        self.database = Database(url: settings.databaseURL, replicaRouting: settings.replicaRouting)
         PrometheusExport.bootstrap()
         var router = Router<Route>()
         router.add("GET", "/v1/health", access: .publicRoute) { api, _ in try api.health() }
@@ -85,12 +85,16 @@ public final class PartnerAPIHandler: FastCGIHandler {
         var partnerID: String?
         var template = RequestLatencyRecorder.unmatchedRoute
         var response: HTTPResponse
+        database.caller = nil
         do {
             response = try route(request, partnerID: &partnerID, template: &template)
             if request.method == "HEAD" { response.body = [] }
         } catch {
             response = ErrorResponse.make(ErrorResponse.classify(error, logger: logger))
         }
+        // Whatever the outcome, a request other than a read may have written: the caller's next
+        // reads stay on the primary until the replica has it (read-your-writes).
+        if request.method != "GET", request.method != "HEAD" { database.recordCallerWrite() }
         response.addHeader("X-Request-Id", requestID)
         let elapsed = SystemTime.monotonicNanos() - started
         latency.record(method: request.method, route: template, status: response.status, nanoseconds: elapsed)
@@ -141,7 +145,10 @@ public final class PartnerAPIHandler: FastCGIHandler {
                 case .partner:
                     context.partner = try authenticate(request)
                     partnerID = context.partner?.id
-                case .vendor: context.vendorID = try authenticateVendor(request)
+                    database.caller = partnerID.map { "partner:" + $0 }
+                case .vendor:
+                    context.vendorID = try authenticateVendor(request)
+                    database.caller = context.vendorID.map { "vendor:" + $0 }
                 case .publicRoute: break
                 }
             } catch let error as BookijiError where error.code == .unauthorized {

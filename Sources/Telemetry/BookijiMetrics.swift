@@ -98,6 +98,16 @@ public enum BookijiMetrics {
         counters[Series(MetricCatalogue.availabilityRevisionNotifications.name)].increment()
     }
 
+    /// The read replica's lag as last measured (seconds).
+    public static func replicaLag(seconds: Double) {
+        Gauge(label: MetricCatalogue.replicaLag.name).record(seconds)
+    }
+
+    /// A read that may use the replica went to `target` ("replica" or "primary") for `reason`.
+    public static func replicaRoutedRead(target: String, reason: String) {
+        counters[Series(MetricCatalogue.replicaRoutedReads.name, ["target": target, "reason": reason])].increment()
+    }
+
     // MARK: Worker
 
     /// A worker job waited `duration` for a pooled database session.

@@ -39,6 +39,13 @@ public enum MetricCatalogue {
         "bookiji_availability_revision_notifications_total", .counter,
         "Vendor revision changes the responder's revision listener heard (each stops that vendor's cached availability answers from being served).")
 
+    public static let replicaLag = MetricDefinition(
+        "bookiji_replica_lag_seconds", .gauge,
+        "How far behind the primary the read replica (serve --read-database) was at its last measurement, in seconds; reads bypass it above --max-replica-lag.")
+    public static let replicaRoutedReads = MetricDefinition(
+        "bookiji_replica_routed_reads_total", .counter,
+        "Reads that may use the read replica, by where they went (target: replica, primary) and why (reason: fresh, lag, unavailable, own_write, behind).")
+
     // MARK: Reservations and payments (responder and worker)
 
     public static let reservationsCreated = MetricDefinition(
@@ -90,7 +97,7 @@ public enum MetricCatalogue {
 
     /// Every definition, in the order the README lists them.
     public static let all: [MetricDefinition] = [
-        apiRequestDuration, apiErrors, availabilityCacheLookups, availabilityRevisionNotifications,
+        apiRequestDuration, apiErrors, availabilityCacheLookups, availabilityRevisionNotifications, replicaLag, replicaRoutedReads,
         reservationsCreated, reservationTransitions, paymentAuthorizations, commits, compensations, databaseTransactionDuration,
         workerDatabaseWait, outboxDepth, outboxOldestAge, outboxDeadLetters, webhookDeliveries, webhookDeliveryLag, webhookPending,
         webhookOldestPendingAge, staleReservations,

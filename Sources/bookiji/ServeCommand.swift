@@ -77,6 +77,15 @@ struct Serve: ParsableCommand {
     @Option(help: "A host partners may point webhooks at although it is private or loopback, over http too (tests, local development); repeatable.")
     var webhookAllowHost: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "libpq URL of a streaming replica for availability and reservation-list reads.",
+        discussion: "Writes, holds' revalidation, commits, authentication and single-reservation reads stay on the primary; a replica further behind than --max-replica-lag, or unreachable, is bypassed until it catches up.",
+        valueName: "url"))
+    var readDatabase: String?
+
+    @Option(help: "Seconds the read replica may be behind the primary before reads bypass it.")
+    var maxReplicaLag: Double = 1
+
     func validate() throws {
         guard (1...512).contains(threads) else { throw ValidationError("--threads must be 1...512") }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
@@ -90,6 +99,8 @@ struct Serve: ParsableCommand {
             throw ValidationError(listen != nil ? "--listen/--allow-from: \(error.message)" : error.message)
         }
         guard authCacheSeconds >= 0 else { throw ValidationError("--auth-cache-seconds must be >= 0") }
+        guard maxReplicaLag >= 0, maxReplicaLag <= 3600 else { throw ValidationError("--max-replica-lag must be 0...3600") }
+        guard readDatabase?.isEmpty != true else { throw ValidationError("--read-database wants a libpq URL") }
         guard availabilityCacheSeconds >= 0 else { throw ValidationError("--availability-cache-seconds must be >= 0") }
         guard availabilityRevisionSeconds >= 0, availabilityRevisionSeconds <= 3600 else {
             throw ValidationError("--availability-revision-seconds must be 0...3600")
@@ -110,7 +121,7 @@ struct Serve: ParsableCommand {
         let logger = Logger(label: "bookiji.serve")
         PGTimeouts.processDefault = .requestPath(connect: databaseConnectTimeout, statement: databaseStatementTimeout)
         DatabaseOutage.observe(DatabaseOutageLog(logger: Logger(label: "bookiji.database")).log)
-        let settings = APISettings(
+        var settings = APISettings(
             databaseURL: try db.url(), authCacheSeconds: authCacheSeconds,
             availabilityCache: AvailabilityCache(
                 timeToLiveSeconds: Int64(availabilityCacheSeconds), revisionTrustSeconds: availabilityRevisionSeconds),
@@ -119,6 +130,15 @@ struct Serve: ParsableCommand {
                 .flatMap { $0.isEmpty ? nil : StripeSignature(secret: $0) },
             webhookPolicy: WebhookURLPolicy(allowedHosts: webhookAllowHost),
             vendorPageKey: try VendorPageKey.fromEnvironment(ProcessInfo.processInfo.environment))
+        if let readDatabase {
+            let replicaLogger = Logger(label: "bookiji.replica")
+            settings.replicaRouting = ReplicaRouting(url: readDatabase, primaryURL: settings.databaseURL, maxLagSeconds: maxReplicaLag) {
+                switch $0 {
+                case .unavailable(let cause): replicaLogger.warning("read replica bypassed", metadata: ["cause": "\(cause)"])
+                case .available: replicaLogger.info("read replica in use")
+                }
+            }
+        }
         if settings.vendorPageKey == nil {
             logger.warning("vendor confirmation pages are off: set BOOKIJI_PAGE_KEY (or BOOKIJI_TOKEN_KEY) to the worker's value")
         }
@@ -140,7 +160,7 @@ struct Serve: ParsableCommand {
         }
         logger.info("serving", metadata: ["socket": "\(server.boundEndpoint)", "threads": "\(threads)"])
         let listener = revisionListener ? settings.startRevisionListener(logger: Logger(label: "bookiji.revisions")) : nil
-        server.run { _ in PartnerAPIHandler(settings: settings) }
+        server.run { [settings] _ in PartnerAPIHandler(settings: settings) }
         listener?.stop()
         if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) }
         logger.info("stopped")

@@ -26,18 +26,27 @@ public struct AvailabilityService {
     }
 
     /// The vendor's current revision (every change to an input of its availability bumps it), or
-    /// nil for an unknown vendor: the one indexed lookup a cached answer costs.
-    public func revision(of vendorID: String) throws -> Int64? {
-        try database.read { try VendorStore($0).revision(id: vendorID) }
+    /// nil for an unknown vendor: the one indexed lookup a cached answer costs. On the read
+    /// replica when it is fresh enough (``Database/readPreferringReplica(_:acceptable:onPrimary:)``),
+    /// unless it gives less than `minimumRevision` (one this process knows was reached).
+    public func revision(of vendorID: String, minimumRevision: Int64? = nil) throws -> Int64? {
+        try database.readPreferringReplica(
+            { try VendorStore($0).revision(id: vendorID) }, acceptable: { ($0 ?? -1) >= (minimumRevision ?? 0) })
     }
 
-    /// Computes availability for `query` (its `now` is the caller's clock).
+    /// Computes availability for `query` (its `now` is the caller's clock), on the read replica
+    /// when it is fresh enough; an answer the replica gives at a revision below
+    /// `minimumRevision` (one this process knows was reached) is computed again on the primary.
     /// Throws `vendor_not_found`, or `invalid_parameter` for a query the engine refuses.
-    public func compute(vendorID: String, query: AvailabilityQuery) throws -> VendorAvailability {
+    public func compute(vendorID: String, query: AvailabilityQuery, minimumRevision: Int64? = nil) throws -> VendorAvailability {
         let started = SystemTime.monotonicNanos()
         // One statement, so one snapshot: the revision read matches the inputs read with it.
-        guard let inputs = try database.read({ conn in
+        guard let inputs = try database.readPreferringReplica({ conn in
             try Self.inputs(of: vendorID, around: UTCInterval(start: query.start, end: query.end), now: query.now, on: conn)
+        }, acceptable: { inputs in
+            // An unknown vendor on the replica may be one created a moment ago: the primary says.
+            guard let inputs else { return false }
+            return inputs.vendor.revision >= (minimumRevision ?? 0)
         }) else {
             throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
         }

@@ -13,9 +13,31 @@ import Telemetry
 public final class Database {
     public let url: String
     private var session: Session?
+    /// False for the replica's and the replica monitor's connections: their failures are not an
+    /// outage of the system of record (``DatabaseOutage``), and their successes do not end one.
+    private let reportsOutages: Bool
 
-    public init(url: String) {
+    /// Where reads that may use a replica go (``readPreferringReplica(_:acceptable:onPrimary:)``);
+    /// nil: every read on `url`.
+    public let replicaRouting: ReplicaRouting?
+    /// This thread's connection to the replica, opened on the first read sent there.
+    private var replica: Database?
+
+    /// Whose request this thread serves now (a partner, a vendor), for read-your-writes: reads
+    /// go to the primary until the caller's last write through this process is on the replica.
+    /// nil: nobody's (public routes).
+    public var caller: String?
+
+    public init(url: String, replicaRouting: ReplicaRouting? = nil) {
         self.url = url
+        self.replicaRouting = replicaRouting
+        self.reportsOutages = true
+    }
+
+    init(url: String, reportsOutages: Bool) {
+        self.url = url
+        self.replicaRouting = nil
+        self.reportsOutages = reportsOutages
     }
 
     /// A Database on a session its caller already holds and keeps using (a worker job that also
@@ -23,6 +45,8 @@ public final class Database {
     public init(session: Session) {
         self.url = ""
         self.session = session
+        self.replicaRouting = nil
+        self.reportsOutages = true
     }
 
     /// Whether the database answers a trivial statement (`GET /v1/health`).
@@ -55,11 +79,59 @@ public final class Database {
     func read<T>(_ body: (Session) throws -> T) throws -> T {
         do {
             let value = try checkout().run(body)
-            DatabaseOutage.recordSuccess()
+            if reportsOutages { DatabaseOutage.recordSuccess() }
             return value
         } catch let error as StoreError {
-            throw Self.translate(error)
+            throw translate(error)
         }
+    }
+
+    /// Runs the read `body` on the replica when ``replicaRouting`` says it is fresh enough for
+    /// ``caller``, else on the primary; a result the replica gave that is not `acceptable` (a
+    /// row it does not have yet, a revision older than one known) and any failure on the replica
+    /// are read again on the primary, with `onPrimary` when given (a read that may also write,
+    /// such as the lazy expiry a list does, which a standby refuses).
+    func readPreferringReplica<T>(
+        _ body: (Session) throws -> T, acceptable: (T) -> Bool = { _ in true }, onPrimary: ((Session) throws -> T)? = nil
+    ) throws -> T {
+        if let routing = replicaRouting {
+            switch routing.decision(for: caller) {
+            case .replica:
+                let replica = self.replica ?? Database(url: routing.url, reportsOutages: false)
+                self.replica = replica
+                do {
+                    let value = try replica.read(body)
+                    if acceptable(value) {
+                        BookijiMetrics.replicaRoutedRead(target: "replica", reason: "fresh")
+                        return value
+                    }
+                    BookijiMetrics.replicaRoutedRead(target: "primary", reason: "behind")
+                } catch let error as BookijiError where error.underlying is StoreError {
+                    // The replica failed (stopped, unreachable, or a query cancelled by recovery):
+                    // the primary answers, and the replica is bypassed until the monitor reaches it.
+                    routing.replicaFailed(error.underlying ?? error)
+                    BookijiMetrics.replicaRoutedRead(target: "primary", reason: "unavailable")
+                }
+            case .primary(let reason):
+                BookijiMetrics.replicaRoutedRead(target: "primary", reason: reason)
+            }
+        }
+        if let onPrimary { return try read(onPrimary) }
+        return try read(body)
+    }
+
+    /// Whether a read by ``caller`` must go to the primary now because the caller's latest write
+    /// may not be on the replica yet (false without a replica). A cached answer's trusted
+    /// revision (noted, perhaps, from the replica) must not stand in for reading it then.
+    public var callerWriteMayBeUnreplicated: Bool {
+        guard let routing = replicaRouting else { return false }
+        return routing.decision(for: caller) == .primary(reason: "own_write")
+    }
+
+    /// ``caller`` has just written through this Database: its reads stay on the primary until
+    /// the replica holds the write.
+    public func recordCallerWrite() {
+        if let routing = replicaRouting, let caller { routing.recordWrite(by: caller) }
     }
 
     private func checkout() throws -> Session {
@@ -72,14 +144,23 @@ public final class Database {
             session = fresh
             return fresh
         } catch {
-            throw Self.translate(error)
+            throw translate(error)
         }
+    }
+
+    private func translate(_ error: StoreError) -> BookijiError {
+        reportsOutages ? Self.translate(error) : Self.translateQuietly(error)
     }
 
     /// The error a caller sees for a database failure; one that means the database cannot be
     /// reached also starts an outage (``DatabaseOutage``) if none is under way.
     static func translate(_ error: StoreError) -> BookijiError {
         if error.code == .unavailable { DatabaseOutage.recordFailure(error) }
+        return translateQuietly(error)
+    }
+
+    /// ``translate(_:)`` without starting an outage.
+    static func translateQuietly(_ error: StoreError) -> BookijiError {
         if error.code == .conflict {
             // A deadlock or serialization failure that outlived its retries: nothing was changed.
             return BookijiError(

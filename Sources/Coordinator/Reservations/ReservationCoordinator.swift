@@ -167,11 +167,13 @@ public struct ReservationCoordinator {
         partnerID: String, vendorID: String?, state: ReservationState?, after cursor: (createdAt: String, id: String)?,
         limit: Int, now: Int64
     ) throws -> [ReservationRecord] {
-        try database.read { conn in
+        try database.readPreferringReplicaUnlessStale(state: state, now: now, { conn in
+            try ReservationStore(conn).list(partnerID: partnerID, vendorID: vendorID, state: state, after: cursor, limit: limit)
+        }, onPrimary: { conn in
             let store = ReservationStore(conn)
             try store.expireStale(now: now, partnerID: partnerID)
             return try store.list(partnerID: partnerID, vendorID: vendorID, state: state, after: cursor, limit: limit)
-        }
+        })
     }
 
     /// The partner cancels its reservation, with the text it gives as `reason` (checked by the

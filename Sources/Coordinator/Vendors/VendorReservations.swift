@@ -16,10 +16,12 @@ public struct VendorReservations {
         vendorID: String, state: ReservationState?, after cursor: (createdAt: String, id: String)?, limit: Int, now: Int64
     ) throws -> [ReservationRecord] {
         guard UUIDText.isValid(vendorID) else { return [] }
-        return try database.read { session in
+        return try database.readPreferringReplicaUnlessStale(state: state, now: now, { session in
+            try ReservationStore(session).list(vendorID: vendorID, state: state, after: cursor, limit: limit)
+        }, onPrimary: { session in
             let store = ReservationStore(session)
             try store.expireStale(now: now, vendorID: vendorID)
             return try store.list(vendorID: vendorID, state: state, after: cursor, limit: limit)
-        }
+        })
     }
 }

@@ -24,10 +24,12 @@ extension PartnerAPIHandler {
         if cache.isEnabled {
             let readAt = SystemTime.monotonicNanos()
             let revision: Int64
-            if let recent = cache.recentRevision(of: vendorID, at: readAt) {
+            // A revision noted from the replica must not stand in for the caller's own change.
+            if !database.callerWriteMayBeUnreplicated, let recent = cache.recentRevision(of: vendorID, at: readAt) {
                 revision = recent
             } else {
-                guard let read = try AvailabilityService(database: database).revision(of: vendorID) else {
+                guard let read = try AvailabilityService(database: database)
+                    .revision(of: vendorID, minimumRevision: cache.knownRevision(of: vendorID)) else {
                     throw BookijiError(.vendorNotFound, "no vendor with id '\(vendorID)'", details: ["vendorId": vendorID])
                 }
                 cache.noteRevision(read, of: vendorID, readAt: readAt)
@@ -52,11 +54,13 @@ extension PartnerAPIHandler {
 
         let query = try AvailabilityRequest(context.request.queryParameters)
         let readAt = SystemTime.monotonicNanos()
+        // A revision announced by notification is one the replica must have reached to answer.
         let computed = try AvailabilityService(database: database).compute(
             vendorID: vendorID,
             query: AvailabilityQuery(
                 start: query.start, end: query.end, slotMinutes: query.slotMinutes, now: now,
-                onlyAvailable: query.onlyAvailable, wholeVendorSlots: true))
+                onlyAvailable: query.onlyAvailable, wholeVendorSlots: true),
+            minimumRevision: cache.knownRevision(of: vendorID))
         let etag = "\"\(computed.result.computedVersion)-\(query.includeConfidence ? "c" : "n")\""
         let body = AvailabilityJSON.render(computed, request: query)
         // With the cache on, the answer is stored and may be sent many times: zlib makes it

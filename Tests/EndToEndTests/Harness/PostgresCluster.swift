@@ -12,6 +12,16 @@ final class PostgresCluster: Sendable {
         try start()
     }
 
+    /// A streaming replica of `primary` (`scripts/pgcluster replica`: pg_basebackup -R, a hot
+    /// standby), started; `delaySeconds` makes it apply each commit that late.
+    init(replicaOf primary: PostgresCluster, label: String, delaySeconds: Int = 0) throws {
+        directory = try Paths.scratchDirectory("pg-\(label)")
+        port = freePort()
+        try run(Paths.script("pgcluster"), [
+            "replica", directory, "--from", primary.directory, "--port", String(port), "--ephemeral", "--delay", String(delaySeconds),
+        ])
+    }
+
     func start() throws {
         try run(Paths.script("pgcluster"), ["start", directory, "--port", String(port), "--ephemeral"])
     }
