@@ -17,7 +17,11 @@ extension PGConnection {
     ///
     /// - Parameter channel: a lower-case identifier (`[a-z_][a-z0-9_]*`): LISTEN takes no
     ///   parameters, so the name is checked instead of quoted.
+    ///
+    /// Throws ``PGError/Code/misuse`` on a pooled connection (``isPooled``): a pooler in
+    /// transaction mode forwards no notifications.
     public func listen(_ channel: String) throws(PGError) {
+        try requireOwnSession(for: "LISTEN")
         guard Self.isPlainIdentifier(channel) else {
             throw PGError(code: .misuse, message: "channel name '\(channel)' is not a plain lower-case identifier")
         }

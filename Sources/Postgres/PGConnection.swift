@@ -15,18 +15,30 @@ import Glibc
 /// stopped answering, so statements go out with its asynchronous API and the socket is polled
 /// against a deadline; a connection whose answer is overdue is dropped, never cancelled
 /// (`PQcancel` itself blocks on a hung server).
+///
+/// Through a pooler in transaction mode (``isPooled``) nothing is kept in the server session:
+/// statements go out unnamed with their parameters (parsed and planned on every run) and the
+/// statement timeout is set per transaction (`SET LOCAL`); see ``PGPooling``.
 public final class PGConnection {
     private(set) var conn: OpaquePointer?
     public let url: String
     public let timeouts: PGTimeouts
+    /// Whether this connection goes through a pooler in transaction mode, so keeps nothing in
+    /// its server session: no prepared statements, no session settings, no session advisory
+    /// locks and no LISTEN (those throw ``PGError/Code/misuse``).
+    public let isPooled: Bool
     private var prepared: [String: String] = [:]
     private var transactionDepth = 0
 
     /// Connects to `url` (a libpq connection URI or key/value string).
-    /// - Parameter timeouts: the bounds on every wait; ``PGTimeouts/processDefault`` when nil.
-    public init(url: String, timeouts: PGTimeouts? = nil) throws(PGError) {
+    /// - Parameters:
+    ///   - timeouts: the bounds on every wait; ``PGTimeouts/processDefault`` when nil.
+    ///   - pooled: whether `url` leads through a pooler in transaction mode; when nil,
+    ///     ``PGPooling/processDefault`` decides from the URL.
+    public init(url: String, timeouts: PGTimeouts? = nil, pooled: Bool? = nil) throws(PGError) {
         self.url = url
         self.timeouts = timeouts ?? PGTimeouts.processDefault
+        self.isPooled = pooled ?? PGPooling.processDefault.isPooled(url)
         try connect()
     }
 
@@ -69,6 +81,9 @@ public final class PGConnection {
         PQsetnonblocking(newConn, 1)
         // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
         PQsetNoticeProcessor(newConn, { _, _ in }, nil)
+        // A pooled connection's session is lent to other clients between transactions: nothing
+        // to set up (the timeout goes with each transaction, see `transaction`).
+        if isPooled { return }
         // Every statement is prepared once and run with parameters, and none needs its values
         // to find a good plan: each reaches its rows through an index on a key it is always
         // given, and the optional filters some have (`$2 IS NULL OR vendor_id = $2`) only narrow
@@ -131,7 +146,7 @@ public final class PGConnection {
     /// Runs one statement with parameters and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PGEncodable)?] = []) throws(PGError) -> PGRows {
-        let name = try statementName(for: sql, parameterCount: parameters.count)
+        let name = isPooled ? nil : try statementName(for: sql, parameterCount: parameters.count)
         let texts = parameters.map { $0?.pgText }
         // libpq reads parameters as C strings, so a NUL would silently cut the value short.
         // PostgreSQL text cannot hold NUL anyway; refuse it as the server would (22021).
@@ -141,14 +156,25 @@ public final class PGConnection {
                 sqlState: "22021")
         }
         let result = try run(deadline: Deadline(seconds: timeouts.response)) { conn in
-            Self.withCStrings(texts) { values in PQsendQueryPrepared(conn, name, Int32(texts.count), values, nil, nil, 0) }
+            Self.withCStrings(texts) { values in
+                if let name { return PQsendQueryPrepared(conn, name, Int32(texts.count), values, nil, nil, 0) }
+                // The unnamed statement: parsed, planned and run in one round trip, and gone
+                // after it, so any server connection a pooler lends will do.
+                return PQsendQueryParams(conn, sql, Int32(texts.count), nil, values, nil, nil, 0)
+            }
         }
         return try check(result, sql: sql)
     }
 
     /// Runs SQL text that may hold several statements and takes no parameters (migrations, DDL).
     public func execute(script sql: String) throws(PGError) {
-        _ = try check(run(deadline: Deadline(seconds: timeouts.response)) { PQsendQuery($0, sql) }, sql: sql)
+        _ = try simpleQuery(sql)
+    }
+
+    /// Runs SQL text without parameters with the simple query protocol and returns the last
+    /// statement's rows: for consoles that speak only that protocol (PgBouncer's `SHOW POOLS`).
+    public func simpleQuery(_ sql: String) throws(PGError) -> PGRows {
+        try check(run(deadline: Deadline(seconds: timeouts.response)) { PQsendQuery($0, sql) }, sql: sql)
     }
 
     /// Runs `body` inside BEGIN/COMMIT; any error thrown rolls the transaction back and is rethrown.
@@ -159,7 +185,7 @@ public final class PGConnection {
         guard transactionDepth == 0 else {
             throw PGError(code: .misuse, message: "nested transactions are not supported")
         }
-        try execute(script: isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.sql)")
+        try execute(script: beginScript(isolation))
         transactionDepth = 1
         do {
             let value = try body(self)
@@ -171,6 +197,27 @@ public final class PGConnection {
             if isConnected { try? execute(script: "ROLLBACK") }
             throw error
         }
+    }
+
+    /// BEGIN, and on a pooled connection the statement timeout for this transaction only: sent
+    /// as one message, so it costs no round trip, and the pooler lends the session to nobody
+    /// else until COMMIT. (A session's `SET` would follow the server connection to other
+    /// clients.) Statements outside a transaction get the role's or the pooler's setting.
+    private func beginScript(_ isolation: IsolationLevel) -> String {
+        var script = isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.sql)"
+        if isPooled, let statement = timeouts.statement {
+            script += "; SET LOCAL statement_timeout = \(max(1, Int((statement * 1000).rounded())))"
+        }
+        return script
+    }
+
+    /// Throws ``PGError/Code/misuse`` on a pooled connection for `what`, which needs a server
+    /// session of its own (connect to ``PGPooling/directURL`` for it).
+    func requireOwnSession(for what: String) throws(PGError) {
+        guard isPooled else { return }
+        throw PGError(
+            code: .misuse,
+            message: "\(what) needs a server session of its own, and this connection goes through a transaction pooler: open it on the direct URL (--direct-database)")
     }
 
     /// Whether a transaction opened by ``transaction(isolation:_:)`` is open.

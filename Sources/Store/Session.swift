@@ -53,6 +53,17 @@ public final class Session {
     /// The server process serving this session (tests terminate it to prove reconnection).
     public var backendPID: Int32 { connection.backendPID }
 
+    /// Whether this session goes through a pooler in transaction mode (`--database-pooler
+    /// transaction`), so keeps nothing between transactions: see ``Session/ownSessionURL(for:)``.
+    public var isPooled: Bool { connection.isPooled }
+
+    /// The URL to open a session on, in place of `url`, for work that needs a server session of
+    /// its own (LISTEN, session advisory locks): the process's direct URL when it goes through a
+    /// transaction pooler, else `url` itself.
+    public static func ownSessionURL(for url: String) -> String {
+        PGPooling.processDefault.sessionURL(for: url)
+    }
+
     static func translating<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()

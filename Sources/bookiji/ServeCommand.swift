@@ -13,6 +13,8 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var db: DatabaseOptions
 
+    @OptionGroup var pooler: DatabasePoolerOptions
+
     @Option(help: "Path of the FastCGI unix socket (default /run/bookiji/bookiji.sock; not with --listen).")
     var socket: String?
 
@@ -120,6 +122,7 @@ struct Serve: ParsableCommand {
         JSONLogHandler.bootstrap()
         let logger = Logger(label: "bookiji.serve")
         PGTimeouts.processDefault = .requestPath(connect: databaseConnectTimeout, statement: databaseStatementTimeout)
+        try pooler.applyToProcess(database: try db.url())
         DatabaseOutage.observe(DatabaseOutageLog(logger: Logger(label: "bookiji.database")).log)
         var settings = APISettings(
             databaseURL: try db.url(), authCacheSeconds: authCacheSeconds,
@@ -130,6 +133,8 @@ struct Serve: ParsableCommand {
                 .flatMap { $0.isEmpty ? nil : StripeSignature(secret: $0) },
             webhookPolicy: WebhookURLPolicy(allowedHosts: webhookAllowHost),
             vendorPageKey: try VendorPageKey.fromEnvironment(ProcessInfo.processInfo.environment))
+        // LISTEN needs a server session of its own: past the pooler.
+        settings.revisionListenerURL = pooler.directURL(database: settings.databaseURL)
         if let readDatabase {
             let replicaLogger = Logger(label: "bookiji.replica")
             settings.replicaRouting = ReplicaRouting(url: readDatabase, primaryURL: settings.databaseURL, maxLagSeconds: maxReplicaLag) {

@@ -25,6 +25,8 @@ struct WorkerCommand: ParsableCommand {
 
         @OptionGroup var db: DatabaseOptions
 
+        @OptionGroup var pooler: DatabasePoolerOptions
+
         @Option(help: "Seconds an outbox claim lasts before another worker may take the row again.")
         var leaseSeconds: Double = 60
 
@@ -151,6 +153,8 @@ struct WorkerCommand: ParsableCommand {
             // A hung database costs a job a bounded wait, not the worker forever; an outage logs
             // one line when it starts and one when it ends.
             PGTimeouts.processDefault = .requestPath(connect: databaseConnectTimeout, statement: databaseStatementTimeout)
+            // Through a transaction pooler, the LISTEN hub and the leader locks go to the direct URL.
+            try pooler.applyToProcess(database: try db.url())
             DatabaseOutage.observe(DatabaseOutageLog(logger: Logger(label: "bookiji.database")).log)
             let url = try db.url()
             let logger = Logger(label: "bookiji.worker")

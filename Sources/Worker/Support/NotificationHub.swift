@@ -17,9 +17,12 @@ public final class NotificationHub: Service, Sendable {
     private let subscriptions = Mutex<[Subscription]>([])
     private let logger: Logger
 
+    /// - Parameter databaseURL: the worker's database; when the process goes through a
+    ///   transaction pooler, the hub listens on the direct URL instead (``Session/ownSessionURL(for:)``),
+    ///   since a pooler forwards no notifications.
     public init(databaseURL: String, channels: [String], logger: Logger) {
         self.logger = logger
-        self.database = DatabaseExecutor(url: databaseURL, label: "notifications") { session in
+        self.database = DatabaseExecutor(url: Session.ownSessionURL(for: databaseURL), label: "notifications") { session in
             for channel in channels { try NotificationListener(session: session).listen(channel) }
         }
     }
