@@ -87,7 +87,10 @@ public final class VendorRevisionListener: Sendable {
                 onEvent(.connected)
                 try serve(listener)
             } catch {
-                cache.listenerLost(at: SystemTime.monotonicNanos())
+                // Only a connection that listened can lose what it vouched for: a failed attempt
+                // to reconnect forgets nothing more (revisions read since the loss are trusted
+                // for the trust interval, as without a listener).
+                if listening { cache.listenerLost(at: SystemTime.monotonicNanos()) }
                 if !lossReported {
                     lossReported = true
                     onEvent(.lost(cause: listening ? "lost the connection: \(error)" : "cannot listen: \(error)"))

@@ -12,6 +12,8 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
     private(set) var responder: Daemon?
     private(set) var nginx: Daemon?
     let responderArguments: [String]
+    /// False for a second front door on another service's database: that service drops it.
+    private let ownsDatabase: Bool
 
     var databaseURL: String { cluster.url(database: database) }
 
@@ -21,14 +23,20 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
     /// The key every test responder checks vendor page links with (`BOOKIJI_PAGE_KEY`, 32 bytes).
     static let pageKey = "dGVzdCBwYWdlIGtleSBmb3IgdmVuZG9yIGxpbmtzISE="
 
-    init(cluster: PostgresCluster = .shared, responderArguments: [String] = [], nginxArguments: [String] = []) throws {
-        self.cluster = cluster
+    /// - Parameter primary: another service whose database this one uses (already migrated),
+    ///   with a responder and nginx of its own: several front doors on one database.
+    init(
+        cluster: PostgresCluster = .shared, responderArguments: [String] = [], nginxArguments: [String] = [],
+        sharingDatabaseOf primary: Service? = nil
+    ) throws {
+        self.cluster = primary?.cluster ?? cluster
         self.responderArguments = responderArguments
-        database = try cluster.createDatabase()
+        ownsDatabase = primary == nil
+        database = try primary?.database ?? cluster.createDatabase()
         directory = try Paths.scratchDirectory("svc")
         port = freePort()
         socketPath = directory + "/bookiji.sock"
-        try bookiji(["migrate", "--dir", Paths.repositoryRoot + "/migrations"])
+        if ownsDatabase { try bookiji(["migrate", "--dir", Paths.repositoryRoot + "/migrations"]) }
         try startResponder()
         try run(Paths.script("nginx-conf"), [
             "--out", directory + "/nginx", "--listen", "127.0.0.1:\(port)", "--socket", socketPath,
@@ -99,7 +107,7 @@ final class Service: @unchecked Sendable {  // owned by one test at a time
         if ProcessInfo.processInfo.environment["BOOKIJI_TEST_KEEP"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         }
-        if let admin = try? PGConnection(url: cluster.url(database: "postgres")) {
+        if ownsDatabase, let admin = try? PGConnection(url: cluster.url(database: "postgres")) {
             _ = try? admin.execute(script: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
         }
     }
