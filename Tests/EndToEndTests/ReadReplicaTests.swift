@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 import Testing
 
 /// The read replica (issue 16, point 3): `bookiji serve --read-database` on a real streaming
@@ -117,6 +118,46 @@ struct ReadReplicaTests {
         let restarted = Date()
         #expect(eventually(seconds: 15) { stack.routedToReplica { try stack.availability(vendor: vendor, key: reader.key) } })
         print(String(format: "stopped replica: reads reached it again %.2f s after pgcluster start returned", Date().timeIntervalSince(restarted)))
+    }
+
+    @Test func aHungReplicaIsBypassedOnceTheLagBoundPasses() throws {
+        let stack = try ReplicaStack(delaySeconds: 0, maxLag: 1)
+        defer {
+            stack.replica.signalServer(SIGCONT)
+            stack.stop()
+        }
+        let (_, reader, vendor) = try stack.partiesAndVendor()
+        #expect(eventually(seconds: 10) { stack.routedToReplica { try stack.availability(vendor: vendor, key: reader.key) } })
+        // SIGSTOP: connections are accepted and never answered, so only the client's own
+        // timeouts end a read sent there (connecting: 2 s; on an open connection: 3 s + 1 s).
+        stack.replica.signalServer(SIGSTOP)
+        let hung = Date()
+        let first = Mutex<(status: Int, seconds: Double)?>(nil)
+        let firstDone = DispatchSemaphore(value: 0)
+        Thread {
+            let response = try? stack.availability(vendor: vendor, key: reader.key)
+            first.withLock { $0 = (response?.status ?? 0, Date().timeIntervalSince(hung)) }
+            firstDone.signal()
+        }.start()
+        usleep(1_300_000)
+        var later: [Double] = [], statuses: Set<Int> = []
+        for i in 0..<20 {
+            let started = Date()
+            let response = i % 2 == 0
+                ? try stack.availability(vendor: vendor, key: reader.key)
+                : try stack.service.get("/v1/reservations", key: reader.key)
+            later.append(Date().timeIntervalSince(started))
+            statuses.insert(response.status)
+        }
+        firstDone.wait()
+        let firstResult = try #require(first.withLock { $0 })
+        print(String(
+            format: "hung replica: the read sent to it answered %d after %.2f s (from the primary); 20 reads from 1.3 s on answered %@ in at most %.1f ms",
+            firstResult.status, firstResult.seconds, statuses == [200] ? "200" : "\(statuses)", (later.max() ?? 0) * 1000))
+        #expect(firstResult.status == 200)
+        #expect(firstResult.seconds < 5.5, "the connect timeout (2 s) or the statement timeout + 1 s (4 s), then the primary")
+        #expect(statuses == [200])
+        #expect((later.max() ?? 9) < 0.5, "bypassed for lag once 1 s passed without a measurement")
     }
 
     @Test func aLaggingReplicaIsBypassedSoNoAnswerIsOlderThanTheBound() throws {
