@@ -12,7 +12,7 @@ public struct TestDeliveryStore {
 
     public func createTable() throws {
         try session.run { session in
-            try session.connection.execute(script: """
+            _ = try session.connection.execute(script: """
                 CREATE TABLE IF NOT EXISTS worker_test_deliveries (
                     outbox_id   bigint NOT NULL,
                     worker_pid  integer NOT NULL,

@@ -6,6 +6,12 @@ public struct WebhookStore {
     /// The channel a new or re-armed delivery notifies (migration 0012).
     public static let notificationChannel = "bookiji_webhooks"
 
+    /// The `next_attempt_at` of a disabled endpoint's pending deliveries: past every claim's walk
+    /// of the due index (migration 0016), which otherwise stepped over them at its front on every
+    /// claim for as long as the endpoint stayed disabled. Enabling the endpoint makes them due at
+    /// once (``setEnabled(id:partnerID:enabled:reason:)``); the claim still checks the endpoint.
+    static let heldUntil = "infinity"
+
     let connection: PGConnection
 
     public init(_ session: Session) {
@@ -84,18 +90,20 @@ public struct WebhookStore {
                 )
                 SELECT pg_notify('\(Self.notificationChannel)', '') FROM (SELECT 1 FROM due LIMIT 1) AS woken
                 """, [id])
+        } else if row != nil {
+            try holdDeliveries(endpointID: id)
         }
         return row
     }
 
-    /// The endpoints an event of `type` for the partner goes to: enabled or not (a disabled
-    /// endpoint's deliveries wait for it), not deleted, subscribed to the type.
-    public func subscribers(partnerID: String, eventType: String) throws -> [String] {
+    /// Moves a disabled endpoint's pending deliveries out of the claims' way (``heldUntil``);
+    /// does nothing while it is enabled.
+    func holdDeliveries(endpointID: String) throws {
         try connection.query("""
-            SELECT id::text FROM webhook_endpoints
-            WHERE partner_id = $1::uuid AND deleted_at IS NULL AND (events IS NULL OR $2 = ANY (events))
-            ORDER BY created_at
-            """, [partnerID, eventType]).map { try $0.string(0) }
+            UPDATE webhook_deliveries SET next_attempt_at = '\(Self.heldUntil)'
+            WHERE endpoint_id = $1::uuid AND status = 'pending' AND next_attempt_at < '\(Self.heldUntil)'
+              AND NOT (SELECT e.enabled FROM webhook_endpoints e WHERE e.id = $1::uuid)
+            """, [endpointID])
     }
 
     /// The URL partners see in reservation answers (`webhookUrl`): their oldest enabled endpoint's.
@@ -108,16 +116,67 @@ public struct WebhookStore {
 
     // MARK: Deliveries
 
-    /// Queues the event for each endpoint (once per endpoint and event id).
+    /// Queues the event for each endpoint (once per endpoint and event id); a disabled endpoint's
+    /// delivery is held (``heldUntil``).
     public func enqueue(
         endpointIDs: [String], eventID: String, eventType: String, reservationID: String?, sequence: Int64, body: String
     ) throws {
         guard !endpointIDs.isEmpty else { return }
         try connection.query("""
-            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, reservation_id, sequence, body)
-            SELECT e::uuid, $2, $3, $4::uuid, $5, $6 FROM unnest($1::text[]) AS e
+            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, reservation_id, sequence, body, next_attempt_at)
+            SELECT e.id, $2, $3, $4::uuid, $5, $6, CASE WHEN e.enabled THEN now() ELSE '\(Self.heldUntil)' END
+            FROM webhook_endpoints e WHERE e.id = ANY ($1::uuid[])
+            FOR SHARE OF e
             ON CONFLICT (endpoint_id, event_id) DO NOTHING
             """, [PGArray(endpointIDs), eventID, eventType, reservationID, sequence, body])
+    }
+
+    /// A reservation event ready to be queued: its body is the exact bytes every attempt sends.
+    public struct QueuedEvent: Sendable, Hashable {
+        public var eventID: String
+        public var eventType: String
+        public var reservationID: String
+        public var sequence: Int64
+        public var body: String
+
+        public init(eventID: String, eventType: String, reservationID: String, sequence: Int64, body: String) {
+            self.eventID = eventID
+            self.eventType = eventType
+            self.reservationID = reservationID
+            self.sequence = sequence
+            self.body = body
+        }
+    }
+
+    /// Queues each event for every endpoint of its reservation's partner that takes its type
+    /// (enabled or not: a disabled endpoint's deliveries are held, ``heldUntil``), once per
+    /// endpoint and event id, in one statement whatever the number of events: the webhook fan-out
+    /// queues a batch of outbox rows so. An event of an unknown reservation queues nothing.
+    /// Deliveries are numbered in the order of `events`. Returns how many it queued.
+    ///
+    /// The endpoints are read `FOR SHARE` until the caller commits, so enabling or disabling one
+    /// waits for the batch and then sees its deliveries (and holds or releases them); otherwise a
+    /// batch that read "disabled" just before an enable committed would hold its deliveries for
+    /// an endpoint that is enabled again, and nothing would ever send them.
+    @discardableResult
+    public func enqueue(_ events: [QueuedEvent]) throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        return try connection.query("""
+            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, reservation_id, sequence, body, next_attempt_at)
+            SELECT e.id, ev.event_id, ev.event_type, ev.reservation_id, ev.sequence, ev.body,
+                   CASE WHEN e.enabled THEN now() ELSE '\(Self.heldUntil)' END
+            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::text[])
+                     WITH ORDINALITY AS ev (event_id, event_type, reservation_id, sequence, body, ordinal)
+                JOIN reservations r ON r.id = ev.reservation_id
+                JOIN webhook_endpoints e ON e.partner_id = r.partner_id AND e.deleted_at IS NULL
+                                         AND (e.events IS NULL OR ev.event_type = ANY (e.events))
+            ORDER BY ev.ordinal, e.created_at, e.id
+            FOR SHARE OF e
+            ON CONFLICT (endpoint_id, event_id) DO NOTHING
+            """, [
+                PGArray(events.map(\.eventID)), PGArray(events.map(\.eventType)), PGArray(events.map(\.reservationID)),
+                PGArray(events.map { String($0.sequence) }), PGArray(events.map(\.body)),
+            ]).affectedRows
     }
 
     /// A delivery claimed for sending, with what sending needs.
@@ -177,15 +236,19 @@ public struct WebhookStore {
     }
 
     /// Records an attempt's outcome, and the endpoint's health: a success ends its failure run;
-    /// a failure starts one, and a run older than `disableAfterSeconds` disables it. Unless the
-    /// delivery is to be tried again later, the sender is notified in the same transaction (the
-    /// reservation's next event to this endpoint may be waiting for this one).
+    /// a failure starts one, and a run older than `disableAfterSeconds` disables it.
+    ///
+    /// It notifies nobody: the sender that records an outcome wakes its own claim loop when the
+    /// reservation's next event may go now (``WebhookSender``). A NOTIFY in every outcome's
+    /// transaction made each commit wait for PostgreSQL's notification queue lock, which a
+    /// notifying transaction holds through its commit's WAL flush: every delivery's commit, the
+    /// API's and the fan-out's queued one behind another (Benchmarks/webhooks: the lock was the
+    /// most common wait, and a loaded machine sent 120-190 events a second).
     ///
     /// A failure to be tried again later moves the reservation's later events to this endpoint
     /// to its next attempt's time. The endpoint's row is written only when its health changes:
     /// every outcome wrote it, and concurrent outcomes for one endpoint queued on its row lock.
     public func record(_ delivery: WebhookDelivery, worker: String, outcome: Outcome, disableAfterSeconds: Int64) throws {
-        let notify = "SELECT pg_notify('\(Self.notificationChannel)', '')"
         switch outcome {
         case .succeeded(let status):
             try connection.query("""
@@ -197,17 +260,21 @@ public struct WebhookStore {
                     UPDATE webhook_endpoints SET failing_since = NULL
                     WHERE id IN (SELECT endpoint_id FROM done) AND failing_since IS NOT NULL
                 )
-                \(notify)
+                SELECT 1
                 """, [delivery.id, worker, status])
         case .failed(let status, let error, let retry):
             // One update of the endpoint: a row updated in a WITH query is not updated again by
             // the statement's own UPDATE (it was skipped, so a failing run never disabled it).
-            try connection.query("""
+            // Disabling it holds its other deliveries in a second statement, for the same reason.
+            let disabled = try connection.query("""
                 WITH done AS (
                     UPDATE webhook_deliveries
                     SET status = CASE WHEN $5::bigint IS NULL THEN 'failed' ELSE 'pending' END,
                         finished_at = CASE WHEN $5::bigint IS NULL THEN now() END,
+                        -- Held if its endpoint was disabled while it was out (and its later events with it).
                         next_attempt_at = CASE WHEN $5::bigint IS NULL THEN next_attempt_at
+                                               WHEN NOT (SELECT e.enabled FROM webhook_endpoints e WHERE e.id = endpoint_id)
+                                                   THEN '\(Self.heldUntil)'
                                                ELSE clock_timestamp() + make_interval(secs => $5::float8) END,
                         last_status = $3, last_error = left($4, 1000), locked_until = NULL
                     WHERE id = $1 AND claimed_by = $2 AND status = 'pending'
@@ -229,9 +296,11 @@ public struct WebhookStore {
                                  || ' (last: ' || left($4, 200) || ')' END
                     WHERE e.id IN (SELECT endpoint_id FROM done)
                       AND (e.failing_since IS NULL OR (e.enabled AND e.failing_since < now() - make_interval(secs => $6::float8)))
+                    RETURNING e.enabled
                 )
-                \(notify) WHERE $5::bigint IS NULL OR $5 <= 0
+                SELECT count(*) FROM failing WHERE NOT failing.enabled
                 """, [delivery.id, worker, status, error, retry, disableAfterSeconds])
+            if try disabled.first?.int(0) ?? 0 > 0 { try holdDeliveries(endpointID: delivery.endpointID) }
         case .endpointRefused(let status, let error, let reason):
             try connection.query("""
                 WITH done AS (
@@ -242,8 +311,9 @@ public struct WebhookStore {
                     UPDATE webhook_endpoints SET enabled = false, disabled_at = now(), disabled_reason = $5
                     WHERE id IN (SELECT endpoint_id FROM done)
                 )
-                \(notify)
+                SELECT 1
                 """, [delivery.id, worker, status, error, reason])
+            try holdDeliveries(endpointID: delivery.endpointID)
         }
     }
 
@@ -325,7 +395,7 @@ public struct WebhookStore {
         """
         \(table).id, \(table).endpoint_id::text, \(table).event_id, \(table).event_type, \(table).reservation_id::text,
         \(table).sequence, \(table).body, \(table).status, \(table).attempts,
-        CASE WHEN \(table).status = 'pending' THEN extract(epoch FROM \(table).next_attempt_at)::bigint END,
+        CASE WHEN \(table).status = 'pending' AND \(table).next_attempt_at < '\(heldUntil)' THEN extract(epoch FROM \(table).next_attempt_at)::bigint END,
         \(table).last_status, \(table).last_error, extract(epoch FROM \(table).created_at)::bigint,
         extract(epoch FROM \(table).finished_at)::bigint
         """

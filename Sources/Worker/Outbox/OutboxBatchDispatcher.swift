@@ -2,8 +2,8 @@ import Logging
 import ServiceLifecycle
 import Store
 
-/// Drains the rows of ``OutboxDatabaseHandler``s: takes a batch of due rows, handles each and
-/// records them delivered, all in one transaction; idle, it waits for a NOTIFY of its topics
+/// Drains the rows of ``OutboxDatabaseHandler``s: takes a batch of due rows, hands each handler
+/// its rows at once and records them delivered, all in one transaction; idle, it waits for a NOTIFY of its topics
 /// like ``OutboxDispatcher``.
 ///
 /// When a batch throws, its transaction rolls back (nothing of it happened) and its rows are
@@ -67,7 +67,16 @@ public struct OutboxBatchDispatcher: Service {
         return try await database.run { session in
             try session.transaction { session in
                 let rows = try OutboxStore(session: session).take(topics: topics, worker: worker, limit: limit)
-                for row in rows { try handlers[row.topic]?.handle(row, in: session) }
+                // One call per handler with its rows in id order (a handler has several topics;
+                // its first names it), handlers in the order of their first row.
+                var order: [String] = []
+                var rowsOfHandler: [String: [OutboxRow]] = [:]
+                for row in rows {
+                    guard let name = handlers[row.topic]?.topics.first else { continue }
+                    if rowsOfHandler[name] == nil { order.append(name) }
+                    rowsOfHandler[name, default: []].append(row)
+                }
+                for name in order { try handlers[name]?.handle(rowsOfHandler[name] ?? [], in: session) }
                 return rows.count
             }
         }

@@ -19,9 +19,19 @@ public protocol OutboxDatabaseHandler: Sendable {
     var batchSize: Int? { get }
     /// Does the row's work on `session`, inside the caller's transaction; throws to roll it back.
     func handle(_ row: OutboxRow, in session: Session) throws
+    /// Does the work of a batch's rows of this handler's topics, in id order, inside the caller's
+    /// transaction; throws to roll it back. A reservation's rows come one batch at a time, in
+    /// order (``OutboxStore/take(topics:worker:limit:)``), so a batch holds at most one of them.
+    /// By default ``handle(_:in:)`` for each row; a handler whose rows' work can be done as one
+    /// statement does it so.
+    func handle(_ rows: [OutboxRow], in session: Session) throws
 }
 
 extension OutboxDatabaseHandler {
     public var retryPolicy: RetryPolicy { .standard }
     public var batchSize: Int? { nil }
+
+    public func handle(_ rows: [OutboxRow], in session: Session) throws {
+        for row in rows { try handle(row, in: session) }
+    }
 }

@@ -80,6 +80,10 @@ public struct WebhookSender: Service {
                 try WebhookStore(session).record(
                     delivery, worker: worker, outcome: outcome, disableAfterSeconds: WebhookRetrySchedule.disableAfterSeconds)
             }
+            // The reservation's next event to this endpoint may go now (this one succeeded, failed
+            // for good, or is due again at once): wake this sender's claim loop, which may be
+            // waiting after an empty claim. No NOTIFY: see WebhookStore.record.
+            if outcome.mayReleaseWaitingDeliveries { signals.deliver() }
         } catch {
             logger.error("webhook outcome not recorded", metadata: ["delivery": "\(delivery.id)", "error": "\(oneLine(error))"])
         }
@@ -165,5 +169,16 @@ public struct WebhookSender: Service {
         let poll = settings.pollIntervalSeconds
         let nextDue = try await database.run { session in try WebhookStore(session).secondsUntilNextDue(within: poll) }
         await signals.wait(seconds: min(poll, nextDue ?? poll), shutdown: shutdown)
+    }
+}
+
+extension WebhookStore.Outcome {
+    /// Whether recording it may let another delivery go now: the reservation's next event waits
+    /// until this one succeeded or failed for good, and a retry due at once is itself due.
+    var mayReleaseWaitingDeliveries: Bool {
+        switch self {
+        case .succeeded, .endpointRefused: true
+        case .failed(_, _, let retry): retry.map { $0 <= 0 } ?? true
+        }
     }
 }
