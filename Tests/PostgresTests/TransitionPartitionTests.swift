@@ -143,6 +143,27 @@ struct TransitionPartitionTests {
         #expect(listed.allSatisfy { $0.attached })
     }
 
+    /// A partition made by hand gets the cloned UPDATE/DELETE trigger from PostgreSQL, and the
+    /// TRUNCATE one from the next run of the job.
+    @Test func aPartitionMadeByHandIsGuardedByTheNextRun() throws {
+        let connection = try TestDatabase(migrated: true).connect()
+        let reservations = try Self.seed(connection)
+        let store = TransitionPartitionStore(Session(connection))
+        let month = TransitionMonth(containing: Self.now).adding(months: 30)
+        try connection.execute(script: """
+            CREATE TABLE \(month.partitionName) PARTITION OF reservation_transitions
+            FOR VALUES FROM ('\(month)-01 00:00:00+00') TO ('\(month.adding(months: 1))-01 00:00:00+00')
+            """)
+        try Self.log(connection, reservation: reservations[0], at: month.start + 60)
+        #expect(throws: PGError.self) { try connection.execute(script: "DELETE FROM \(month.partitionName)") }
+        let truncateGuards = "SELECT count(*) FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = 'reservation_transitions_no_truncate'"
+        #expect(try connection.query(truncateGuards, [month.partitionName]).first!.int(0) == 0)
+        #expect(try store.ensureMonths(containing: Self.now, ahead: 2).isEmpty)
+        #expect(try connection.query(truncateGuards, [month.partitionName]).first!.int(0) == 1)
+        try Self.expectAppendOnly(connection, month.partitionName)
+        #expect(try store.guardTruncation().isEmpty)
+    }
+
     @Test func onlyMonthsBeforeTheCurrentOneAreDetached() throws {
         let connection = try TestDatabase(migrated: true).connect()
         let reservations = try Self.seed(connection)

@@ -106,7 +106,33 @@ public struct TransitionPartitionStore {
             ).first?.bool(0) ?? false
             if made { created.append(month) }
         }
+        try guardTruncation()
         return created
+    }
+
+    /// Gives every attached partition that lacks it the trigger refusing TRUNCATE: one made by
+    /// hand (`CREATE TABLE … PARTITION OF`) rather than by `reservation_transitions_ensure_partition`
+    /// gets PostgreSQL's cloned UPDATE/DELETE trigger but not this statement-level one, which
+    /// PostgreSQL does not clone. Run with every ``ensureMonths(containing:ahead:)``, so the
+    /// worker's job closes such a gap within its interval.
+    /// - Returns: the partitions that were given the trigger.
+    @discardableResult
+    public func guardTruncation() throws -> [String] {
+        let unguarded = try connection.query("""
+            SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'reservation_transitions'::regclass
+              AND NOT EXISTS (SELECT 1 FROM pg_trigger t
+                              WHERE t.tgrelid = c.oid AND t.tgname = 'reservation_transitions_no_truncate')
+            ORDER BY 1
+            """).map { try $0.string(0) }
+        for name in unguarded {
+            let table = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            try connection.execute(script: """
+                CREATE TRIGGER reservation_transitions_no_truncate BEFORE TRUNCATE ON \(table)
+                FOR EACH STATEMENT EXECUTE FUNCTION reservation_transitions_append_only()
+                """)
+        }
+        return unguarded
     }
 
     /// Every table of the log, monthly ones in month order, then the DEFAULT partition.
