@@ -72,11 +72,12 @@ struct PgBouncerTests {
         defer { bouncer.stop() }
         let world = try PaymentWorld()
         defer { world.stop() }
-        // The responder and a worker again, both through the pooler; the worker also runs the
-        // test job, leader-locked every 100 ms, so its lock can be seen while it is held.
+        // The responder and a worker again, both through the pooler: the responder with its
+        // revision listener on (it LISTENs), the worker also running the test job, leader-locked
+        // every 100 ms, so its lock can be seen while it is held.
         let pooled = bouncer.arguments(database: world.service.database)
         world.worker?.stop()
-        try world.service.restartResponder(extra: pooled)
+        try world.service.restartResponder(extra: pooled + ["--availability-revision-seconds", "1"])
         let runsBefore = try world.scalar("SELECT count(*) FROM worker_job_runs WHERE job = 'test.periodic'")
         let transactionsBefore = try bouncer.stat("total_xact_count", database: world.service.database)
         let worker = try world.startWorker(pooled + ["--test-handlers", "--test-sleep-ms", "300"])
@@ -101,15 +102,20 @@ struct PgBouncerTests {
         #expect(clients > bouncer.poolSize, "responder and worker connections to PgBouncer: \(clients)")
         #expect(try bouncer.show("SERVERS").filter { $0["database"] == database }.count <= bouncer.poolSize)
 
-        // The worker's LISTEN session went straight to the server.
-        let listeners = try world.service.sql().query(
-            "SELECT application_name FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN %'", [database]
-        ).map { try $0.string(0) }
-        #expect(listeners == [PgBouncer.directName], "LISTEN sessions: \(listeners)")
+        // The LISTEN sessions, the worker's hub and the responder's revision listener, went
+        // straight to the server.
+        var listeners: [String] = []
+        let sql = try world.service.sql()
+        _ = eventually(seconds: 10) {
+            listeners = (try? sql.query(
+                "SELECT application_name FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN %'", [database]
+            ).map { try $0.string(0) }) ?? []
+            return listeners.count >= 2
+        }
+        #expect(listeners == [PgBouncer.directName, PgBouncer.directName], "LISTEN sessions: \(listeners)")
         // So did its leader locks: the periodic job runs as leader, and its lock, caught while
         // held, belongs to a direct session.
         var lockHolders: [String] = []
-        let sql = try world.service.sql()
         let seen = eventually(seconds: 10) {
             lockHolders = (try? sql.query("""
                 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -123,6 +129,14 @@ struct PgBouncerTests {
         }, "the pooled worker led the periodic job")
         #expect(!worker.log.contains("needs a server session of its own"), "nothing session-bound went through the pooler")
         #expect(!worker.log.contains("prepared statement"), "no prepared statement went through the pooler")
+    }
+
+    @Test func aTransactionPoolerWithoutADirectURLIsRefusedAtStartup() throws {
+        for command in [["serve", "--socket", "/nonexistent/bookiji.sock"], ["worker"]] {
+            let output = try capture(Paths.bookiji, command + ["--database", "postgresql:///nowhere", "--database-pooler", "transaction"])
+            #expect(output.exitCode == 64, "\(command): \(output.stderr)")
+            #expect(output.stderr.contains("--direct-database"), "\(output.stderr)")
+        }
     }
 
     /// A pooled connection refuses what would leak into a session the pooler lends to others,
