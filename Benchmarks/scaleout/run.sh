@@ -15,7 +15,7 @@
 # Starts a private durable PostgreSQL, two responders A and B (release build, cache on), each
 # behind its own nginx (two front doors, as two hosts would have), V vendors open 06:00-22:00 UTC
 # (Benchmarks/reservations' vendors) and two 7-day windows from the day after tomorrow. Every
-# answer is fetched once through each door (warm caches). Then four phases, each S seconds; wrk
+# answer is fetched once through each door before each phase that reads (warm caches). Then four phases, each S seconds; wrk
 # sends availability (random vendor and window, availability.lua) to both doors at once in all
 # but `holds`:
 #   reads      availability only
@@ -75,7 +75,8 @@ done >"$work/windows.txt"
 
 # Door D (a or b): responder socket $work/D.sock, pid $work/responder-D.pid, nginx in $work/nginx-D
 # (its master's pid copied to $work/nginx-D.pid so the EXIT trap stops it).
-declare -A door_port
+declare -A door_port=()
+doors=0
 start_responder() { # start_responder D [SERVE-ARGS...]
     local d=$1; shift
     rm -f "$work/$d.sock"
@@ -86,7 +87,8 @@ start_responder() { # start_responder D [SERVE-ARGS...]
 }
 start_door() { # start_door D — nginx for responder D on a free port
     local d=$1 port
-    port=$(bk_free_port 127.0.0.1 $((18080 + ${#door_port[@]} * 10)))
+    port=$(bk_free_port 127.0.0.1 $((18080 + doors * 10)))
+    doors=$((doors + 1))
     "$BK_SCRIPTS/nginx-conf" --out "$work/nginx-$d" --listen "127.0.0.1:$port" --socket "$work/$d.sock" \
         --rate 1000000r/s --burst 1000000 --conn-limit 65535 >/dev/null
     nginx -p "$work/nginx-$d" -c "$work/nginx-$d/nginx.conf" -e "$work/nginx-$d/error.log" \
@@ -195,6 +197,9 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 for d in a b; do warm "$d"; done
 phase reads 1 0
 phase holds 0 1
+# The holds phase changed every vendor (a few holds each): warm again, so `listen` starts, as
+# `reads` and `poll` do, with every answer cached.
+for d in a b; do warm "$d"; done
 phase listen 1 1
 restart_responders --no-revision-listener --availability-revision-seconds 0
 for d in a b; do warm "$d"; done
