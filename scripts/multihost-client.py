@@ -117,8 +117,12 @@ def check(args):
     print("holds: %d answered 201, %d reservations in the database for them, %d idempotency keys with duplicates"
           % (len(answered), sum(len(by_key.get(k, [])) for k in answered), len(duplicated)))
     print("attempts served by a responder: %d, of which served twice: %d" % (len(logged), len(served_twice)))
-    print("attempts answered 502/503/504 and retried with the same key: %d; lost after sending: %d"
-          % (len(retried_5xx), len(lost_after_send)))
+    kinds = {}
+    for a in retried_5xx:
+        kinds["%s %s" % (a["status"], a["door"])] = kinds.get("%s %s" % (a["status"], a["door"]), 0) + 1
+    print("attempts answered 502/503/504 and retried with the same key: %d%s; lost after sending: %d"
+          % (len(retried_5xx), " (%s)" % ", ".join("%s: %d" % k for k in sorted(kinds.items())) if kinds else "",
+             len(lost_after_send)))
     print("outage (%.1f s): %d requests started, answers %s" % (up - down, len(during), by_status(during)))
     if survivor:
         slowest = max(a["seconds"] for a in survivor)

@@ -74,6 +74,11 @@ public final class FastCGIServer: Sendable {
     private let listenFD: Int32
     /// Written by ``stop()`` to wake ``run(_:)``, which otherwise waits only for a signal.
     private let stopPipe: (read: Int32, write: Int32)
+    /// The "listening socket" libfcgi is given: a socket never bound, on which its own accept
+    /// fails at once. On a connection that fails mid-request, `FCGX_Accept_r` closes it and
+    /// accepts the next connection itself, which would skip ``allowedPeers`` (and the TCP
+    /// options); with this socket it returns an error instead and the loop accepts.
+    private let unlistenedFD: Int32
 
     /// The socket file this server bound (device and inode), so that exiting removes the path
     /// only while it is still that file. nil over TCP.
@@ -131,8 +136,16 @@ public final class FastCGIServer: Sendable {
             close(fd)
             throw FastCGIError(message: "pipe() failed: \(String(cString: strerror(errno)))")
         }
+        let unlistened = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard unlistened >= 0 else {
+            close(fd)
+            close(fds[0])
+            close(fds[1])
+            throw FastCGIError(message: "cannot create a unix socket: \(String(cString: strerror(errno)))")
+        }
         listenFD = fd
         stopPipe = (fds[0], fds[1])
+        unlistenedFD = unlistened
     }
 
     /// Unlinks `path` when it is a socket nobody listens on; throws when it is anything else
@@ -189,6 +202,7 @@ public final class FastCGIServer: Sendable {
         close(listenFD)
         close(stopPipe.read)
         close(stopPipe.write)
+        close(unlistenedFD)
     }
 
     /// Binds and listens on a unix socket. Not `FCGX_OpenSocket`: on a bind or listen failure it
@@ -283,7 +297,7 @@ public final class FastCGIServer: Sendable {
     /// answer and closed its end. (libfcgi still parses the request and owns its memory.)
     private func serveLoop(handler: any FastCGIHandler) {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
-        FCGX_InitRequest(request, listenFD, 0)
+        FCGX_InitRequest(request, unlistenedFD, 0)
         defer {
             if request.pointee.ipcFd >= 0 { close(request.pointee.ipcFd) }
             request.deallocate()
@@ -318,12 +332,17 @@ public final class FastCGIServer: Sendable {
                 }
                 request.pointee.ipcFd = fd
             }
-            // Reads BEGIN_REQUEST and the parameters from the connection it was given (on a
-            // connection that fails it closes it and accepts the next one itself). It starts by
-            // finishing the previous request, which closes the connection unless it is marked
-            // as kept; BEGIN_REQUEST then sets the mark from nginx's FCGI_KEEP_CONN flag.
+            // Reads BEGIN_REQUEST and the parameters from the connection it was given. It starts
+            // by finishing the previous request, which closes the connection unless it is marked
+            // as kept; BEGIN_REQUEST then sets the mark from nginx's FCGI_KEEP_CONN flag. On a
+            // connection that fails (closed, garbage) it closes it and tries to accept on
+            // `unlistenedFD`, which fails: the next connection is accepted above, checked.
             request.pointee.keepConnection = 1
-            guard FCGX_Accept_r(request) >= 0 else { return }
+            guard FCGX_Accept_r(request) >= 0 else {
+                if request.pointee.ipcFd >= 0 { close(request.pointee.ipcFd) }
+                request.pointee.ipcFd = -1
+                continue
+            }
             let bodyRead = serve(request, handler: handler)
             let fd = request.pointee.ipcFd
             let keep = request.pointee.keepConnection != 0

@@ -125,6 +125,30 @@ extension FastCGIServerTests {
             #expect(server.recorder.read { $0.handled } == 1)
         }
 
+        /// libfcgi, on a connection that fails mid-request, closes it and would accept the next
+        /// one itself, unchecked: a peer outside the list queued behind an allowed one that hangs
+        /// up is still refused, and the worker thread goes on serving.
+        @Test func peerQueuedBehindAFailedConnectionIsStillChecked() throws {
+            let server = try TestServer(threads: 1, tcp: "0.0.0.0:0", allowedPeers: try PeerAllowList(["127.0.0.2"]))
+            defer { server.shutDown() }
+            let params = FastCGIClient.params(path: "/echo")
+
+            let silent = try FastCGIClient.connect(host: "127.0.0.1", port: server.port, source: "127.0.0.2", timeoutSeconds: 3)
+            usleep(200_000)  // the only worker thread now waits inside libfcgi for its request
+            let outsider = try FastCGIClient.connect(host: "127.0.0.1", port: server.port, source: "127.0.0.3", timeoutSeconds: 3)
+            defer { close(outsider) }
+            let outsiderAnswer = Background { try FastCGIClient.send(over: outsider, params: params) }
+            usleep(100_000)
+            close(silent)
+            let result = try #require(outsiderAnswer.wait(seconds: 5), "the outsider's connection was neither served nor closed")
+            #expect(throws: FastCGIClientError.self) { try result.get() }
+            #expect(server.recorder.read { $0.handled } == 0)
+
+            let allowed = try FastCGIClient.connect(host: "127.0.0.1", port: server.port, source: "127.0.0.2", timeoutSeconds: 3)
+            defer { close(allowed) }
+            #expect(try FastCGIClient.send(over: allowed, params: params).status == 200)
+        }
+
         /// The same shutdown as on a unix socket: a blocked accept wakes, the request in flight
         /// finishes, `run` returns, and the port accepts nothing more.
         @Test func stopLetsTheInFlightRequestFinishThenClosesThePort() throws {
