@@ -126,7 +126,8 @@ def check(args):
     print("outage (%.1f s): %d requests started, answers %s" % (up - down, len(during), by_status(during)))
     if survivor:
         slowest = max(a["seconds"] for a in survivor)
-        print("through the surviving door during the outage: %d answers, all below 500: %s, slowest %.2f s"
+        print("failover through the surviving door: %d answers during the outage, all below 500: %s, slowest %.2f s"
+              " (nginx's connect timeout to the dead responder, then the other)"
               % (len(survivor), all(a["status"] < 500 for a in survivor), slowest))
     late = [a for a in dead_door if a["status"] is not None]
     print("attempts on the dead host's door during the outage: %d, answered: %d (all once the link was back: %s)"
