@@ -84,6 +84,26 @@ import Glibc
 
     static let window = "startTime=\(Booking.iso(Booking.day(7) + 8 * 3600))&endTime=\(Booking.iso(Booking.day(7) + 12 * 3600))&slotDuration=30"
 
+    /// `serve --listen` off loopback names who may connect or does not start; libfcgi's
+    /// FCGI_WEB_SERVER_ADDRS counts as naming them.
+    @Test func listeningOffLoopbackNeedsAnAllowList() throws {
+        let service = try Service()
+        defer { service.stop() }
+        let port = freePort()
+        let arguments = ["serve", "--listen", "0.0.0.0:\(port)", "--database", service.databaseURL, "--threads", "1"]
+        let refused = #expect(throws: CommandFailure.self) { try run(Paths.bookiji, arguments) }
+        #expect(refused?.description.contains("--allow-from") == true, "\(refused?.description ?? "")")
+        #expect(!acceptsConnections(port: port))
+
+        let allowed = try Daemon(Paths.bookiji, arguments, logPath: service.directoryPath("allowed.log"),
+                                 environment: ["FCGI_WEB_SERVER_ADDRS": "127.0.0.1,10.0.0.0/8"])
+        defer { allowed.stop() }
+        #expect(eventually(seconds: 10) { acceptsConnections(port: port) }, "\(allowed.log)")
+        #expect(allowed.isRunning)
+        allowed.stop()
+        #expect(!acceptsConnections(port: port), "the port is closed once serve has stopped")
+    }
+
     /// One responder stops for good (SIGTERM: its port refuses): every GET is answered 200 by
     /// the other, the refused ones passed on by nginx.
     @Test func getsKeepAnsweringWhenAResponderStops() throws {
