@@ -11,7 +11,9 @@ import Synchronization
 public struct PGTimeouts: Sendable, Hashable {
     /// Longest wait, in seconds, to connect: socket, authentication and the session's setup.
     public var connect: Double
-    /// The session's `statement_timeout` in seconds; nil keeps the server's setting.
+    /// The session's `statement_timeout` in seconds; nil keeps the server's setting. Through a
+    /// transaction pooler (``PGConnection/isPooled``) it is set per transaction instead, and
+    /// statements outside one keep the role's setting.
     public var statement: Double?
     /// Longest wait, in seconds, for the answer to one statement; nil waits as long as it takes.
     public var response: Double?
