@@ -13,54 +13,6 @@ public protocol FastCGIHandler: AnyObject {
     func bodyTooLarge(limit: Int, declared: Int) -> HTTPResponse
 }
 
-/// Settings for ``FastCGIServer``.
-public struct FastCGIConfiguration: Sendable {
-    public var endpoint: FastCGIEndpoint
-    /// Permission bits for the socket file, so nginx's worker user can connect (unix sockets).
-    public var socketMode: mode_t
-    /// Who may connect over TCP. nil: anyone when the server listens on a loopback address, and
-    /// refused (the server does not start) on any other address, where it must be said.
-    public var allowedPeers: PeerAllowList?
-    public var threads: Int
-    public var maxBodyBytes: Int
-    public var backlog: Int32
-    /// How long shutdown waits for in-flight requests before ``FastCGIServer/run(_:)`` returns
-    /// without them (`bookiji serve --shutdown-grace-seconds`; the process then exits under them).
-    public var shutdownGraceSeconds: Double
-
-    /// The unix socket's path, when the server listens on one.
-    public var socketPath: String? {
-        if case .unixSocket(let path) = endpoint { path } else { nil }
-    }
-
-    public init(
-        endpoint: FastCGIEndpoint, socketMode: mode_t = 0o666, allowedPeers: PeerAllowList? = nil, threads: Int = 4,
-        maxBodyBytes: Int = 1 << 20, backlog: Int32 = 1024, shutdownGraceSeconds: Double = 30
-    ) {
-        self.endpoint = endpoint
-        self.socketMode = socketMode
-        self.allowedPeers = allowedPeers
-        self.threads = threads
-        self.maxBodyBytes = maxBodyBytes
-        self.backlog = backlog
-        self.shutdownGraceSeconds = shutdownGraceSeconds
-    }
-
-    public init(
-        socketPath: String, socketMode: mode_t = 0o666, threads: Int = 4, maxBodyBytes: Int = 1 << 20,
-        backlog: Int32 = 1024, shutdownGraceSeconds: Double = 30
-    ) {
-        self.init(
-            endpoint: .unixSocket(path: socketPath), socketMode: socketMode, threads: threads, maxBodyBytes: maxBodyBytes,
-            backlog: backlog, shutdownGraceSeconds: shutdownGraceSeconds)
-    }
-}
-
-public struct FastCGIError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
-
 /// A threaded libfcgi responder on a unix socket or a TCP address.
 ///
 /// libfcgi's `FCGX_Accept_r` blocks, so requests are served on dedicated threads (never Swift
@@ -148,41 +100,6 @@ public final class FastCGIServer: Sendable {
         unlistenedFD = unlistened
     }
 
-    /// Unlinks `path` when it is a socket nobody listens on; throws when it is anything else
-    /// (a live socket, a regular file, a directory). No file there: nothing to do.
-    private static func removeStaleSocket(at path: String) throws {
-        var status = stat()
-        guard lstat(path, &status) == 0 else { return }
-        guard (status.st_mode & S_IFMT) == S_IFSOCK else {
-            throw FastCGIError(message: "\(path) exists and is not a socket; refusing to replace it")
-        }
-        switch probe(unixPath: path) {
-        case 0:
-            throw FastCGIError(message: """
-                \(path) is in use: a process accepts connections on it (another bookiji serve?); \
-                stop that process or choose another --socket
-                """)
-        case ECONNREFUSED:
-            guard unlink(path) == 0 || errno == ENOENT else {
-                throw FastCGIError(message: "cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
-            }
-        case let error:
-            throw FastCGIError(message: "cannot tell whether \(path) is in use (connecting failed: \(String(cString: strerror(error)))); refusing to replace it")
-        }
-    }
-
-    /// Connects to a unix socket and hangs up: 0 when something accepted, else the errno.
-    private static func probe(unixPath path: String) -> Int32 {
-        guard var address = try? socketAddress(path) else { return EINVAL }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return errno }
-        defer { close(fd) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        return connected == 0 ? 0 : errno
-    }
-
     /// Removes the socket path if it is still the file this server bound: after a second
     /// responder replaced it (or an operator moved it), that file is someone else's.
     private func removeSocketFile() {
@@ -203,40 +120,6 @@ public final class FastCGIServer: Sendable {
         close(stopPipe.read)
         close(stopPipe.write)
         close(unlistenedFD)
-    }
-
-    /// Binds and listens on a unix socket. Not `FCGX_OpenSocket`: on a bind or listen failure it
-    /// calls `exit()` (a bad `--socket` path would end the process with only "bind/listen: …"),
-    /// and it takes any path containing ':' for a TCP `host:port`.
-    private static func listen(unixPath path: String, backlog: Int32) throws -> Int32 {
-        var address = try socketAddress(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else {
-            throw FastCGIError(message: "cannot create a unix socket: \(String(cString: strerror(errno)))")
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw FastCGIError(message: "cannot listen on \(path): \(reason)")
-        }
-        return fd
-    }
-
-    private static func socketAddress(_ path: String) throws -> sockaddr_un {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw FastCGIError(message: "socket path '\(path)' must be 1 to \(MemoryLayout.size(ofValue: address.sun_path) - 1) bytes")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return address
     }
 
     /// Stops glibc's malloc from handing answer-sized buffers back to the kernel after each request.
