@@ -127,7 +127,8 @@ ticks() {
     done
     echo "$total"
 }
-pg_pids() { local pm; pm=$(head -1 "$pg/data/postmaster.pid"); echo "$pm" $(ps -o pid= --ppid "$pm"); }
+# pg_pids — the postmaster first, then its children, one per line.
+pg_pids() { local pm; pm=$(head -1 "$pg/data/postmaster.pid"); echo "$pm"; ps -o pid= --ppid "$pm" | tr -d " "; }
 hz=$(getconf CLK_TCK)
 
 next_index=0
@@ -149,10 +150,13 @@ measure() {
         next_index=$(awk '/^next_index/ { print $2 }' "$out.warmup")
         lua[5]=$next_index
     fi
-    pg_before=$(ticks $(pg_pids)) bouncer_before=$(ticks "$(cat "$work/pgbouncer.pid")")
+    local -a pids
+    mapfile -t pids < <(pg_pids)
+    pg_before=$(ticks "${pids[@]}") bouncer_before=$(ticks "$(cat "$work/pgbouncer.pid")")
     wrk -t2 -c"$connections" -d"${duration}s" --latency -H "$auth" -H "Content-Type: application/json" \
         -H "Accept-Encoding: gzip" "${lua[@]}" >"$out" || bk_die "wrk failed"
-    local pg_used=$(( $(ticks $(pg_pids)) - pg_before )) bouncer_used=$(( $(ticks "$(cat "$work/pgbouncer.pid")") - bouncer_before ))
+    mapfile -t pids < <(pg_pids)
+    local pg_used=$(( $(ticks "${pids[@]}") - pg_before )) bouncer_used=$(( $(ticks "$(cat "$work/pgbouncer.pid")") - bouncer_before ))
     [ "$workload" = holds ] && next_index=$(awk '/^next_index/ { print $2 }' "$out")
     requests=$(awk '/requests in/ { print $1 }' "$out")
     if grep -q "Non-2xx" "$out"; then bk_log "$mode $workload: non-2xx answers, see $out"; grep "^status" "$out" >&2 || true; fi
