@@ -33,7 +33,7 @@ struct WorkerCommand: ParsableCommand {
         @Option(help: "Longest wait for outbox work without a notification, in seconds.")
         var pollSeconds: Double = 5
 
-        @Option(help: "Outbox rows claimed per transaction.")
+        @Option(help: "Outbox rows claimed per transaction (the webhook fan-out takes up to 200 a batch whatever this says).")
         var batchSize: Int = 10
 
         @Flag(help: "Do not run the expiry sweeper in this process.")
