@@ -4,9 +4,9 @@
 Places holds (POST /v1/reservations, each with its own Idempotency-Key and slot) and reads
 availability through several front doors (nginx on different hosts) from several threads, for a
 fixed time. Each logical request is tried until it gets a final answer: a door that cannot be
-connected to is left for the next one (nothing was sent), and an answer of 502, 503 or 504, or a
-connection lost after sending, is retried with the same Idempotency-Key (the API's contract:
-the first attempt may or may not have been applied). Every attempt carries its own X-Request-Id,
+connected to is left for the next one (nothing was sent), and an answer of 502, 503 or 504, a 409
+idempotency_key_in_progress, or a connection lost after sending, is retried with the same
+Idempotency-Key (the API's contract: the first attempt may or may not have been applied). Every attempt carries its own X-Request-Id,
 so the responders' logs show how often each attempt was served.
 
 Writes the requests, attempts and answers as JSON to --out. `multihost-client.py check ...`
@@ -120,6 +120,12 @@ def check(args):
     kinds = {}
     for a in retried_5xx:
         kinds["%s %s" % (a["status"], a["door"])] = kinds.get("%s %s" % (a["status"], a["door"]), 0) + 1
+    waited = [r for r in holds if any(a.get("code") == "idempotency_key_in_progress" for a in r["attempts"])]
+    if waited:
+        longest = max(r["finished"] - r["started"] for r in waited)
+        print("holds whose retry found their key still claimed by a responder cut off mid-hold (409"
+              " idempotency_key_in_progress, retried until the claim was abandoned): %d, longest %.1f s"
+              % (len(waited), longest))
     print("attempts answered 502/503/504 and retried with the same key: %d%s; lost after sending: %d"
           % (len(retried_5xx), " (%s)" % ", ".join("%s: %d" % k for k in sorted(kinds.items())) if kinds else "",
              len(lost_after_send)))
@@ -200,8 +206,14 @@ def main():
                 vendor, iso(day * 86400), iso(day * 86400 + 86400))
         record = {"kind": kind, "key": key, "started": time.time(), "attempts": []}
         final = None
-        for number in range(8):
+        # A request is given up on only after two minutes: a key claimed by a responder that lost
+        # its database mid-hold answers 409 idempotency_key_in_progress (retryable) until the
+        # claim is abandoned (IdempotencyStore.abandonedAfterSeconds, 60 s).
+        give_up = time.time() + 120
+        number = 0
+        while time.time() < give_up:
             door = args.door[(door_index + number) % len(args.door)]
+            number += 1
             request_id = "mh-%s" % uuid.uuid4().hex
             headers["X-Request-Id"] = request_id
             began = time.time()
@@ -210,19 +222,21 @@ def main():
                 "door": door, "requestId": request_id, "status": status, "failure": failure,
                 "began": began, "seconds": round(time.time() - began, 3),
             })
-            if status is not None and status not in RETRY_STATUSES:
-                final = status
-                if kind == "hold" and status == 201:
-                    record["reservationId"] = json.loads(payload).get("reservationId")
-                    record["replayed"] = False
-                break
-            if status in RETRY_STATUSES:
+            error = {}
+            if status is not None and status >= 400:
                 try:
                     error = json.loads(payload).get("error", {})
                     record["attempts"][-1]["errorShape"] = sorted(error.keys())
-                except ValueError:
+                    record["attempts"][-1]["code"] = error.get("code")
+                except (ValueError, AttributeError):
                     record["attempts"][-1]["errorShape"] = None
-            time.sleep(0.2)
+            in_progress = status == 409 and error.get("code") == "idempotency_key_in_progress"
+            if status is not None and status not in RETRY_STATUSES and not in_progress:
+                final = status
+                if kind == "hold" and status == 201:
+                    record["reservationId"] = json.loads(payload).get("reservationId")
+                break
+            time.sleep(min(max(float(error.get("retryAfter", 0.2) or 0.2), 0.2), 5.0) if in_progress else 0.2)
         record["final"] = final
         record["finished"] = time.time()
         with lock:
