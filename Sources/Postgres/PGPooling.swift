@@ -46,9 +46,10 @@ public struct PGPooling: Sendable, Hashable {
     /// `bookiji serve` and `bookiji worker` set it once at startup from `--database-pooler` and
     /// `--direct-database`; everything else keeps the default (no pooler).
     public static var processDefault: PGPooling {
-        get { current.withLock { $0 } }
+        get { current.withLock { $0 } ?? PGPooling() }
         set { current.withLock { $0 = newValue } }
     }
 
-    private static let current = Mutex(PGPooling())
+    /// nil until a process sets its own: see `PGTimeouts.current` for why not `Mutex(PGPooling())`.
+    private static let current = Mutex<PGPooling?>(nil)
 }
