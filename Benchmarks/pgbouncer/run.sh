@@ -41,32 +41,13 @@ bk_ensure_packages "${BK_PACKAGES[@]}" wrk
 bin=$(bk_build_release)
 bk_bench_workspace bench-pgbouncer
 
-"$BK_SCRIPTS/pgcluster" start "$pg"
-url=$("$BK_SCRIPTS/pgcluster" url "$pg")
-sql() { psql -X -qtA -v ON_ERROR_STOP=1 -d "$url" -c "$1"; }
-"$bin" migrate --database "$url" --dir "$BK_REPO_ROOT/migrations" >&2 || bk_die "bookiji migrate failed"
-partner=$("$bin" partner create --name "Benchmark partner" --json --database "$url") || bk_die "partner create failed"
-key=$(bk_json_field "$partner" apiKey) || bk_die "no apiKey in: $partner"
-partner_id=$(bk_json_field "$partner" partnerId) || bk_die "no id in: $partner"
-"$bin" partner limits "$partner_id" --per-hour 1000000000 --max-holds 1000000000 --database "$url" >&2
-open=$((6 * 3600)) slot=1800 slots=32
-cat >"$work/rules.json" <<'EOF'
-{"timeZone":"UTC","slotMinutes":30,"weeklyHours":{
-"monday":[{"start":"06:00","end":"22:00"}],"tuesday":[{"start":"06:00","end":"22:00"}],
-"wednesday":[{"start":"06:00","end":"22:00"}],"thursday":[{"start":"06:00","end":"22:00"}],
-"friday":[{"start":"06:00","end":"22:00"}],"saturday":[{"start":"06:00","end":"22:00"}],
-"sunday":[{"start":"06:00","end":"22:00"}]}}
-EOF
-first=$("$bin" vendor create --name bench-vendor-0001 --timezone UTC --json --database "$url") || bk_die "vendor create failed"
-first_id=$(bk_json_field "$first" vendorId) || bk_die "no id in: $first"
-"$bin" vendor rules set "$first_id" --file "$work/rules.json" --database "$url" >&2
-"$bin" vendor payments set "$first_id" --stripe-account acct_1BenchVendor --currency eur --price 5000 --deposit 1000 \
-    --platform-fee 500 --database "$url" >&2
-sql "INSERT INTO vendors (name, timezone, rules, revision, stripe_account, currency, price_minor, deposit_minor, platform_fee_minor)
-     SELECT format('bench-vendor-%s', lpad(g::text, 4, '0')), v.timezone, v.rules, v.revision, v.stripe_account,
-            v.currency, v.price_minor, v.deposit_minor, v.platform_fee_minor
-     FROM vendors v, generate_series(2, $vendors) AS g WHERE v.id = '$first_id'" >/dev/null
-sql "SELECT id FROM vendors ORDER BY name" >"$work/vendors.txt"
+bk_bench_database "$bin"
+sql() { bk_sql "$@"; }
+bk_bench_partner "$bin"
+bk_bench_vendors "$bin" "$vendors"
+open=$BK_VENDOR_OPEN slot=$BK_VENDOR_SLOT slots=$BK_VENDOR_SLOTS
+# bk_bench_vendors writes "id key" lines; reservations.lua and availability.lua want the ids.
+cut -d' ' -f1 "$work/vendors.txt" >"$work/vendor-ids.txt" && mv "$work/vendor-ids.txt" "$work/vendors.txt"
 awk '{ print $1, 30 }' "$work/vendors.txt" >"$work/vendors-slots.txt"
 first_day=$(( ($(date +%s) / 86400 + 2) * 86400 ))
 for week in 0 1; do
