@@ -15,24 +15,7 @@ struct ConcurrencyTests {
         try service.setLimits(partner: partner.id, perHour: 1_000_000, maxHolds: 1_000_000)
         let vendor = try service.createOpenVendor()
         let start = Booking.day(7) + 10 * 3600
-        let results = Results()
-        let gate = DispatchSemaphore(value: 0)
-        let done = DispatchGroup()
-        for i in 0..<200 {
-            done.enter()
-            Thread {
-                gate.wait()
-                let response = try? HTTPClient.send(
-                    port: service.port, method: "POST", path: "/v1/reservations",
-                    headers: ["Authorization": "Bearer \(partner.key)", "Content-Type": "application/json"],
-                    body: Booking.body(vendor: vendor, start: start, minutes: 60, requester: "r\(i)"))
-                results.add(response)
-                done.leave()
-            }.start()
-        }
-        for _ in 0..<200 { gate.signal() }
-        done.wait()
-        let statuses = results.statuses
+        let statuses = Results.raceHolds(200, port: service.port, key: partner.key, vendor: vendor, start: start).statuses
         #expect(statuses.count == 200)
         #expect(statuses.filter { $0 == 201 }.count == 1, "statuses: \(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
         #expect(statuses.filter { $0 == 409 }.count == 199)
@@ -108,6 +91,29 @@ struct ConcurrencyTests {
 
 /// Responses gathered from many threads.
 final class Results: @unchecked Sendable {  // guarded by the lock
+    /// `count` holds of the same 60-minute slot sent at once through nginx on `port`, each from
+    /// its own thread and connection, released together; their answers.
+    static func raceHolds(_ count: Int, port: Int, key: String, vendor: String, start: Int64) -> Results {
+        let results = Results()
+        let gate = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for i in 0..<count {
+            done.enter()
+            Thread {
+                gate.wait()
+                let response = try? HTTPClient.send(
+                    port: port, method: "POST", path: "/v1/reservations",
+                    headers: ["Authorization": "Bearer \(key)", "Content-Type": "application/json"],
+                    body: Booking.body(vendor: vendor, start: start, minutes: 60, requester: "r\(i)"))
+                results.add(response)
+                done.leave()
+            }.start()
+        }
+        for _ in 0..<count { gate.signal() }
+        done.wait()
+        return results
+    }
+
     private let lock = NSLock()
     private var all: [Int] = []
     private var ids: Set<String> = []

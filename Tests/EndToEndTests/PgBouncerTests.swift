@@ -20,25 +20,7 @@ struct PgBouncerTests {
         let start = Booking.day(7) + 10 * 3600
         let transactionsBefore = try bouncer.stat("total_xact_count", database: service.database)
 
-        let results = Results()
-        let gate = DispatchSemaphore(value: 0)
-        let done = DispatchGroup()
-        for i in 0..<200 {
-            done.enter()
-            Thread {
-                gate.wait()
-                let response = try? HTTPClient.send(
-                    port: service.port, method: "POST", path: "/v1/reservations",
-                    headers: ["Authorization": "Bearer \(partner.key)", "Content-Type": "application/json"],
-                    body: Booking.body(vendor: vendor, start: start, minutes: 60, requester: "r\(i)"))
-                results.add(response)
-                done.leave()
-            }.start()
-        }
-        for _ in 0..<200 { gate.signal() }
-        done.wait()
-
-        let statuses = results.statuses
+        let statuses = Results.raceHolds(200, port: service.port, key: partner.key, vendor: vendor, start: start).statuses
         let tally = Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count)
         #expect(statuses.count == 200)
         #expect(statuses.filter { $0 == 201 }.count == 1, "statuses: \(tally)")
