@@ -11,11 +11,6 @@ public struct APISettings: Sendable {
     /// Rendered availability answers, shared by all threads of the process.
     public var availabilityCache: AvailabilityCache
 
-    /// Where the revision listener (``VendorRevisionListener``) opens its LISTEN session; nil:
-    /// ``databaseURL``. It needs a server session of its own, so behind a transaction pooler this
-    /// is the direct URL.
-    public var revisionListenerURL: String?
-
     /// Advisory slot locks when placing holds. Only tests turn them off, to show the database
     /// constraint alone keeps capacity 1.
     public var advisoryLocks: Bool
@@ -37,9 +32,8 @@ public struct APISettings: Sendable {
     public init(
         databaseURL: String, authCacheSeconds: Double = 5, availabilityCache: AvailabilityCache = AvailabilityCache(),
         advisoryLocks: Bool = true, stripeSignature: StripeSignature? = nil, webhookPolicy: WebhookURLPolicy = WebhookURLPolicy(),
-        vendorPageKey: VendorPageKey? = nil, revisionListenerURL: String? = nil
+        vendorPageKey: VendorPageKey? = nil
     ) {
-        self.revisionListenerURL = revisionListenerURL
         self.vendorPageKey = vendorPageKey
         self.webhookPolicy = webhookPolicy
         self.stripeSignature = stripeSignature

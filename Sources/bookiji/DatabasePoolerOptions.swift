@@ -43,7 +43,7 @@ struct DatabasePoolerOptions: ParsableArguments {
     }
 
     /// The URL for connections that need a session of their own.
-    func directURL(database: String) -> String {
+    private func directURL(database: String) -> String {
         givenDirectURL ?? database
     }
 

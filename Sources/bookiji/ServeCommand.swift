@@ -133,8 +133,6 @@ struct Serve: ParsableCommand {
                 .flatMap { $0.isEmpty ? nil : StripeSignature(secret: $0) },
             webhookPolicy: WebhookURLPolicy(allowedHosts: webhookAllowHost),
             vendorPageKey: try VendorPageKey.fromEnvironment(ProcessInfo.processInfo.environment))
-        // LISTEN needs a server session of its own: past the pooler.
-        settings.revisionListenerURL = pooler.directURL(database: settings.databaseURL)
         if let readDatabase {
             let replicaLogger = Logger(label: "bookiji.replica")
             settings.replicaRouting = ReplicaRouting(url: readDatabase, primaryURL: settings.databaseURL, maxLagSeconds: maxReplicaLag) {

@@ -31,7 +31,8 @@ public final class VendorRevisionListener: Sendable {
     }
 
     /// The database to listen on: a server session of its own (a transaction pooler forwards
-    /// no notifications).
+    /// no notifications), so the direct URL when the process goes through one
+    /// (``Session/ownSessionURL(for:)``, as the worker's notification hub does).
     public let url: String
     /// Seconds between the round trips that show the session is alive: half the revision trust
     /// interval, between 50 ms and 1 s.
@@ -45,7 +46,7 @@ public final class VendorRevisionListener: Sendable {
     static let maximumBackoffSeconds = 5.0
 
     public init(url: String, cache: AvailabilityCache, onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
-        self.url = url
+        self.url = Session.ownSessionURL(for: url)
         self.cache = cache
         self.onEvent = onEvent
         self.heartbeatSeconds = min(1, max(0.05, Double(cache.revisionTrustNanos) / 2e9))
