@@ -14,7 +14,8 @@ public struct WebhookFanOut: OutboxDatabaseHandler {
     /// API commits (Benchmarks/webhooks). A batch is only as large as the backlog, and it holds
     /// what it locks for a few milliseconds: its outbox rows, its endpoints `FOR SHARE` and,
     /// through the deliveries' foreign key, its reservations `FOR KEY SHARE`, which an API
-    /// transition's `FOR UPDATE` of the reservation waits for (and the other way round).
+    /// transition's lock of the reservation (`FOR NO KEY UPDATE`, ``ReservationStore/lock(id:)``)
+    /// does not conflict with.
     public let batchSize: Int? = 200
 
     public init() {}
