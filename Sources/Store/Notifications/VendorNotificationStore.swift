@@ -46,7 +46,7 @@ public struct VendorNotificationStore {
         try connection.query("""
             INSERT INTO vendor_notifications (reservation_id, channel, attempts, sent_at, last_error)
             VALUES ($1::uuid, $2, 1, CASE WHEN $3::text IS NULL THEN now() END, $3)
-            ON CONFLICT (reservation_id, channel) DO UPDATE
+            ON CONFLICT (reservation_id, channel, vendor_id) DO UPDATE
             SET attempts = vendor_notifications.attempts + 1, last_attempt_at = now(), last_error = excluded.last_error,
                 sent_at = coalesce(vendor_notifications.sent_at, excluded.sent_at)
             """, [reservationID, channel.rawValue, error])

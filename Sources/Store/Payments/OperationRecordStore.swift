@@ -18,7 +18,7 @@ public struct OperationRecordStore {
         let inserted = try connection.query("""
             INSERT INTO operation_records (idempotency_key, reservation_id, operation, attempt, parameters, started_at)
             VALUES ($1, $2::uuid, $3, $4, $5::jsonb, to_timestamp($6))
-            ON CONFLICT (idempotency_key) DO NOTHING
+            ON CONFLICT (idempotency_key, vendor_id) DO NOTHING
             RETURNING \(Self.columns)
             """, [key, reservationID, operation.rawValue, attempt, parametersJSON, now])
         if let row = inserted.first { return try Self.record(row) }

@@ -69,7 +69,7 @@ public struct PaymentLegStore {
         try connection.query("""
             INSERT INTO payment_legs (reservation_id, side, amount_minor, currency, created_at, updated_at)
             VALUES ($1::uuid, $2, $3, $4, to_timestamp($5), to_timestamp($5))
-            ON CONFLICT (reservation_id, side) DO NOTHING
+            ON CONFLICT (reservation_id, side, vendor_id) DO NOTHING
             """, [reservationID, side.rawValue, price.amount(for: side), price.currency, now])
         let (assignments, values) = Self.assignments(change)
         let rows = try connection.query("""

@@ -69,10 +69,10 @@ public struct ReservationStore {
                 UNION ALL
                 SELECT id, vendor_id, $12, $6, $15, $16, NULL FROM inserted
             ), queued AS (
-                INSERT INTO outbox (topic, reservation_id, payload)
-                SELECT $17, id, jsonb_build_object('reservationId', id::text, 'vendorId', vendor_id::text) FROM inserted
+                INSERT INTO outbox (topic, reservation_id, vendor_id, payload)
+                SELECT $17, id, vendor_id, jsonb_build_object('reservationId', id::text, 'vendorId', vendor_id::text) FROM inserted
                 UNION ALL
-                SELECT $18, id, \(Self.eventPayload(
+                SELECT $18, id, vendor_id, \(Self.eventPayload(
                     id: "id", from: "$12::text", to: "$6::text", trigger: "$13::text", sequence: "1", failureReason: "NULL::text",
                     bookingID: "NULL::uuid"))
                 FROM inserted
@@ -217,14 +217,14 @@ public struct ReservationStore {
                 INSERT INTO reservation_transitions (reservation_id, vendor_id, from_state, to_state, triggered_by, reason)
                 SELECT id, vendor_id, from_state, to_state, $10, 'deadline passed' FROM moved
             ), announced AS (
-                INSERT INTO outbox (topic, reservation_id, payload)
-                SELECT CASE WHEN to_state = $9 THEN $11 ELSE $12 END, id,
+                INSERT INTO outbox (topic, reservation_id, vendor_id, payload)
+                SELECT CASE WHEN to_state = $9 THEN $11 ELSE $12 END, id, vendor_id,
                        \(Self.eventPayload(
                            id: "id", from: "from_state", to: "to_state", trigger: "$10::text", sequence: "event_sequence",
                            failureReason: "failure_reason", bookingID: "NULL::uuid"))
                 FROM moved
             ), signalled AS (
-                \(Self.paymentSignal(select: "SELECT id FROM moved WHERE EXISTS (SELECT 1 FROM payment_legs l WHERE l.reservation_id = moved.id)"))
+                \(Self.paymentSignal(select: "SELECT id, vendor_id FROM moved WHERE EXISTS (SELECT 1 FROM payment_legs l WHERE l.reservation_id = moved.id)"))
             )
             SELECT id::text, from_state, to_state FROM moved
             """, [now, vendorID, slot?.start, slot?.end, partnerID, limit,
@@ -276,15 +276,15 @@ public struct ReservationStore {
                 INSERT INTO reservation_transitions (reservation_id, vendor_id, from_state, to_state, triggered_by, reason, idempotency_key)
                 VALUES ($1::uuid, $10::uuid, $2, $3, $4, $5, $6)
             ), signalled AS (
-                \(Self.paymentSignal(select: "SELECT $1::uuid WHERE $8::bool AND ($3 = ANY ($9::text[]) OR EXISTS (SELECT 1 FROM payment_legs WHERE reservation_id = $1::uuid))"))
+                \(Self.paymentSignal(select: "SELECT $1::uuid, $10::uuid WHERE $8::bool AND ($3 = ANY ($9::text[]) OR EXISTS (SELECT 1 FROM payment_legs WHERE reservation_id = $1::uuid))"))
             ), numbered AS (
                 UPDATE reservations SET event_sequence = event_sequence + 1
                 WHERE id = $1::uuid AND $7::text IS NOT NULL
                 RETURNING event_sequence, failure_reason, CASE WHEN state = 'COMMITTED' THEN booking_id END AS booking_id,
                           cancellation_reason, cancellation_note
             )
-            INSERT INTO outbox (topic, reservation_id, payload)
-            SELECT $7, $1::uuid, \(Self.eventPayload(
+            INSERT INTO outbox (topic, reservation_id, vendor_id, payload)
+            SELECT $7, $1::uuid, $10::uuid, \(Self.eventPayload(
                 id: "$1::uuid", from: "$2", to: "$3", trigger: "$4", sequence: "event_sequence", failureReason: "failure_reason",
                 bookingID: "booking_id", cancellationReason: "cancellation_reason", cancellationNote: "cancellation_note"))
             FROM numbered
@@ -305,15 +305,16 @@ public struct ReservationStore {
     /// when one is already pending (perhaps being handled right now), a wake-up folded into it, so
     /// the driver runs it once more when it finishes.
     public func signalPaymentDriver(reservationID: String) throws {
-        try connection.query(Self.paymentSignal(select: "SELECT $1::uuid"), [reservationID])
+        try connection.query(Self.paymentSignal(select: "SELECT id, vendor_id FROM reservations WHERE id = $1::uuid"), [reservationID])
     }
 
-    /// The upsert of `payment.advance` rows for the reservation ids `select` yields.
+    /// The upsert of `payment.advance` rows for the reservations `select` yields, as (id, vendor id).
     static func paymentSignal(select: String) -> String {
         """
-        INSERT INTO outbox (topic, reservation_id, payload)
-        SELECT '\(paymentAdvanceTopic)', id, jsonb_build_object('reservationId', id::text) FROM (\(select)) AS signalled (id)
-        ON CONFLICT (reservation_id) WHERE topic = '\(paymentAdvanceTopic)' AND delivered_at IS NULL AND dead_at IS NULL
+        INSERT INTO outbox (topic, reservation_id, vendor_id, payload)
+        SELECT '\(paymentAdvanceTopic)', id, vendor_id, jsonb_build_object('reservationId', id::text)
+        FROM (\(select)) AS signalled (id, vendor_id)
+        ON CONFLICT (reservation_id, vendor_id) WHERE topic = '\(paymentAdvanceTopic)' AND delivered_at IS NULL AND dead_at IS NULL
         DO UPDATE SET wakeups = outbox.wakeups + 1, available_at = least(outbox.available_at, clock_timestamp())
         """
     }

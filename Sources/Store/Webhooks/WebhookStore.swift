@@ -123,11 +123,11 @@ public struct WebhookStore {
     ) throws {
         guard !endpointIDs.isEmpty else { return }
         try connection.query("""
-            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, reservation_id, sequence, body, next_attempt_at)
-            SELECT e.id, $2, $3, $4::uuid, $5, $6, CASE WHEN e.enabled THEN now() ELSE '\(Self.heldUntil)' END
+            INSERT INTO webhook_deliveries (endpoint_id, partner_id, event_id, event_type, reservation_id, sequence, body, next_attempt_at)
+            SELECT e.id, e.partner_id, $2, $3, $4::uuid, $5, $6, CASE WHEN e.enabled THEN now() ELSE '\(Self.heldUntil)' END
             FROM webhook_endpoints e WHERE e.id = ANY ($1::uuid[])
             FOR SHARE OF e
-            ON CONFLICT (endpoint_id, event_id) DO NOTHING
+            ON CONFLICT (endpoint_id, event_id, partner_id) DO NOTHING
             """, [PGArray(endpointIDs), eventID, eventType, reservationID, sequence, body])
     }
 
@@ -162,8 +162,8 @@ public struct WebhookStore {
     public func enqueue(_ events: [QueuedEvent]) throws -> Int {
         guard !events.isEmpty else { return 0 }
         return try connection.query("""
-            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, reservation_id, sequence, body, next_attempt_at)
-            SELECT e.id, ev.event_id, ev.event_type, ev.reservation_id, ev.sequence, ev.body,
+            INSERT INTO webhook_deliveries (endpoint_id, partner_id, event_id, event_type, reservation_id, sequence, body, next_attempt_at)
+            SELECT e.id, e.partner_id, ev.event_id, ev.event_type, ev.reservation_id, ev.sequence, ev.body,
                    CASE WHEN e.enabled THEN now() ELSE '\(Self.heldUntil)' END
             FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::text[])
                      WITH ORDINALITY AS ev (event_id, event_type, reservation_id, sequence, body, ordinal)
@@ -172,7 +172,7 @@ public struct WebhookStore {
                                          AND (e.events IS NULL OR ev.event_type = ANY (e.events))
             ORDER BY ev.ordinal, e.created_at, e.id
             FOR SHARE OF e
-            ON CONFLICT (endpoint_id, event_id) DO NOTHING
+            ON CONFLICT (endpoint_id, event_id, partner_id) DO NOTHING
             """, [
                 PGArray(events.map(\.eventID)), PGArray(events.map(\.eventType)), PGArray(events.map(\.reservationID)),
                 PGArray(events.map { String($0.sequence) }), PGArray(events.map(\.body)),
