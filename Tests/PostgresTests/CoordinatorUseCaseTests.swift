@@ -19,6 +19,7 @@ struct CoordinatorUseCaseTests {
     struct World {
         let database: Database
         let sql: PGConnection
+        let url: String
         let partnerID: String
         let partnerKey: String
         let vendorID: String
@@ -28,6 +29,7 @@ struct CoordinatorUseCaseTests {
         init() throws {
             let test = try TestDatabase(migrated: true)
             sql = try test.connect()
+            url = test.url
             database = Database(url: test.url)
             let session = Session(sql)
             (partnerID, partnerKey) = try {

@@ -1,5 +1,6 @@
 import BookijiCore
 import Coordinator
+import Foundation
 import Postgres
 import Store
 import Testing
@@ -57,6 +58,58 @@ struct PaymentFlowStoreTests {
         #expect(try flow.applyEvent(PaymentIntentSnapshot(id: "pi_unknown", status: .canceled), now: world.clock) == false)
         // Each applied event woke the driver: one pending row, the wake-ups folded into it.
         #expect(try world.count("SELECT count(*) FROM outbox WHERE topic = 'payment.advance' AND delivered_at IS NULL") == 1)
+    }
+
+    /// Every writer of a booking's payment rows locks the reservation before its legs, as an
+    /// authorization does (reservation, then legs). Recording a call's outcome and applying a
+    /// Stripe event took the legs first and deadlocked against an authorization: 85 deadlocks
+    /// in a 30 s run of Benchmarks/bookings. Here a transaction holds the reservation; each
+    /// writer must wait for it with the legs still free.
+    @Test func aCallsOutcomeAndAnEventWaitForTheReservationBeforeTakingItsLegs() throws {
+        var world = try World()
+        let (record, flow) = try Self.confirmed(&world)
+        let call = try #require(try flow.begin(
+            .vendorAuth, side: .vendor, reservationID: record.id, expecting: .awaitingVendorAuth, parametersJSON: "{}",
+            changes: [.createStarted], now: world.clock))
+        let (url, id, now) = (world.url, record.id, world.clock)
+        let writers: [@Sendable (PaymentFlow) throws -> Void] = [
+            { try $0.finish(call, side: .vendor, outcome: .succeeded(resultJSON: "{}"),
+                            changes: [.intent(PaymentIntentSnapshot(id: "pi_lock", status: .requiresCapture))], now: now) },
+            { _ = try $0.applyEvent(PaymentIntentSnapshot(id: "pi_lock", status: .canceled), now: now) },
+        ]
+        for (index, writer) in writers.enumerated() {
+            let locked = DispatchSemaphore(value: 0)
+            let outcome = try onThreads(2) { thread -> (waited: Bool, legsFree: Bool) in
+                if thread == 0 {
+                    locked.wait()
+                    try writer(PaymentFlow(database: Database(url: url)))
+                    return (false, false)
+                }
+                let holder = try PGConnection(url: url)
+                try holder.execute(script: "BEGIN")
+                try holder.query("SELECT 1 FROM reservations WHERE id = $1::uuid FOR NO KEY UPDATE", [id])
+                locked.signal()
+                // The writer's session waits on a lock (the reservation's row), up to 5 s.
+                var waited = false
+                for _ in 0..<100 where !waited {
+                    // pg_locks is read live (pg_stat_activity keeps one snapshot per transaction).
+                    waited = try holder.query("SELECT count(*) FROM pg_locks WHERE NOT granted").first!.int(0) > 0
+                    if !waited { Thread.sleep(forTimeInterval: 0.05) }
+                }
+                let legsFree: Bool
+                do {
+                    try holder.query("SELECT 1 FROM payment_legs WHERE reservation_id = $1::uuid FOR UPDATE NOWAIT", [id])
+                    legsFree = true
+                } catch {
+                    legsFree = false
+                }
+                try holder.execute(script: legsFree ? "COMMIT" : "ROLLBACK")
+                return (waited, legsFree)
+            }
+            #expect(outcome[1].waited, "writer \(index) did not wait for the reservation")
+            #expect(outcome[1].legsFree, "writer \(index) locked the legs while the reservation was held elsewhere")
+        }
+        #expect(try flow.snapshot(reservationID: record.id)?.legs.vendor?.status == .canceled)
     }
 
     @Test func theDailyCleanupExpiresAReservationHoldingAStaleAuthorization() throws {
