@@ -46,9 +46,12 @@ public struct VendorKeyStore {
     /// The vendor id a live key belongs to.
     public func authenticate(apiKey: String) throws -> String? {
         guard apiKey.utf8.count <= 200 else { return nil }
-        return try connection.query("""
+        // Since migration 0022 a hash is unique per vendor only (a distributed database cannot
+        // hold it unique across shards): a key two vendors hold would name neither.
+        let rows = try connection.query("""
             SELECT vendor_id::text FROM vendor_api_keys
-            WHERE api_key_hash = $1::bytea AND revoked_at IS NULL
-            """, [APIKey.hashed(apiKey)]).first?.string(0)
+            WHERE api_key_hash = $1::bytea AND revoked_at IS NULL LIMIT 2
+            """, [APIKey.hashed(apiKey)])
+        return rows.count == 1 ? try rows.first?.string(0) : nil
     }
 }

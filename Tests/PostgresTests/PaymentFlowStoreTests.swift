@@ -92,8 +92,11 @@ struct PaymentFlowStoreTests {
                 // The writer's session waits on a lock (the reservation's row), up to 5 s.
                 var waited = false
                 for _ in 0..<100 where !waited {
-                    // pg_locks is read live (pg_stat_activity keeps one snapshot per transaction).
-                    waited = try holder.query("SELECT count(*) FROM pg_locks WHERE NOT granted").first!.int(0) > 0
+                    // A session waiting on this one (pg_locks is read live; pg_stat_activity keeps
+                    // one snapshot per transaction), not another test's waits in the cluster.
+                    waited = try holder.query("""
+                        SELECT count(*) FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY (pg_blocking_pids(pid))
+                        """).first!.int(0) > 0
                     if !waited { Thread.sleep(forTimeInterval: 0.05) }
                 }
                 let legsFree: Bool

@@ -174,7 +174,7 @@ public struct PaymentFlow {
 
     private func record(_ finished: FinishedCall, session: Session, now: Int64) throws {
         // The reservation before its legs, as every writer of a booking's payment rows takes them
-        // (an authorization, a turn of the driver, an event). Taking the legs first deadlocked
+        // (an authorization, a turn of the driver, an event, the daily cleanup). Taking the legs first deadlocked
         // against an authorization holding the reservation: 85 deadlocks, each a 1 s wait, in a
         // 30 s run of Benchmarks/bookings.
         _ = try ReservationStore(session).lock(id: finished.reservationID)
@@ -366,13 +366,17 @@ public struct PaymentFlow {
     public func reconcile(now: Int64, quietSeconds: Int64 = 60, staleAuthorizationAge: Int64? = nil) throws -> Reconciliation {
         try database.transaction { session in
             let legs = PaymentLegStore(session), reservations = ReservationStore(session)
-            let unsettled = try legs.unsettled(limit: 1000)
-            let stalled = try legs.stalled(now: now, quietSeconds: quietSeconds, limit: 1000)
-            var stale: [String] = []
+            // The stale reservations are locked before the queries below mark any legs, in id
+            // order: a reservation before its legs, as every other writer takes them.
+            var stale: [String] = [], staleLocked: [ReservationRecord] = []
             if let age = staleAuthorizationAge {
                 stale = try legs.staleAuthorizations(now: now, ageSeconds: age, limit: 1000)
-                for id in stale {
-                    guard let record = try reservations.lock(id: id), record.state.isActive else { continue }
+                staleLocked = try stale.sorted().compactMap { try reservations.lock(id: $0) }
+            }
+            let unsettled = try legs.unsettled(limit: 1000)
+            let stalled = try legs.stalled(now: now, quietSeconds: quietSeconds, limit: 1000)
+            if let age = staleAuthorizationAge {
+                for record in staleLocked where record.state.isActive {
                     try reservations.move(
                         record, to: .expired, trigger: .timeout, reason: "authorization older than \(age / 86400) days",
                         now: now, failureReason: "the payment authorization went stale")

@@ -144,9 +144,10 @@ public struct ReservationStore {
     ///
     /// `FOR NO KEY UPDATE`, not `FOR UPDATE`: the holder changes the row but never its id, and
     /// the weaker lock lets other transactions insert rows that reference the reservation
-    /// meanwhile (their foreign key checks take `FOR KEY SHARE`): the webhook fan-out queueing a
-    /// delivery, a transition or outbox row. With `FOR UPDATE` the fan-out's batch insert waited
-    /// 4-8 ms on average for API transactions holding the reservation.
+    /// meanwhile (their foreign key checks take `FOR KEY SHARE`): a transition, an outbox row, a
+    /// payment leg. With `FOR UPDATE` the webhook fan-out's batch insert waited 4-8 ms on average
+    /// for API transactions holding the reservation, while deliveries still had a foreign key to
+    /// it (dropped by migration 0022).
     public func lock(id: String) throws -> ReservationRecord? {
         guard UUIDText.isValid(id) else { return nil }
         return try connection.query("SELECT \(Self.columns) FROM reservations WHERE id = $1::uuid FOR NO KEY UPDATE", [id])

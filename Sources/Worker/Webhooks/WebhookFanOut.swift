@@ -12,10 +12,9 @@ public struct WebhookFanOut: OutboxDatabaseHandler {
     /// and one to queue its deliveries, so the larger the batch the less each event costs. At 10
     /// a batch (three statements a row), one worker fanned out fewer events a second than a busy
     /// API commits (Benchmarks/webhooks). A batch is only as large as the backlog, and it holds
-    /// what it locks for a few milliseconds: its outbox rows, its endpoints `FOR SHARE` and,
-    /// through the deliveries' foreign key, its reservations `FOR KEY SHARE`, which an API
-    /// transition's lock of the reservation (`FOR NO KEY UPDATE`, ``ReservationStore/lock(id:)``)
-    /// does not conflict with.
+    /// what it locks for a few milliseconds: its outbox rows and its endpoints `FOR SHARE`. It
+    /// reads its reservations without locking them (deliveries have had no foreign key to them
+    /// since migration 0022), so an API transition holding one does not hold the batch up.
     public let batchSize: Int? = 200
 
     public init() {}
