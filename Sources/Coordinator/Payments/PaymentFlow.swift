@@ -100,11 +100,15 @@ public struct PaymentFlow {
         reservationID: String, finishing: FinishedCall?, now: Int64, plan: (PaymentSnapshot) throws -> PlannedCall?
     ) throws -> PaymentTurn {
         try database.transaction(attempts: 3) { session in
-            if let finishing { try record(finishing, session: session, now: now) }
             let store = ReservationStore(session)
+            // Locked before recording touches the legs (see record(_:on:session:now:)); recording
+            // changes legs and operation records, never the reservation's row.
+            var locked = try store.lock(id: reservationID)
+            if let finishing { try record(finishing, on: locked, session: session, now: now) }
             // Each pass makes one state move; the plan never asks for more than a few in a row.
-            for _ in 0..<8 {
-                guard let reservation = try store.lock(id: reservationID) else { return .wait }
+            for pass in 0..<8 {
+                if pass > 0 { locked = try store.lock(id: reservationID) }
+                guard let reservation = locked else { return .wait }
                 let legs = try PaymentLegStore(session).legs(reservationID: reservationID)
                 let snapshot = PaymentSnapshot(reservation: reservation, legs: legs, step: PaymentPlan.next(state: reservation.state, legs: legs))
                 switch snapshot.step {
@@ -169,15 +173,19 @@ public struct PaymentFlow {
 
     /// Records how a call ended (see ``finish(_:side:outcome:changes:now:)``), in one transaction.
     public func record(_ finished: FinishedCall, now: Int64) throws {
-        try database.transaction(attempts: 3) { session in try record(finished, session: session, now: now) }
+        try database.transaction(attempts: 3) { session in
+            let locked = try ReservationStore(session).lock(id: finished.reservationID)
+            try record(finished, on: locked, session: session, now: now)
+        }
     }
 
-    private func record(_ finished: FinishedCall, session: Session, now: Int64) throws {
-        // The reservation before its legs, as every writer of a booking's payment rows takes them
-        // (an authorization, a turn of the driver, an event, the daily cleanup). Taking the legs first deadlocked
-        // against an authorization holding the reservation: 85 deadlocks, each a 1 s wait, in a
-        // 30 s run of Benchmarks/bookings.
-        _ = try ReservationStore(session).lock(id: finished.reservationID)
+    /// Records how a call ended on `reservation`, which the caller has locked: the reservation
+    /// before its legs, as every writer of a booking's payment rows takes them (an
+    /// authorization, a turn of the driver, an event, the daily cleanup). Taking the legs first
+    /// deadlocked against an authorization holding the reservation: 85 deadlocks, each a 1 s
+    /// wait, in a 30 s run of Benchmarks/bookings. nil: the reservation does not exist, and the
+    /// legs are left alone.
+    private func record(_ finished: FinishedCall, on reservation: ReservationRecord?, session: Session, now: Int64) throws {
         if let call = finished.record {
             switch finished.outcome {
             case .succeeded(let json):
@@ -188,7 +196,8 @@ public struct PaymentFlow {
                 break
             }
         }
-        try apply(finished.changes, side: finished.side, reservationID: finished.reservationID, session: session, now: now)
+        try apply(finished.changes, side: finished.side, reservationID: finished.reservationID, price: reservation?.price,
+                  session: session, now: now)
     }
 
     /// What finishing a reservation's payments did.
@@ -226,9 +235,10 @@ public struct PaymentFlow {
     public static let compensationTopic = "reservation.compensated"
 
     private func apply(
-        _ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, session: Session, now: Int64
+        _ changes: [PaymentLegStore.Change], side: PaymentSide, reservationID: String, price: ReservationPrice?, session: Session,
+        now: Int64
     ) throws {
-        guard !changes.isEmpty, let price = try ReservationStore(session).find(id: reservationID)?.price else { return }
+        guard !changes.isEmpty, let price else { return }
         let store = PaymentLegStore(session)
         var leg = changes.contains { if case .intent = $0 { true } else { false } }
             ? try store.legs(reservationID: reservationID, forUpdate: true)[side] : nil
@@ -322,7 +332,7 @@ public struct PaymentFlow {
             // settled without locking the leg (a batch of events would hold every lock it took
             // until it commits, and the driver's next write would queue behind it).
             if let intent, let seen = try legs.legs(reservationID: reservationID)[side], !Self.isNews(intent, over: seen) { return true }
-            // The reservation before its legs (see record(_:session:now:)).
+            // The reservation before its legs (see record(_:on:session:now:)).
             guard let price = try ReservationStore(session).lock(id: reservationID)?.price,
                   let leg = try legs.legs(reservationID: reservationID, forUpdate: true)[side]
             else { return false }
