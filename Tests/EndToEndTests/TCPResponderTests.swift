@@ -60,6 +60,11 @@ import Glibc
         }
 
         func hold(key: String, vendor: String, start: Int64, idempotencyKey: String? = nil) throws -> WireResponse {
+            try Self.hold(port: port, key: key, vendor: vendor, start: start, idempotencyKey: idempotencyKey)
+        }
+
+        /// A 30-minute hold through the front door on `port` (callable off the stack's thread).
+        static func hold(port: Int, key: String, vendor: String, start: Int64, idempotencyKey: String? = nil) throws -> WireResponse {
             var headers = ["Authorization": "Bearer \(key)", "Content-Type": "application/json"]
             if let idempotencyKey { headers["Idempotency-Key"] = idempotencyKey }
             return try HTTPClient.send(
@@ -159,10 +164,7 @@ import Glibc
             let key = partner.key
             let port = stack.port
             let pending = Background {
-                try HTTPClient.send(
-                    port: port, method: "POST", path: "/v1/reservations",
-                    headers: ["Authorization": "Bearer \(key)", "Content-Type": "application/json", "Idempotency-Key": "kill-\(attempt)"],
-                    body: Booking.body(vendor: vendor, start: start, minutes: 30))
+                try TwoResponders.hold(port: port, key: key, vendor: vendor, start: start, idempotencyKey: "kill-\(attempt)")
             }
             if let answered = pending.wait(seconds: 1) {
                 #expect(try answered.get().status == 201)
